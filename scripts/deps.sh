@@ -1,0 +1,33 @@
+# Sourced by the other scripts: installs, from Debian's packages only, whatever this project needs
+# and is missing. Idempotent and quiet when everything is there already.
+VX_PACKAGES=(
+  build-essential cmake pkg-config git
+  libboost1.81-all-dev libhiredis-dev libnl-3-dev libnl-route-3-dev prometheus-cpp-dev
+  libspdlog-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
+  redis-server redis-tools wrk curl jq
+  docker.io busybox-static iproute2 iputils-ping tcpdump procps
+)
+
+vx_install_deps() {
+  local missing=()
+  for pkg in "${VX_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    echo "[setup] all ${#VX_PACKAGES[@]} packages present"
+    return 0
+  fi
+  echo "[setup] installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# vx_build DIR [cmake options...]: configures and builds the project into DIR.
+vx_build() {
+  local dir=$1
+  shift
+  echo "[setup] building in $dir"
+  cmake -S "$VX_ROOT" -B "$dir" -DBUILD_TESTING=ON "$@" >/dev/null
+  cmake --build "$dir" -j "$(nproc)"
+}

@@ -1,0 +1,43 @@
+// Maps a method and a path pattern such as "/container/{name}" to a handler. A path that matches
+// no pattern answers 404; one that matches with another method answers 405 with an Allow header.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/http_types.h"
+
+namespace vx {
+
+using PathParams = std::map<std::string, std::string>;
+using HttpHandler =
+    std::function<boost::asio::awaitable<HttpResponse>(const HttpRequest&, const PathParams&)>;
+
+// What a server calls for every request.
+class RequestHandler {
+ public:
+  virtual ~RequestHandler() = default;
+  virtual boost::asio::awaitable<HttpResponse> handle(const HttpRequest& request) = 0;
+};
+
+class Router : public RequestHandler {
+ public:
+  void add(std::string method, std::string_view pattern, HttpHandler handler);
+  boost::asio::awaitable<HttpResponse> handle(const HttpRequest& request) override;
+
+ private:
+  struct Route {
+    std::string method;
+    std::vector<std::string> pattern;  // literal segments, or "{param}"
+    HttpHandler handler;
+  };
+  static bool match(const Route& route, const std::vector<std::string>& segments,
+                    PathParams& params);
+
+  std::vector<Route> routes_;
+};
+
+}  // namespace vx

@@ -1,0 +1,34 @@
+// The HTTP request and response as handlers see them: plain values, decoded by the server, so
+// that handlers and their tests never touch Beast.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+
+namespace vx {
+
+struct HttpRequest {
+  std::string method;                         // "GET", "POST", ...
+  std::string target;                         // as received, for logs
+  std::vector<std::string> segments;          // the path split on '/', each percent-decoded
+  std::map<std::string, std::string> query;   // decoded query parameters
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::string allow;  // the Allow header of a 405, empty otherwise
+};
+
+HttpResponse json_response(int status, const boost::json::value& body);
+
+// {"error": code, "detail": sentence} with the status the error's kind maps to.
+HttpResponse error_response(const Error& error);
+
+}  // namespace vx

@@ -1,0 +1,40 @@
+#include "common/names.h"
+
+#include <string>
+
+namespace vx {
+namespace {
+
+bool is_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+Status validate(std::string_view value, size_t max_length, const char* what, const char* code) {
+  auto reject = [&](const std::string& why) {
+    return bad_input(code, std::string(what) + " '" + std::string(value.substr(0, max_length)) +
+                               (value.size() > max_length ? "...'" : "'") + " is invalid: " + why);
+  };
+  if (value.empty()) return bad_input(code, std::string(what) + " must not be empty");
+  if (value.size() > max_length) {
+    return reject("longer than " + std::to_string(max_length) + " characters");
+  }
+  if (!is_alnum(value[0])) return reject("it must start with a letter or a digit");
+  for (char c : value) {
+    if (!is_alnum(c) && c != '_' && c != '.' && c != '-') {
+      return reject("only letters, digits, '_', '.' and '-' are allowed");
+    }
+  }
+  return Ok{};
+}
+
+}  // namespace
+
+Status validate_container_name(std::string_view name) {
+  return validate(name, kMaxContainerName, "container name", "invalid_name");
+}
+
+Status validate_host_id(std::string_view host_id) {
+  return validate(host_id, kMaxHostId, "host id", "invalid_host_id");
+}
+
+}  // namespace vx

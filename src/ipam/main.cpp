@@ -1,0 +1,62 @@
+// vxlan-ipam: serves the registry over HTTP until SIGTERM. Exits 2 on a configuration error,
+// including a Redis that holds the pool of another subnet.
+#include <spdlog/spdlog.h>
+
+
+#include "common/http_server.h"
+#include "common/logging.h"
+#include "common/run_blocking.h"
+#include "ipam/api.h"
+#include "ipam/config.h"
+#include "ipam/redis_store.h"
+
+namespace {
+
+// Refuses to start against a Redis that holds another pool. A Redis that does not answer yet is
+// only a warning: the pool is written on the first request that finds Redis up.
+bool check_pool_at_start(const vx::IpamConfig& config, vx::PoolState& state) {
+  boost::asio::io_context io;
+  vx::RedisStore store(io, config.redis, config.redis_timeout, config.pool, state);
+  vx::Status status = vx::run_blocking(io, store.ensure_pool());
+  if (status) return true;
+  if (status.error().kind == vx::ErrorKind::kUnavailable && status.error().code == "redis_unavailable") {
+    spdlog::warn("{}; serving anyway and retrying on each request", status.error().detail);
+    return true;
+  }
+  spdlog::critical("{}", status.error().detail);
+  return false;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto parsed = vx::parse_ipam_config(argc, argv);
+  if (auto* exit = std::get_if<vx::ExitCode>(&parsed)) return exit->code;
+  const auto& config = std::get<vx::IpamConfig>(parsed);
+  if (auto logging = vx::setup_logging("vxlan-ipam", config.log_level); !logging) {
+    fprintf(stderr, "vxlan-ipam: %s\n", logging.error().detail.c_str());
+    return 2;
+  }
+  spdlog::info("starting: pool {} ({} to {}, {} addresses, {} reserved), Redis at {}",
+               config.pool.subnet().to_string(), config.pool.first().to_string(),
+               config.pool.last().to_string(), config.pool.size(), config.pool.reserved().size(),
+               config.redis.to_string());
+  vx::PoolState state;
+  if (!check_pool_at_start(config, state)) return 2;
+
+  vx::HttpServerOptions options;
+  options.address = config.listen.host;
+  options.port = config.listen.port;
+  options.threads = config.threads;
+  vx::HttpServer server(options, [&](boost::asio::io_context& io) {
+    return vx::make_ipam_router(
+        std::make_unique<vx::RedisStore>(io, config.redis, config.redis_timeout, config.pool, state),
+        config.pool);
+  });
+  if (auto listening = server.listen(); !listening) {
+    spdlog::critical("{}", listening.error().detail);
+    return 2;
+  }
+  server.run();
+  return 0;
+}

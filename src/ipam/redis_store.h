@@ -1,0 +1,62 @@
+// The Store on Redis: each operation is one Lua script (lua_scripts.h) run with EVALSHA, loading
+// the script again when Redis answers NOSCRIPT (after a restart, say). Allocations that arrive
+// while one is in flight go to Redis together in one script call: Redis's per-call cost, not the
+// work of an allocation, is what limits throughput. The pool is written on
+// first use and again whenever Redis is found without one, so an IPAM started before Redis, or a
+// Redis that lost its data, recovers without a restart.
+#pragma once
+
+#include <atomic>
+#include <memory>
+
+#include "common/batcher.h"
+#include "ipam/pool.h"
+#include "ipam/redis_connection.h"
+#include "ipam/store.h"
+
+namespace vx {
+
+// Whether this process has seen the pool in Redis. Shared by the stores of all worker threads.
+struct PoolState {
+  std::atomic<bool> ready{false};
+};
+
+class RedisStore : public Store {
+ public:
+  RedisStore(boost::asio::io_context& io, const RedisEndpoint& endpoint,
+             std::chrono::milliseconds timeout, const PoolSpec& pool, PoolState& state);
+
+  boost::asio::awaitable<Result<AllocateResult>> allocate(const AllocateRequest& request) override;
+  boost::asio::awaitable<Result<Allocation>> release(const std::string& name,
+                                                     const std::string& host_id) override;
+  boost::asio::awaitable<Result<std::optional<Allocation>>> find(const std::string& name) override;
+  boost::asio::awaitable<Result<std::vector<Allocation>>> list() override;
+  boost::asio::awaitable<Result<PoolStats>> stats() override;
+  boost::asio::awaitable<Status> check_health() override;
+
+  // Writes the pool unless Redis holds it already; refuses a pool of another range.
+  boost::asio::awaitable<Status> ensure_pool();
+
+ private:
+  struct Script {
+    const char* source;
+    std::vector<std::string> keys;
+    std::string sha;  // empty until loaded
+  };
+
+  // Arguments are built in named variables before co_await: GCC 12 miscompiles braced lists
+  // inside a co_await expression ("array used as initializer").
+  boost::asio::awaitable<Result<RedisReply>> run(Script& script, const std::vector<std::string>& args);
+  boost::asio::awaitable<std::vector<Result<AllocateResult>>> allocate_batch(
+      const std::vector<AllocateRequest>& requests);
+  Result<AllocateResult> allocation_outcome(const AllocateRequest& request, const RedisReply& reply,
+                                            size_t index) const;
+
+  RedisConnection redis_;
+  const PoolSpec& pool_;
+  PoolState& state_;
+  Script init_, allocate_, release_, find_, list_, stats_;
+  Batcher<AllocateRequest, Result<AllocateResult>> allocations_;
+};
+
+}  // namespace vx

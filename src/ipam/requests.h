@@ -1,0 +1,25 @@
+// The IPAM's request bodies, parsed and validated before anything touches the store, so that bad
+// input is answered with a precise 400 and changes nothing.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/error.h"
+#include "ipam/pool.h"
+#include "ipam/store.h"
+
+namespace vx {
+
+// {"container_name", "host_id", "ip_address"?}; a wanted address must be a member of the pool.
+Result<AllocateRequest> parse_allocate(std::string_view body, const PoolSpec& pool);
+
+struct ReleaseRequest {
+  std::string container_name;
+  std::string host_id;  // empty: whichever host holds it
+};
+
+// {"container_name", "host_id"?}
+Result<ReleaseRequest> parse_release(std::string_view body);
+
+}  // namespace vx

@@ -1,0 +1,60 @@
+// The IPAM's registry: which address belongs to which container on which host. Every change is
+// atomic, so a crash at any point leaves either the old state or the new one. A name is bound to
+// the host that first allocated it: the same name from another host is a conflict, never a second
+// address. Errors: kBadInput, kNotFound, kConflict, and kUnavailable when the backing store does
+// not answer or holds a pool of another configuration.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "common/ipv4.h"
+
+namespace vx {
+
+struct Allocation {
+  std::string container_name;
+  std::string ip_address;
+  std::string host_id;
+};
+
+struct AllocateRequest {
+  std::string container_name;
+  std::string host_id;
+  std::optional<Ipv4> ip_address;  // reserve exactly this one
+};
+
+struct AllocateResult {
+  Allocation allocation;
+  bool created = false;  // false: the name already held this address on this host
+};
+
+struct PoolStats {
+  uint64_t total = 0;
+  uint64_t allocated = 0;
+  uint64_t available = 0;
+  std::string subnet;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual boost::asio::awaitable<Result<AllocateResult>> allocate(const AllocateRequest& request) = 0;
+
+  // Frees the name's address. With a host, only if the name belongs to that host.
+  virtual boost::asio::awaitable<Result<Allocation>> release(const std::string& name,
+                                                             const std::string& host_id) = 0;
+
+  virtual boost::asio::awaitable<Result<std::optional<Allocation>>> find(const std::string& name) = 0;
+  virtual boost::asio::awaitable<Result<std::vector<Allocation>>> list() = 0;
+  virtual boost::asio::awaitable<Result<PoolStats>> stats() = 0;
+
+  // Ok when the store answers and holds this IPAM's pool.
+  virtual boost::asio::awaitable<Status> check_health() = 0;
+};
+
+}  // namespace vx

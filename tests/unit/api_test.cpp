@@ -1,0 +1,174 @@
+// The IPAM's HTTP mapping on a small in-memory store: status codes, shapes, and that a rejected
+// request never reaches the store.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <map>
+
+#include "common/run_blocking.h"
+#include "ipam/api.h"
+
+namespace vx {
+namespace {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+class FakeStore : public Store {
+ public:
+  std::map<std::string, Allocation> by_name;
+  int calls = 0;
+  bool down = false;
+
+  asio::awaitable<Result<AllocateResult>> allocate(const AllocateRequest& request) override {
+    ++calls;
+    if (down) co_return unavailable("redis_unavailable", "down");
+    auto found = by_name.find(request.container_name);
+    if (found != by_name.end()) {
+      if (found->second.host_id != request.host_id) co_return conflict("name_conflict", "held");
+      co_return AllocateResult{found->second, false};
+    }
+    Allocation allocation{request.container_name, "172.20.0." + std::to_string(by_name.size() + 2),
+                          request.host_id};
+    by_name[request.container_name] = allocation;
+    co_return AllocateResult{allocation, true};
+  }
+  asio::awaitable<Result<Allocation>> release(const std::string& name, const std::string&) override {
+    ++calls;
+    auto found = by_name.find(name);
+    if (found == by_name.end()) co_return not_found("unknown_container", "no");
+    Allocation allocation = found->second;
+    by_name.erase(found);
+    co_return allocation;
+  }
+  asio::awaitable<Result<std::optional<Allocation>>> find(const std::string& name) override {
+    ++calls;
+    auto found = by_name.find(name);
+    co_return found == by_name.end() ? std::optional<Allocation>() : std::optional<Allocation>(found->second);
+  }
+  asio::awaitable<Result<std::vector<Allocation>>> list() override {
+    ++calls;
+    std::vector<Allocation> out;
+    for (const auto& [name, allocation] : by_name) out.push_back(allocation);
+    co_return out;
+  }
+  asio::awaitable<Result<PoolStats>> stats() override {
+    ++calls;
+    co_return PoolStats{65534, by_name.size(), 65534 - by_name.size(), "172.20.0.0/16"};
+  }
+  asio::awaitable<Status> check_health() override {
+    if (down) co_return unavailable("redis_unavailable", "Redis at x is unavailable");
+    co_return Ok{};
+  }
+};
+
+class IpamApiTest : public ::testing::Test {
+ protected:
+  IpamApiTest() : pool_(*PoolSpec::make(*Cidr::parse("172.20.0.0/16"), std::nullopt, std::nullopt, {})) {
+    auto store = std::make_unique<FakeStore>();
+    store_ = store.get();
+    router_ = make_ipam_router(std::move(store), pool_);
+  }
+
+  std::pair<int, json::value> call(std::string method, std::string path, std::string body = "") {
+    HttpRequest request{method, path, {}, {}, body};
+    for (size_t start = 1; start < path.size();) {
+      size_t slash = std::min(path.find('/', start), path.size());
+      request.segments.push_back(path.substr(start, slash - start));
+      start = slash + 1;
+    }
+    asio::io_context io;
+    HttpResponse response = run_blocking(io, router_->handle(request));
+    return {response.status, json::parse(response.body)};
+  }
+
+  PoolSpec pool_;
+  FakeStore* store_;
+  std::unique_ptr<Router> router_;
+};
+
+TEST_F(IpamApiTest, AllocateAnswersTheSeedShape) {
+  auto [status, body] = call("POST", "/allocate", R"({"container_name":"test1","host_id":"host1"})");
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(body.at("container_name"), "test1");
+  EXPECT_EQ(body.at("host_id"), "host1");
+  EXPECT_EQ(body.at("success"), true);
+  EXPECT_TRUE(body.at("ip_address").is_string());
+  EXPECT_EQ(body.at("created"), true);
+  auto [again, again_body] = call("POST", "/allocate", R"({"container_name":"test1","host_id":"host1"})");
+  EXPECT_EQ(again, 200);
+  EXPECT_EQ(again_body.at("ip_address"), body.at("ip_address"));
+  EXPECT_EQ(again_body.at("created"), false);
+  auto [other, other_body] = call("POST", "/allocate", R"({"container_name":"test1","host_id":"host2"})");
+  EXPECT_EQ(other, 409);
+  EXPECT_EQ(other_body.at("error"), "name_conflict");
+}
+
+TEST_F(IpamApiTest, BadInputNeverReachesTheStore) {
+  for (const char* body : {"{", R"({"container_name":"x"})", R"({"container_name":1,"host_id":"h"})",
+                           R"({"container_name":"a/b","host_id":"h"})",
+                           R"({"container_name":"x","host_id":"h","ip_address":"10.0.0.1"})"}) {
+    auto [status, response] = call("POST", "/allocate", body);
+    EXPECT_EQ(status, 400) << body;
+    EXPECT_TRUE(response.at("error").is_string());
+    EXPECT_TRUE(response.at("detail").is_string());
+  }
+  EXPECT_EQ(call("GET", "/container/-bad").first, 400);
+  EXPECT_EQ(call("POST", "/deallocate", "{}").first, 400);
+  EXPECT_EQ(store_->calls, 0);
+}
+
+TEST_F(IpamApiTest, RoutingErrors) {
+  auto [unknown, unknown_body] = call("GET", "/nowhere");
+  EXPECT_EQ(unknown, 404);
+  EXPECT_EQ(unknown_body.at("error"), "unknown_path");
+  auto [method, method_body] = call("DELETE", "/stats");
+  EXPECT_EQ(method, 405);
+  EXPECT_EQ(method_body.at("error"), "method_not_allowed");
+}
+
+TEST_F(IpamApiTest, ReadEndpoints) {
+  call("POST", "/allocate", R"({"container_name":"a","host_id":"h1"})");
+  auto [list_status, list] = call("GET", "/containers");
+  EXPECT_EQ(list_status, 200);
+  ASSERT_EQ(list.as_array().size(), 1u);
+  EXPECT_EQ(list.as_array()[0].at("host_id"), "h1");
+  EXPECT_EQ(call("GET", "/container/a").second.at("container_name"), "a");
+  EXPECT_EQ(call("GET", "/container/b").first, 404);
+  EXPECT_EQ(call("GET", "/check/a").second.at("exists"), true);
+  auto [check_status, check] = call("GET", "/check/b");
+  EXPECT_EQ(check_status, 200);
+  EXPECT_EQ(check.at("exists"), false);
+  auto [stats_status, stats] = call("GET", "/stats");
+  EXPECT_EQ(stats_status, 200);
+  EXPECT_EQ(stats.at("total_ips"), 65534);
+  EXPECT_EQ(stats.at("allocated_ips"), 1);
+  EXPECT_EQ(stats.at("available_ips"), 65533);
+  EXPECT_EQ(stats.at("network_subnet"), "172.20.0.0/16");
+}
+
+TEST_F(IpamApiTest, ReleaseUnderBothNames) {
+  call("POST", "/allocate", R"({"container_name":"a","host_id":"h1"})");
+  call("POST", "/allocate", R"({"container_name":"b","host_id":"h1"})");
+  EXPECT_EQ(call("POST", "/deallocate", R"({"container_name":"a"})").first, 200);
+  EXPECT_EQ(call("POST", "/release", R"({"container_name":"b"})").first, 200);
+  auto [again, body] = call("POST", "/release", R"({"container_name":"b"})");
+  EXPECT_EQ(again, 404);
+  EXPECT_EQ(body.at("error"), "unknown_container");
+}
+
+TEST_F(IpamApiTest, HealthTellsTheTruth) {
+  auto [up, up_body] = call("GET", "/health");
+  EXPECT_EQ(up, 200);
+  EXPECT_EQ(up_body.at("status"), "healthy");
+  EXPECT_EQ(call("GET", "/").first, 200);
+  store_->down = true;
+  auto [down, down_body] = call("GET", "/health");
+  EXPECT_EQ(down, 503);
+  EXPECT_EQ(down_body.at("status"), "unhealthy");
+  EXPECT_EQ(down_body.at("error"), "redis_unavailable");
+  EXPECT_EQ(call("POST", "/allocate", R"({"container_name":"a","host_id":"h1"})").first, 503);
+}
+
+}  // namespace
+}  // namespace vx
