@@ -13,14 +13,26 @@ namespace json = boost::json;
 namespace {
 
 json::object to_json(const Allocation& allocation) {
-  return {{"container_name", allocation.container_name},
-          {"ip_address", allocation.ip_address},
-          {"host_id", allocation.host_id}};
+  json::object out{{"container_name", allocation.container_name},
+                   {"ip_address", allocation.ip_address},
+                   {"host_id", allocation.host_id}};
+  if (!allocation.mac_address.empty()) out["mac_address"] = allocation.mac_address;
+  return out;
+}
+
+json::object to_json(const HostRecord& record) {
+  return {{"host_id", record.host.host_id},
+          {"underlay_ip", record.host.underlay_ip},
+          {"agent_url", record.host.agent_url},
+          {"last_heartbeat_ms", record.heartbeat_age_ms},
+          {"alive", record.alive},
+          {"containers", record.containers}};
 }
 
 class IpamApi : public Router {
  public:
-  IpamApi(std::unique_ptr<Store> store, const PoolSpec& pool) : store_(std::move(store)), pool_(pool) {
+  IpamApi(std::unique_ptr<Store> store, std::unique_ptr<HostRegistry> hosts, const PoolSpec& pool)
+      : store_(std::move(store)), hosts_(std::move(hosts)), pool_(pool) {
     auto bind = [this](auto method) {
       return [this, method](const HttpRequest& request, const PathParams& params) {
         return (this->*method)(request, params);
@@ -35,6 +47,12 @@ class IpamApi : public Router {
     add("POST", "/allocate", bind(&IpamApi::allocate));
     add("POST", "/deallocate", bind(&IpamApi::release));
     add("POST", "/release", bind(&IpamApi::release));
+    add("POST", "/container/{name}/endpoint", bind(&IpamApi::record_endpoint));
+    add("POST", "/hosts", bind(&IpamApi::register_host));
+    add("GET", "/hosts", bind(&IpamApi::list_hosts));
+    add("POST", "/hosts/{id}/heartbeat", bind(&IpamApi::heartbeat));
+    add("DELETE", "/hosts/{id}", bind(&IpamApi::leave));
+    add("GET", "/peers", bind(&IpamApi::peers));
   }
 
  private:
@@ -110,14 +128,75 @@ class IpamApi : public Router {
     co_return json_response(200, out);
   }
 
+  asio::awaitable<HttpResponse> record_endpoint(const HttpRequest& request, const PathParams& params) {
+    const std::string& name = params.at("name");
+    if (auto valid = validate_container_name(name); !valid) co_return error_response(valid.error());
+    auto parsed = parse_endpoint(request.body);
+    if (!parsed) co_return error_response(parsed.error());
+    auto recorded = co_await store_->record_endpoint(name, parsed->host_id, parsed->mac_address);
+    if (!recorded) co_return error_response(recorded.error());
+    json::object out = to_json(*recorded);
+    out["success"] = true;
+    co_return json_response(200, out);
+  }
+
+  asio::awaitable<HttpResponse> register_host(const HttpRequest& request, const PathParams&) {
+    auto parsed = parse_host_registration(request.body);
+    if (!parsed) co_return error_response(parsed.error());
+    auto registered = co_await hosts_->register_host(*parsed);
+    if (!registered) co_return error_response(registered.error());
+    co_return json_response(200, {{"host_id", parsed->host_id},
+                                  {"underlay_ip", parsed->underlay_ip},
+                                  {"agent_url", parsed->agent_url},
+                                  {"network_subnet", pool_.subnet().to_string()},
+                                  {"success", true}});
+  }
+
+  asio::awaitable<HttpResponse> list_hosts(const HttpRequest&, const PathParams&) {
+    auto hosts = co_await hosts_->hosts();
+    if (!hosts) co_return error_response(hosts.error());
+    json::array out;
+    for (const auto& record : *hosts) out.push_back(to_json(record));
+    co_return json_response(200, out);
+  }
+
+  asio::awaitable<HttpResponse> heartbeat(const HttpRequest&, const PathParams& params) {
+    const std::string& id = params.at("id");
+    if (auto valid = validate_host_id(id); !valid) co_return error_response(valid.error());
+    auto alive = co_await hosts_->heartbeat(id);
+    if (!alive) co_return error_response(alive.error());
+    co_return json_response(200, {{"host_id", id}, {"alive", true}});
+  }
+
+  asio::awaitable<HttpResponse> leave(const HttpRequest&, const PathParams& params) {
+    const std::string& id = params.at("id");
+    if (auto valid = validate_host_id(id); !valid) co_return error_response(valid.error());
+    auto left = co_await hosts_->leave(id);
+    if (!left) co_return error_response(left.error());
+    co_return json_response(200, {{"host_id", id}, {"success", true}});
+  }
+
+  asio::awaitable<HttpResponse> peers(const HttpRequest&, const PathParams&) {
+    auto view = co_await hosts_->peers();
+    if (!view) co_return error_response(view.error());
+    json::array hosts, endpoints;
+    for (const auto& host : view->hosts) {
+      hosts.push_back({{"host_id", host.host_id}, {"underlay_ip", host.underlay_ip}});
+    }
+    for (const auto& endpoint : view->endpoints) endpoints.push_back(to_json(endpoint));
+    co_return json_response(200, {{"hosts", hosts}, {"endpoints", endpoints}});
+  }
+
   std::unique_ptr<Store> store_;
+  std::unique_ptr<HostRegistry> hosts_;
   const PoolSpec& pool_;
 };
 
 }  // namespace
 
-std::unique_ptr<Router> make_ipam_router(std::unique_ptr<Store> store, const PoolSpec& pool) {
-  return std::make_unique<IpamApi>(std::move(store), pool);
+std::unique_ptr<Router> make_ipam_router(std::unique_ptr<Store> store,
+                                         std::unique_ptr<HostRegistry> hosts, const PoolSpec& pool) {
+  return std::make_unique<IpamApi>(std::move(store), std::move(hosts), pool);
 }
 
 }  // namespace vx

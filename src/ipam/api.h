@@ -6,16 +6,22 @@
 //   GET  /check/{name}       {exists, container_name, ip_address?, host_id?}
 //   POST /allocate           {container_name, host_id, ip_address?}
 //   POST /deallocate, /release  {container_name, host_id?}
+//   POST /container/{name}/endpoint  {host_id, mac_address}: the agent records a container's MAC
+//   POST /hosts              {host_id, underlay_ip, agent_url}: register, or register again
+//   POST /hosts/{id}/heartbeat, DELETE /hosts/{id}, GET /hosts
+//   GET  /peers              {hosts: [live hosts], endpoints: [with MACs]}, for the data planes
 #pragma once
 
 #include <memory>
 
 #include "common/http_router.h"
+#include "ipam/host_registry.h"
 #include "ipam/pool.h"
 #include "ipam/store.h"
 
 namespace vx {
 
-std::unique_ptr<Router> make_ipam_router(std::unique_ptr<Store> store, const PoolSpec& pool);
+std::unique_ptr<Router> make_ipam_router(std::unique_ptr<Store> store,
+                                         std::unique_ptr<HostRegistry> hosts, const PoolSpec& pool);
 
 }  // namespace vx

@@ -20,6 +20,7 @@ struct Flags {
   // thread allocates faster than two (bench/ipam_bench).
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency() / 2));
   int redis_timeout_ms = 2000;
+  int host_ttl_ms = 1500;
 };
 
 Result<std::optional<Ipv4>> optional_ip(const std::string& text) {
@@ -50,8 +51,10 @@ Result<IpamConfig> validate(const Flags& flags) {
   if (!pool) return pool.error();
   if (flags.threads < 1 || flags.threads > 64) return bad_input("invalid_threads", "--threads must be 1 to 64");
   if (flags.redis_timeout_ms < 10) return bad_input("invalid_timeout", "--redis-timeout-ms must be at least 10");
+  if (flags.host_ttl_ms < 100) return bad_input("invalid_ttl", "--host-ttl-ms must be at least 100");
   return IpamConfig{*listen, *redis, *pool, flags.log_level, flags.threads,
-                    std::chrono::milliseconds(flags.redis_timeout_ms)};
+                    std::chrono::milliseconds(flags.redis_timeout_ms),
+                    std::chrono::milliseconds(flags.host_ttl_ms)};
 }
 
 }  // namespace
@@ -76,6 +79,9 @@ std::variant<IpamConfig, ExitCode> parse_ipam_config(int argc, char** argv) {
       ->envname("VXLAN_IPAM_THREADS");
   app.add_option("--redis-timeout-ms", flags.redis_timeout_ms, "deadline for each Redis command")
       ->envname("VXLAN_IPAM_REDIS_TIMEOUT_MS");
+  app.add_option("--host-ttl-ms", flags.host_ttl_ms,
+                 "a host whose last heartbeat is older than this is no longer a peer")
+      ->envname("VXLAN_IPAM_HOST_TTL_MS");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -22,6 +22,7 @@ struct IpamConfig {
   std::string log_level;
   int threads;
   std::chrono::milliseconds redis_timeout;
+  std::chrono::milliseconds host_ttl;
 };
 
 // Ok(config), or an exit code: 0 after --help, 2 after an error already printed.

@@ -1,16 +1,25 @@
 // Every Redis key the IPAM uses, in one place. The default network keeps the seed's key names, so
 // the seed's troubleshooting commands (SCARD available_ips, HGETALL container_ips) keep working;
-// keys the seed did not have start with "vxlan:".
+// keys the seed did not have start with "vxlan:". Scripts name every key they touch in KEYS.
 #pragma once
 
 namespace vx::keys {
 
+// The address registry (the seed's keys).
 inline constexpr const char* kAvailable = "available_ips";         // set of free addresses
 inline constexpr const char* kAllocated = "allocated_ips";         // set of handed-out addresses
 inline constexpr const char* kContainerIps = "container_ips";      // hash name -> address
 inline constexpr const char* kContainerHosts = "container_hosts";  // hash name -> host id
 inline constexpr const char* kIpContainers = "ip_containers";      // hash address -> name
-inline constexpr const char* kPool = "vxlan:pool";                 // hash subnet, first, last, total
-inline constexpr const char* kPoolReserved = "vxlan:pool:reserved";  // set of reserved addresses
+
+// The pool's configuration.
+inline constexpr const char* kPool = "vxlan:pool";                    // hash subnet, first, last, total
+inline constexpr const char* kPoolReserved = "vxlan:pool:reserved";   // set of reserved addresses
+
+// Endpoints and hosts, for the agents' data planes.
+inline constexpr const char* kContainerMacs = "vxlan:container_macs";  // hash name -> MAC
+inline constexpr const char* kHosts = "vxlan:hosts";                   // sorted set: host id by last heartbeat (ms)
+inline constexpr const char* kHostUnderlay = "vxlan:host_underlay";    // hash host id -> underlay address
+inline constexpr const char* kHostAgents = "vxlan:host_agents";        // hash host id -> agent URL
 
 }  // namespace vx::keys

@@ -100,7 +100,7 @@ return out
 )lua";
 
 // KEYS: vxlan:pool:reserved, available_ips, allocated_ips, container_ips, container_hosts,
-//       ip_containers
+//       ip_containers, vxlan:container_macs
 // ARGV: name, host or "" (any host)
 // -> {"released", address, host} | {"host_mismatch", address, owner} | {"not_found"}
 const char* const kRelease = R"lua(
@@ -111,32 +111,49 @@ local owner = redis.call('HGET', KEYS[5], name) or ''
 if host ~= '' and owner ~= host then return {'host_mismatch', address, owner} end
 redis.call('HDEL', KEYS[4], name)
 redis.call('HDEL', KEYS[5], name)
+redis.call('HDEL', KEYS[7], name)
 if redis.call('HGET', KEYS[6], address) == name then redis.call('HDEL', KEYS[6], address) end
 redis.call('SREM', KEYS[3], address)
 if redis.call('SISMEMBER', KEYS[1], address) == 0 then redis.call('SADD', KEYS[2], address) end
 return {'released', address, owner}
 )lua";
 
-// KEYS: container_ips, container_hosts   ARGV: name
-// -> {address, host} | {}
+// KEYS: container_ips, container_hosts, vxlan:container_macs   ARGV: name, host, mac
+// -> {"recorded", address} | {"host_mismatch", owner} | {"not_found"}
+const char* const kRecordEndpoint = R"lua(
+local address = redis.call('HGET', KEYS[1], ARGV[1])
+if not address then return {'not_found'} end
+local owner = redis.call('HGET', KEYS[2], ARGV[1]) or ''
+if owner ~= ARGV[2] then return {'host_mismatch', owner} end
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
+return {'recorded', address}
+)lua";
+
+// KEYS: container_ips, container_hosts, vxlan:container_macs   ARGV: name
+// -> {address, host, mac} | {}
 const char* const kFind = R"lua(
 local address = redis.call('HGET', KEYS[1], ARGV[1])
 if not address then return {} end
-return {address, redis.call('HGET', KEYS[2], ARGV[1]) or ''}
+return {address, redis.call('HGET', KEYS[2], ARGV[1]) or '', redis.call('HGET', KEYS[3], ARGV[1]) or ''}
 )lua";
 
-// KEYS: container_ips, container_hosts
-// -> {name, address, host, name, address, host, ...}
+// KEYS: container_ips, container_hosts, vxlan:container_macs
+// -> {name, address, host, mac, name, address, host, mac, ...}
 const char* const kList = R"lua(
+local function as_table(flat)
+  local out = {}
+  for i = 1, #flat, 2 do out[flat[i]] = flat[i + 1] end
+  return out
+end
+local hosts = as_table(redis.call('HGETALL', KEYS[2]))
+local macs = as_table(redis.call('HGETALL', KEYS[3]))
 local out = {}
-local hosts = {}
-local flat_hosts = redis.call('HGETALL', KEYS[2])
-for i = 1, #flat_hosts, 2 do hosts[flat_hosts[i]] = flat_hosts[i + 1] end
 local flat = redis.call('HGETALL', KEYS[1])
 for i = 1, #flat, 2 do
   out[#out + 1] = flat[i]
   out[#out + 1] = flat[i + 1]
   out[#out + 1] = hosts[flat[i]] or ''
+  out[#out + 1] = macs[flat[i]] or ''
 end
 return out
 )lua";
@@ -147,5 +164,88 @@ const char* const kStats = R"lua(
 local meta = redis.call('HMGET', KEYS[3], 'subnet', 'total')
 return {redis.call('SCARD', KEYS[1]), redis.call('SCARD', KEYS[2]), meta[1] or '', meta[2] or ''}
 )lua";
+
+// Every host script reads the clock from Redis, so that IPAM replicas on different machines agree
+// on which hosts are alive.
+#define VX_LUA_NOW "local clock = redis.call('TIME')\nlocal now = clock[1] * 1000 + math.floor(clock[2] / 1000)\n"
+
+// KEYS: vxlan:hosts, vxlan:host_underlay, vxlan:host_agents
+// ARGV: host id, underlay address, agent URL, ttl (ms)
+// -> {"registered"} | {"underlay_taken", other host id}
+// A live host of another id on the same underlay address is a conflict; a dead one is not.
+const char* const kRegisterHost = VX_LUA_NOW R"lua(
+local id, underlay, agent, ttl = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local all = redis.call('HGETALL', KEYS[2])
+for i = 1, #all, 2 do
+  if all[i] ~= id and all[i + 1] == underlay then
+    local seen = redis.call('ZSCORE', KEYS[1], all[i])
+    if seen and now - tonumber(seen) < ttl then return {'underlay_taken', all[i]} end
+  end
+end
+redis.call('ZADD', KEYS[1], now, id)
+redis.call('HSET', KEYS[2], id, underlay)
+redis.call('HSET', KEYS[3], id, agent)
+return {'registered'}
+)lua";
+
+// KEYS: vxlan:hosts   ARGV: host id   -> {"alive"} | {"unknown"}
+const char* const kHeartbeat = VX_LUA_NOW R"lua(
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return {'unknown'} end
+redis.call('ZADD', KEYS[1], now, ARGV[1])
+return {'alive'}
+)lua";
+
+// KEYS: vxlan:hosts, vxlan:host_underlay, vxlan:host_agents   ARGV: host id
+// -> {"left"} | {"unknown"}
+const char* const kLeaveHost = R"lua(
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return {'unknown'} end
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
+return {'left'}
+)lua";
+
+// KEYS: vxlan:hosts, vxlan:host_underlay, vxlan:host_agents, container_hosts
+// -> {now, id, underlay, agent, last heartbeat, containers, id, ...}
+const char* const kListHosts = VX_LUA_NOW R"lua(
+local counts = {}
+for _, host in ipairs(redis.call('HVALS', KEYS[4])) do counts[host] = (counts[host] or 0) + 1 end
+local out = {tostring(now)}
+local hosts = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+for i = 1, #hosts, 2 do
+  local id = hosts[i]
+  out[#out + 1] = id
+  out[#out + 1] = redis.call('HGET', KEYS[2], id) or ''
+  out[#out + 1] = redis.call('HGET', KEYS[3], id) or ''
+  out[#out + 1] = hosts[i + 1]
+  out[#out + 1] = tostring(counts[id] or 0)
+end
+return out
+)lua";
+
+// KEYS: vxlan:hosts, vxlan:host_underlay, container_ips, container_hosts, vxlan:container_macs
+// ARGV: ttl (ms)
+// -> {live host count, id, underlay, ..., name, address, host, mac, ...}: the live hosts, then
+//    every endpoint whose MAC is known
+const char* const kPeers = VX_LUA_NOW R"lua(
+local live = redis.call('ZRANGEBYSCORE', KEYS[1], now - tonumber(ARGV[1]), '+inf')
+local out = {tostring(#live)}
+for _, id in ipairs(live) do
+  out[#out + 1] = id
+  out[#out + 1] = redis.call('HGET', KEYS[2], id) or ''
+end
+local macs = redis.call('HGETALL', KEYS[5])
+for i = 1, #macs, 2 do
+  local address = redis.call('HGET', KEYS[3], macs[i])
+  if address then
+    out[#out + 1] = macs[i]
+    out[#out + 1] = address
+    out[#out + 1] = redis.call('HGET', KEYS[4], macs[i]) or ''
+    out[#out + 1] = macs[i + 1]
+  end
+end
+return out
+)lua";
+
+#undef VX_LUA_NOW
 
 }  // namespace vx::lua

@@ -11,8 +11,14 @@ namespace vx::lua {
 extern const char* const kInitPool;
 extern const char* const kAllocate;
 extern const char* const kRelease;
+extern const char* const kRecordEndpoint;
 extern const char* const kFind;
 extern const char* const kList;
 extern const char* const kStats;
+extern const char* const kRegisterHost;
+extern const char* const kHeartbeat;
+extern const char* const kLeaveHost;
+extern const char* const kListHosts;
+extern const char* const kPeers;
 
 }  // namespace vx::lua

@@ -8,6 +8,7 @@
 #include "common/run_blocking.h"
 #include "ipam/api.h"
 #include "ipam/config.h"
+#include "ipam/redis_host_registry.h"
 #include "ipam/redis_store.h"
 
 namespace {
@@ -16,7 +17,8 @@ namespace {
 // only a warning: the pool is written on the first request that finds Redis up.
 bool check_pool_at_start(const vx::IpamConfig& config, vx::PoolState& state) {
   boost::asio::io_context io;
-  vx::RedisStore store(io, config.redis, config.redis_timeout, config.pool, state);
+  vx::RedisStore store(std::make_shared<vx::RedisConnection>(io, config.redis, config.redis_timeout),
+                       config.pool, state);
   vx::Status status = vx::run_blocking(io, store.ensure_pool());
   if (status) return true;
   if (status.error().kind == vx::ErrorKind::kUnavailable && status.error().code == "redis_unavailable") {
@@ -49,9 +51,10 @@ int main(int argc, char** argv) {
   options.port = config.listen.port;
   options.threads = config.threads;
   vx::HttpServer server(options, [&](boost::asio::io_context& io) {
-    return vx::make_ipam_router(
-        std::make_unique<vx::RedisStore>(io, config.redis, config.redis_timeout, config.pool, state),
-        config.pool);
+    auto redis = std::make_shared<vx::RedisConnection>(io, config.redis, config.redis_timeout);
+    return vx::make_ipam_router(std::make_unique<vx::RedisStore>(redis, config.pool, state),
+                                std::make_unique<vx::RedisHostRegistry>(redis, config.host_ttl),
+                                config.pool);
   });
   if (auto listening = server.listen(); !listening) {
     spdlog::critical("{}", listening.error().detail);

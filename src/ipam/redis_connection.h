@@ -38,6 +38,7 @@ class RedisConnection {
   boost::asio::awaitable<Result<RedisReply>> command(std::vector<std::string> argv);
 
   const RedisEndpoint& endpoint() const { return endpoint_; }
+  boost::asio::any_io_executor executor() const { return io_.get_executor(); }
 
  private:
   struct Pending;

@@ -11,7 +11,7 @@
 
 #include "common/batcher.h"
 #include "ipam/pool.h"
-#include "ipam/redis_connection.h"
+#include "ipam/redis_script.h"
 #include "ipam/store.h"
 
 namespace vx {
@@ -23,8 +23,7 @@ struct PoolState {
 
 class RedisStore : public Store {
  public:
-  RedisStore(boost::asio::io_context& io, const RedisEndpoint& endpoint,
-             std::chrono::milliseconds timeout, const PoolSpec& pool, PoolState& state);
+  RedisStore(std::shared_ptr<RedisConnection> redis, const PoolSpec& pool, PoolState& state);
 
   boost::asio::awaitable<Result<AllocateResult>> allocate(const AllocateRequest& request) override;
   boost::asio::awaitable<Result<Allocation>> release(const std::string& name,
@@ -32,30 +31,24 @@ class RedisStore : public Store {
   boost::asio::awaitable<Result<std::optional<Allocation>>> find(const std::string& name) override;
   boost::asio::awaitable<Result<std::vector<Allocation>>> list() override;
   boost::asio::awaitable<Result<PoolStats>> stats() override;
+  boost::asio::awaitable<Result<Allocation>> record_endpoint(const std::string& name,
+                                                             const std::string& host_id,
+                                                             const std::string& mac) override;
   boost::asio::awaitable<Status> check_health() override;
 
   // Writes the pool unless Redis holds it already; refuses a pool of another range.
   boost::asio::awaitable<Status> ensure_pool();
 
  private:
-  struct Script {
-    const char* source;
-    std::vector<std::string> keys;
-    std::string sha;  // empty until loaded
-  };
-
-  // Arguments are built in named variables before co_await: GCC 12 miscompiles braced lists
-  // inside a co_await expression ("array used as initializer").
-  boost::asio::awaitable<Result<RedisReply>> run(Script& script, const std::vector<std::string>& args);
   boost::asio::awaitable<std::vector<Result<AllocateResult>>> allocate_batch(
       const std::vector<AllocateRequest>& requests);
   Result<AllocateResult> allocation_outcome(const AllocateRequest& request, const RedisReply& reply,
                                             size_t index) const;
 
-  RedisConnection redis_;
+  std::shared_ptr<RedisConnection> redis_;
   const PoolSpec& pool_;
   PoolState& state_;
-  Script init_, allocate_, release_, find_, list_, stats_;
+  RedisScript init_, allocate_, release_, endpoint_, find_, list_, stats_;
   Batcher<AllocateRequest, Result<AllocateResult>> allocations_;
 };
 

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "common/error.h"
+#include "ipam/host_registry.h"
 #include "ipam/pool.h"
 #include "ipam/store.h"
 
@@ -21,5 +22,16 @@ struct ReleaseRequest {
 
 // {"container_name", "host_id"?}
 Result<ReleaseRequest> parse_release(std::string_view body);
+
+// {"host_id", "underlay_ip", "agent_url"}
+Result<HostRegistration> parse_host_registration(std::string_view body);
+
+struct EndpointRequest {
+  std::string host_id;
+  std::string mac_address;  // lower case
+};
+
+// {"host_id", "mac_address"}
+Result<EndpointRequest> parse_endpoint(std::string_view body);
 
 }  // namespace vx

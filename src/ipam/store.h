@@ -19,6 +19,7 @@ struct Allocation {
   std::string container_name;
   std::string ip_address;
   std::string host_id;
+  std::string mac_address;  // empty until the agent records the container's MAC
 };
 
 struct AllocateRequest {
@@ -52,6 +53,11 @@ class Store {
   virtual boost::asio::awaitable<Result<std::optional<Allocation>>> find(const std::string& name) = 0;
   virtual boost::asio::awaitable<Result<std::vector<Allocation>>> list() = 0;
   virtual boost::asio::awaitable<Result<PoolStats>> stats() = 0;
+
+  // Records the MAC of the container holding `name`, which must belong to `host_id`.
+  virtual boost::asio::awaitable<Result<Allocation>> record_endpoint(const std::string& name,
+                                                                     const std::string& host_id,
+                                                                     const std::string& mac) = 0;
 
   // Ok when the store answers and holds this IPAM's pool.
   virtual boost::asio::awaitable<Status> check_health() = 0;

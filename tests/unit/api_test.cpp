@@ -29,7 +29,7 @@ class FakeStore : public Store {
       co_return AllocateResult{found->second, false};
     }
     Allocation allocation{request.container_name, "172.20.0." + std::to_string(by_name.size() + 2),
-                          request.host_id};
+                          request.host_id, {}};
     by_name[request.container_name] = allocation;
     co_return AllocateResult{allocation, true};
   }
@@ -60,6 +60,40 @@ class FakeStore : public Store {
     if (down) co_return unavailable("redis_unavailable", "Redis at x is unavailable");
     co_return Ok{};
   }
+  asio::awaitable<Result<Allocation>> record_endpoint(const std::string& name, const std::string&,
+                                                      const std::string& mac) override {
+    ++calls;
+    auto found = by_name.find(name);
+    if (found == by_name.end()) co_return not_found("unknown_container", "no");
+    found->second.mac_address = mac;
+    co_return found->second;
+  }
+};
+
+class FakeHosts : public HostRegistry {
+ public:
+  std::vector<HostRegistration> registered;
+  asio::awaitable<Status> register_host(const HostRegistration& host) override {
+    registered.push_back(host);
+    co_return Ok{};
+  }
+  asio::awaitable<Status> heartbeat(const std::string& id) override {
+    for (const auto& host : registered) {
+      if (host.host_id == id) co_return Ok{};
+    }
+    co_return not_found("unknown_host", id);
+  }
+  asio::awaitable<Status> leave(const std::string& id) override { co_return co_await heartbeat(id); }
+  asio::awaitable<Result<std::vector<HostRecord>>> hosts() override {
+    std::vector<HostRecord> out;
+    for (const auto& host : registered) out.push_back({host, 10, true, 0});
+    co_return out;
+  }
+  asio::awaitable<Result<PeerView>> peers() override {
+    PeerView view;
+    for (const auto& host : registered) view.hosts.push_back({host.host_id, host.underlay_ip});
+    co_return view;
+  }
 };
 
 class IpamApiTest : public ::testing::Test {
@@ -67,7 +101,9 @@ class IpamApiTest : public ::testing::Test {
   IpamApiTest() : pool_(*PoolSpec::make(*Cidr::parse("172.20.0.0/16"), std::nullopt, std::nullopt, {})) {
     auto store = std::make_unique<FakeStore>();
     store_ = store.get();
-    router_ = make_ipam_router(std::move(store), pool_);
+    auto hosts = std::make_unique<FakeHosts>();
+    hosts_ = hosts.get();
+    router_ = make_ipam_router(std::move(store), std::move(hosts), pool_);
   }
 
   std::pair<int, json::value> call(std::string method, std::string path, std::string body = "") {
@@ -84,6 +120,7 @@ class IpamApiTest : public ::testing::Test {
 
   PoolSpec pool_;
   FakeStore* store_;
+  FakeHosts* hosts_;
   std::unique_ptr<Router> router_;
 };
 
@@ -168,6 +205,34 @@ TEST_F(IpamApiTest, HealthTellsTheTruth) {
   EXPECT_EQ(down_body.at("status"), "unhealthy");
   EXPECT_EQ(down_body.at("error"), "redis_unavailable");
   EXPECT_EQ(call("POST", "/allocate", R"({"container_name":"a","host_id":"h1"})").first, 503);
+}
+
+TEST_F(IpamApiTest, HostsAndEndpoints) {
+  auto [ok, body] = call("POST", "/hosts", R"({"host_id":"host1","underlay_ip":"10.0.1.5","agent_url":"http://10.0.1.5:8001"})");
+  EXPECT_EQ(ok, 200);
+  EXPECT_EQ(body.at("network_subnet"), "172.20.0.0/16");
+  ASSERT_EQ(hosts_->registered.size(), 1u);
+  EXPECT_EQ(call("POST", "/hosts", R"({"host_id":"host1","underlay_ip":"10.0.1","agent_url":"http://x:1"})").first, 400);
+  EXPECT_EQ(call("POST", "/hosts", R"({"host_id":"host1","underlay_ip":"10.0.1.5","agent_url":"ftp://x"})").first, 400);
+  EXPECT_EQ(call("POST", "/hosts", R"({"host_id":"h 1","underlay_ip":"10.0.1.5","agent_url":"http://x:1"})").first, 400);
+  EXPECT_EQ(hosts_->registered.size(), 1u);
+  EXPECT_EQ(call("POST", "/hosts/host1/heartbeat").first, 200);
+  EXPECT_EQ(call("POST", "/hosts/host9/heartbeat").first, 404);
+  auto [listed, hosts] = call("GET", "/hosts");
+  EXPECT_EQ(listed, 200);
+  EXPECT_EQ(hosts.as_array()[0].at("underlay_ip"), "10.0.1.5");
+  EXPECT_EQ(hosts.as_array()[0].at("alive"), true);
+
+  call("POST", "/allocate", R"({"container_name":"a","host_id":"host1"})");
+  EXPECT_EQ(call("POST", "/container/a/endpoint", R"({"host_id":"host1","mac_address":"02:42:AC:14:00:05"})").first, 200);
+  EXPECT_EQ(store_->by_name["a"].mac_address, "02:42:ac:14:00:05");
+  auto [bad_mac, bad_body] = call("POST", "/container/a/endpoint", R"({"host_id":"host1","mac_address":"02:42"})");
+  EXPECT_EQ(bad_mac, 400);
+  EXPECT_EQ(bad_body.at("error"), "invalid_mac");
+  EXPECT_EQ(call("GET", "/container/a").second.at("mac_address"), "02:42:ac:14:00:05");
+  auto [peers_status, peers] = call("GET", "/peers");
+  EXPECT_EQ(peers_status, 200);
+  EXPECT_EQ(peers.at("hosts").as_array().size(), 1u);
 }
 
 }  // namespace

@@ -32,3 +32,20 @@ TEST(HostId, SameAlphabetShorterLimit) {
 
 }  // namespace
 }  // namespace vx
+
+#include "common/mac.h"
+
+namespace vx {
+namespace {
+
+TEST(Mac, ParsesAndLowersCase) {
+  EXPECT_EQ(*parse_mac("02:42:AC:14:00:05"), "02:42:ac:14:00:05");
+  for (const char* text : {"", "02:42:ac:14:00", "02-42-ac-14-00-05", "02:42:ac:14:00:0g", "02:42:ac:14:00:051"}) {
+    auto mac = parse_mac(text);
+    ASSERT_FALSE(mac) << text;
+    EXPECT_EQ(mac.error().code, "invalid_mac");
+  }
+}
+
+}  // namespace
+}  // namespace vx

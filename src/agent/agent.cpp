@@ -1,0 +1,71 @@
+#include "agent/agent.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "agent/docker/docker_runtime.h"
+#include "agent/host_setup.h"
+#include "agent/http_ipam_client.h"
+
+namespace vx {
+
+namespace asio = boost::asio;
+
+Agent::Agent(asio::io_context& io, AgentIdentity self, const AgentConfig& config,
+             std::unique_ptr<Dataplane> dataplane)
+    : io_(io),
+      self_(std::move(self)),
+      heartbeat_interval_(config.heartbeat_interval),
+      dataplane_(std::move(dataplane)),
+      runtime_(std::make_unique<DockerRuntime>(io.get_executor(), config.docker_socket, config.call_timeout)),
+      ipam_(std::make_unique<HttpIpamClient>(io.get_executor(), config.ipam, config.call_timeout)),
+      containers_(self_, *ipam_, *runtime_),
+      reconciler_(self_, *ipam_, *dataplane_, *runtime_, ReconcilerOptions{config.sync_interval}),
+      router_(make_agent_router({self_, containers_, *runtime_, *ipam_, *dataplane_, reconciler_, setup_})) {
+  setup_.error = "starting";
+}
+
+void Agent::start() { asio::co_spawn(io_, set_up(), asio::detached); }
+
+asio::awaitable<void> Agent::set_up() {
+  asio::steady_timer retry(io_);
+  for (;;) {
+    auto result = co_await set_up_host(self_, *ipam_, *runtime_, *dataplane_);
+    if (result) {
+      setup_ = {true, "", result->gateway};
+      break;
+    }
+    if (result.error().detail != setup_.error) spdlog::warn("cannot set the host up yet: {}", result.error().detail);
+    setup_.error = result.error().detail;
+    retry.expires_after(std::chrono::seconds(1));
+    co_await retry.async_wait(asio::use_awaitable);
+  }
+  asio::co_spawn(io_, heartbeat(), asio::detached);
+  co_await reconciler_.run();
+}
+
+asio::awaitable<void> Agent::heartbeat() {
+  asio::steady_timer timer(io_);
+  bool reached = true;
+  for (;;) {
+    Status alive = co_await ipam_->heartbeat(self_.host_id);
+    if (!alive && alive.error().kind == ErrorKind::kNotFound) {  // the IPAM lost us: a wiped Redis, say
+      spdlog::warn("the IPAM does not know host {}; registering again", self_.host_id);
+      auto registered = co_await register_host(self_, *ipam_);
+      alive = registered ? Status(Ok{}) : Status(registered.error());
+    }
+    if (reached != bool(alive)) {
+      alive ? spdlog::info("heartbeats reach the IPAM again")
+            : spdlog::warn("heartbeat failed: {}", alive.error().detail);
+      reached = bool(alive);
+    }
+    timer.expires_after(heartbeat_interval_);
+    co_await timer.async_wait(asio::use_awaitable);
+  }
+}
+
+}  // namespace vx

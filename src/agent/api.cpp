@@ -1,0 +1,143 @@
+#include "agent/api.h"
+
+#include <boost/json.hpp>
+
+#include "common/json_body.h"
+#include "common/names.h"
+
+namespace vx {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+json::object to_json(const ManagedContainer& container) {
+  return {{"container_id", container.id},       {"container_name", container.name},
+          {"ip_address", container.ip_address}, {"mac_address", container.mac_address},
+          {"host_id", container.host_id},       {"image", container.image},
+          {"status", container.status}};
+}
+
+struct CreateRequest {
+  std::string name;
+  std::string image;
+};
+
+// The seed's query parameters, or a JSON body with the same names.
+Result<CreateRequest> parse_create(const HttpRequest& request) {
+  CreateRequest out;
+  if (!request.body.empty()) {
+    auto object = parse_json_object(request.body);
+    if (!object) return object.error();
+    auto name = required_string(*object, "container_name");
+    if (!name) return name.error();
+    auto image = required_string(*object, "image");
+    if (!image) return image.error();
+    out = {std::move(*name), std::move(*image)};
+  } else {
+    auto name = request.query.find("container_name");
+    auto image = request.query.find("image");
+    if (name == request.query.end() || image == request.query.end()) {
+      return bad_input("missing_field", "container_name and image are required, as query parameters or in a JSON body");
+    }
+    out = {name->second, image->second};
+  }
+  if (auto valid = validate_container_name(out.name); !valid) return valid.error();
+  if (auto valid = validate_image(out.image); !valid) return valid.error();
+  return out;
+}
+
+class AgentApi : public Router {
+ public:
+  explicit AgentApi(AgentParts parts) : parts_(parts) {
+    auto bind = [this](auto method) {
+      return [this, method](const HttpRequest& request, const PathParams& params) {
+        return (this->*method)(request, params);
+      };
+    };
+    add("GET", "/health", bind(&AgentApi::health));
+    add("GET", "/", bind(&AgentApi::health));
+    add("POST", "/create_container", bind(&AgentApi::create));
+    add("GET", "/containers", bind(&AgentApi::list));
+    add("GET", "/container/{name}", bind(&AgentApi::get));
+    add("DELETE", "/container/{name}", bind(&AgentApi::remove));
+  }
+
+ private:
+  asio::awaitable<HttpResponse> health(const HttpRequest&, const PathParams&) {
+    json::array problems;
+    Status docker = co_await parts_.runtime.ping();
+    if (!docker) problems.push_back(json::string("docker: " + docker.error().detail));
+    Status ipam = co_await parts_.ipam.health();
+    if (!ipam) problems.push_back(json::string("ipam: " + ipam.error().detail));
+    if (!parts_.setup.done) problems.push_back(json::string("setup: " + parts_.setup.error));
+    auto vxlan = parts_.dataplane.vxlan_state(parts_.self.vxlan_device);
+    bool vxlan_up = vxlan && vxlan->exists && vxlan->up && vxlan->master == parts_.self.bridge;
+    if (!vxlan_up) problems.push_back(json::string(parts_.self.vxlan_device + " is not up on " + parts_.self.bridge));
+    const SyncState& sync = parts_.reconciler.state();
+    if (!sync.last_error.empty()) problems.push_back(json::string("sync: " + sync.last_error));
+    json::object out{{"status", problems.empty() ? "healthy" : "unhealthy"},
+                     {"host_id", parts_.self.host_id},
+                     {"docker", docker ? "ok" : "down"},
+                     {"ipam", ipam ? "ok" : "down"},
+                     {"vxlan", vxlan_up ? "up" : "down"},
+                     {"underlay_ip", parts_.self.underlay_ip.to_string()},
+                     {"gateway", parts_.setup.gateway},
+                     {"mtu", parts_.self.overlay_mtu()},
+                     {"peers", sync.peers},
+                     {"remote_endpoints", sync.remote_endpoints}};
+    if (!problems.empty()) {
+      out["error"] = "unhealthy";
+      out["detail"] = problems;
+    }
+    co_return json_response(problems.empty() ? 200 : 503, out);
+  }
+
+  asio::awaitable<HttpResponse> create(const HttpRequest& request, const PathParams&) {
+    auto parsed = parse_create(request);
+    if (!parsed) co_return error_response(parsed.error());
+    if (!parts_.setup.done) {
+      co_return error_response(unavailable("not_ready", "the host is not set up yet: " + parts_.setup.error));
+    }
+    auto created = co_await parts_.containers.create(parsed->name, parsed->image);
+    if (!created) co_return error_response(created.error());
+    json::object out = to_json(*created);
+    out["success"] = true;
+    co_return json_response(200, out);
+  }
+
+  asio::awaitable<HttpResponse> list(const HttpRequest&, const PathParams&) {
+    auto containers = co_await parts_.containers.list();
+    if (!containers) co_return error_response(containers.error());
+    json::array out;
+    for (const auto& container : *containers) out.push_back(to_json(container));
+    co_return json_response(200, out);
+  }
+
+  asio::awaitable<HttpResponse> get(const HttpRequest&, const PathParams& params) {
+    const std::string& name = params.at("name");
+    if (auto valid = validate_container_name(name); !valid) co_return error_response(valid.error());
+    auto container = co_await parts_.containers.get(name);
+    if (!container) co_return error_response(container.error());
+    co_return json_response(200, to_json(*container));
+  }
+
+  asio::awaitable<HttpResponse> remove(const HttpRequest&, const PathParams& params) {
+    const std::string& name = params.at("name");
+    if (auto valid = validate_container_name(name); !valid) co_return error_response(valid.error());
+    auto removed = co_await parts_.containers.remove(name);
+    if (!removed) co_return error_response(removed.error());
+    json::object out = to_json(*removed);
+    out["success"] = true;
+    co_return json_response(200, out);
+  }
+
+  AgentParts parts_;
+};
+
+}  // namespace
+
+std::unique_ptr<Router> make_agent_router(AgentParts parts) { return std::make_unique<AgentApi>(parts); }
+
+}  // namespace vx

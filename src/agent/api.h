@@ -1,0 +1,39 @@
+// The agent's HTTP API (port 8001; the seed's container service):
+//   GET    /health                  200 when Docker and the IPAM answer, the host is set up, the
+//                                   VXLAN device is up and the last sync worked; else 503 with reasons
+//   POST   /create_container?container_name=NAME&image=IMAGE  (or the same as a JSON body)
+//   GET    /containers              this host's managed containers
+//   GET    /container/{name}
+//   DELETE /container/{name}
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "agent/container_service.h"
+#include "agent/dataplane.h"
+#include "agent/reconciler.h"
+#include "common/http_router.h"
+
+namespace vx {
+
+// Whether start-up set the host up; read by /health.
+struct SetupState {
+  bool done = false;
+  std::string error;  // why not, while not done
+  std::string gateway;
+};
+
+struct AgentParts {
+  const AgentIdentity& self;
+  ContainerService& containers;
+  Runtime& runtime;
+  IpamClient& ipam;
+  Dataplane& dataplane;
+  const Reconciler& reconciler;
+  const SetupState& setup;
+};
+
+std::unique_ptr<Router> make_agent_router(AgentParts parts);
+
+}  // namespace vx

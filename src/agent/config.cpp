@@ -1,0 +1,116 @@
+#include "agent/config.h"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "agent/docker/docker_runtime.h"
+#include "common/logging.h"
+#include "common/names.h"
+
+namespace vx {
+namespace {
+
+struct Flags {
+  std::string listen = "0.0.0.0:8001";
+  std::string ipam = "http://127.0.0.1:8000";
+  std::string host_id;
+  std::string underlay_device;
+  std::string underlay_ip;
+  std::string advertise_url;
+  std::string docker = "unix:///var/run/docker.sock";
+  uint32_t vni = 100;
+  uint16_t vxlan_port = 4789;
+  std::string network = "vxlan-net";
+  std::string bridge = "br-vxlan";
+  std::string log_level = "info";
+  int sync_interval_ms = 500;
+  int heartbeat_interval_ms = 500;
+  int timeout_ms = 5000;
+};
+
+std::string hostname() {
+  char name[256] = {};
+  return gethostname(name, sizeof(name) - 1) == 0 ? name : "";
+}
+
+Result<AgentConfig> validate(Flags flags) {
+  auto listen = parse_listen_address(flags.listen);
+  if (!listen) return listen.error();
+  auto ipam = parse_http_url(flags.ipam);
+  if (!ipam) return ipam.error();
+  if (flags.host_id.empty()) flags.host_id = hostname();
+  if (auto valid = validate_host_id(flags.host_id); !valid) return valid.error();
+  if (flags.underlay_device.empty() || flags.underlay_device.size() > 15) {
+    return bad_input("invalid_device", "--underlay-dev must name a network device (at most 15 characters)");
+  }
+  std::optional<Ipv4> underlay_ip;
+  if (!flags.underlay_ip.empty()) {
+    auto ip = Ipv4::parse(flags.underlay_ip);
+    if (!ip) return ip.error();
+    underlay_ip = *ip;
+  }
+  if (!flags.advertise_url.empty()) {
+    if (auto url = parse_http_url(flags.advertise_url); !url) return url.error();
+  }
+  auto docker = parse_docker_url(flags.docker);
+  if (!docker) return docker.error();
+  if (flags.vni == 0 || flags.vni >= (1u << 24)) return bad_input("invalid_vni", "--vni must be 1 to 16777215");
+  if (flags.vxlan_port == 0) return bad_input("invalid_port", "--vxlan-port must not be 0");
+  if (flags.bridge.empty() || flags.bridge.size() > 15) {
+    return bad_input("invalid_bridge", "--bridge must be 1 to 15 characters");
+  }
+  if (flags.sync_interval_ms < 50 || flags.heartbeat_interval_ms < 50 || flags.timeout_ms < 100) {
+    return bad_input("invalid_interval", "intervals must be at least 50 ms and the timeout at least 100 ms");
+  }
+  return AgentConfig{*listen, *ipam, flags.host_id, flags.underlay_device, underlay_ip, flags.advertise_url,
+                     *docker, flags.vni, flags.vxlan_port, flags.network, flags.bridge, flags.log_level,
+                     std::chrono::milliseconds(flags.sync_interval_ms),
+                     std::chrono::milliseconds(flags.heartbeat_interval_ms),
+                     std::chrono::milliseconds(flags.timeout_ms)};
+}
+
+}  // namespace
+
+std::variant<AgentConfig, AgentExit> parse_agent_config(int argc, char** argv) {
+  Flags flags;
+  CLI::App app{"vxlan-agent: puts this host's containers on the VXLAN overlay"};
+  app.option_defaults()->always_capture_default();
+  app.add_option("--listen", flags.listen, "ADDRESS:PORT to serve HTTP on")->envname("VXLAN_AGENT_LISTEN");
+  app.add_option("--ipam", flags.ipam, "the IPAM, http://HOST:PORT")->envname("VXLAN_AGENT_IPAM");
+  app.add_option("--host-id", flags.host_id, "this host's name in the cluster (default: the hostname)")
+      ->envname("VXLAN_AGENT_HOST_ID");
+  app.add_option("--underlay-dev", flags.underlay_device, "the device VXLAN packets leave by")
+      ->envname("VXLAN_AGENT_UNDERLAY_DEV")
+      ->required();
+  app.add_option("--underlay-ip", flags.underlay_ip, "this host's underlay address (default: the device's first IPv4)")
+      ->envname("VXLAN_AGENT_UNDERLAY_IP");
+  app.add_option("--advertise-url", flags.advertise_url, "how others reach this agent (default: http://UNDERLAY_IP:PORT)")
+      ->envname("VXLAN_AGENT_ADVERTISE_URL");
+  app.add_option("--docker", flags.docker, "the Docker Engine API socket")->envname("VXLAN_AGENT_DOCKER");
+  app.add_option("--vni", flags.vni, "VXLAN network identifier")->envname("VXLAN_AGENT_VNI");
+  app.add_option("--vxlan-port", flags.vxlan_port, "VXLAN UDP port")->envname("VXLAN_AGENT_VXLAN_PORT");
+  app.add_option("--network", flags.network, "the Docker network containers join")->envname("VXLAN_AGENT_NETWORK");
+  app.add_option("--bridge", flags.bridge, "the Linux bridge of that network")->envname("VXLAN_AGENT_BRIDGE");
+  app.add_option("--log-level", flags.log_level, std::string("one of ") + kLogLevels)->envname("VXLAN_AGENT_LOG_LEVEL");
+  app.add_option("--sync-interval-ms", flags.sync_interval_ms, "how often peers are read and programmed")
+      ->envname("VXLAN_AGENT_SYNC_INTERVAL_MS");
+  app.add_option("--heartbeat-interval-ms", flags.heartbeat_interval_ms, "how often this host tells the IPAM it is alive")
+      ->envname("VXLAN_AGENT_HEARTBEAT_INTERVAL_MS");
+  app.add_option("--timeout-ms", flags.timeout_ms, "deadline of each call to the IPAM and Docker")
+      ->envname("VXLAN_AGENT_TIMEOUT_MS");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return AgentExit{app.exit(e)};
+  }
+  auto config = validate(std::move(flags));
+  if (!config) {
+    std::cerr << "vxlan-agent: " << config.error().detail << "\n";
+    return AgentExit{2};
+  }
+  return std::move(*config);
+}
+
+}  // namespace vx

@@ -1,0 +1,41 @@
+// The agent's configuration: its command line, each flag with an environment variable standing in
+// for it (VXLAN_AGENT_LISTEN, VXLAN_AGENT_IPAM, ...), parsed and validated before anything starts.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "common/error.h"
+#include "common/host_port.h"
+#include "common/http_client.h"
+#include "common/ipv4.h"
+
+namespace vx {
+
+struct AgentConfig {
+  HostPort listen;
+  HttpEndpoint ipam;
+  std::string host_id;
+  std::string underlay_device;
+  std::optional<Ipv4> underlay_ip;  // default: the device's first IPv4 address
+  std::string advertise_url;        // default: http://UNDERLAY_IP:LISTEN_PORT
+  std::string docker_socket;
+  uint32_t vni;
+  uint16_t vxlan_port;
+  std::string network;
+  std::string bridge;
+  std::string log_level;
+  std::chrono::milliseconds sync_interval;
+  std::chrono::milliseconds heartbeat_interval;
+  std::chrono::milliseconds call_timeout;
+};
+
+struct AgentExit {
+  int code;  // 0 after --help, 2 after an error already printed
+};
+
+std::variant<AgentConfig, AgentExit> parse_agent_config(int argc, char** argv);
+
+}  // namespace vx

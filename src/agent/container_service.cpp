@@ -1,0 +1,135 @@
+#include "agent/container_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace vx {
+
+namespace asio = boost::asio;
+
+namespace {
+
+bool is_managed(const ContainerInfo& info) {
+  auto label = info.labels.find(kManagedLabel);
+  return label != info.labels.end() && label->second == "true";
+}
+
+Error unknown_container(const std::string& name) {
+  return not_found("unknown_container", "no container '" + name + "' is managed on this host");
+}
+
+}  // namespace
+
+Status validate_image(const std::string& image) {
+  bool blank = std::any_of(image.begin(), image.end(), [](unsigned char c) { return std::isspace(c) || c < 32; });
+  if (image.empty() || image.size() > 255 || blank) {
+    return bad_input("invalid_image", "image '" + image.substr(0, 64) + "' is not an image reference");
+  }
+  return Ok{};
+}
+
+ManagedContainer ContainerService::describe(const ContainerInfo& info) const {
+  return {info.id, info.name, info.ip_address, info.mac_address, info.image, info.state, self_.host_id};
+}
+
+asio::awaitable<Result<ManagedContainer>> ContainerService::create(const std::string& name,
+                                                                   const std::string& image) {
+  auto reservation = co_await ipam_.allocate(name, self_.host_id);
+  if (!reservation) co_return reservation.error();
+  if (!reservation->created) {
+    // The name already held an address on this host: a container of that name that exists is
+    // a duplicate; one that does not is a create that died half-way, to be finished now.
+    auto existing = co_await runtime_.inspect_container(name);
+    if (!existing) co_return existing.error();
+    if (existing->has_value()) {
+      co_return conflict("container_exists", "container '" + name + "' exists already on " + self_.host_id +
+                                                 " with address " + reservation->ip_address);
+    }
+  }
+  co_return co_await create_reserved(name, image, reservation->ip_address);
+}
+
+asio::awaitable<Result<ManagedContainer>> ContainerService::create_reserved(const std::string& name,
+                                                                            const std::string& image,
+                                                                            const std::string& ip) {
+  auto address = Ipv4::parse(ip);
+  if (!address) co_return address.error();
+  ContainerSpec spec{name, image, self_.network, *address, {{kManagedLabel, "true"}, {kHostLabel, self_.host_id}}};
+  auto created = co_await runtime_.create_container(spec);
+  if (!created) {
+    co_await undo(name, "");
+    co_return created.error();
+  }
+  if (Status started = co_await runtime_.start_container(created->id); !started) {
+    co_await undo(name, created->id);
+    co_return started.error();
+  }
+  auto running = co_await runtime_.inspect_container(created->id);
+  if (!running || !running->has_value()) {
+    co_await undo(name, created->id);
+    co_return running ? unavailable("container_vanished", "container '" + name + "' vanished after start")
+                      : running.error();
+  }
+  ManagedContainer out = describe(**running);
+  // Without its MAC in the registry, peers cannot reach the container yet; the reconciler records
+  // it later, so the container is not undone for this.
+  if (Status recorded = co_await ipam_.record_endpoint(name, self_.host_id, out.mac_address); !recorded) {
+    spdlog::warn("could not record the MAC of {} yet: {}", name, recorded.error().detail);
+  }
+  spdlog::info("created container {} ({}) from {} at {}", name, out.id.substr(0, 12), image, ip);
+  co_return out;
+}
+
+asio::awaitable<void> ContainerService::undo(const std::string& name, const std::string& container_id) {
+  if (!container_id.empty()) {
+    if (Status removed = co_await runtime_.remove_container(container_id); !removed) {
+      spdlog::warn("could not remove the failed container {}: {}", name, removed.error().detail);
+    }
+  }
+  if (Status released = co_await ipam_.release(name, self_.host_id); !released) {
+    spdlog::warn("could not release the address of {}: {}; the reconciler will", name, released.error().detail);
+  }
+}
+
+asio::awaitable<Result<std::vector<ManagedContainer>>> ContainerService::list() {
+  auto containers = co_await runtime_.list_containers(kManagedLabel, "true");
+  if (!containers) co_return containers.error();
+  std::vector<ManagedContainer> out;
+  for (const auto& info : *containers) out.push_back(describe(info));
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  co_return out;
+}
+
+asio::awaitable<Result<ManagedContainer>> ContainerService::get(const std::string& name) {
+  auto info = co_await runtime_.inspect_container(name);
+  if (!info) co_return info.error();
+  if (!info->has_value() || !is_managed(**info)) co_return unknown_container(name);
+  co_return describe(**info);
+}
+
+asio::awaitable<Result<ManagedContainer>> ContainerService::remove(const std::string& name) {
+  auto info = co_await runtime_.inspect_container(name);
+  if (!info) co_return info.error();
+  ManagedContainer removed{"", name, "", "", "", "removed", self_.host_id};
+  if (info->has_value()) {
+    if (!is_managed(**info)) {
+      co_return conflict("not_managed", "container '" + name + "' on " + self_.host_id +
+                                            " was not created by vxlan-agent; remove it with Docker");
+    }
+    removed = describe(**info);
+    if (Status gone = co_await runtime_.remove_container((*info)->id); !gone && gone.error().kind != ErrorKind::kNotFound) {
+      co_return gone.error();
+    }
+  }
+  Status released = co_await ipam_.release(name, self_.host_id);
+  if (!released && !(released.error().kind == ErrorKind::kNotFound && info->has_value())) {
+    co_return released.error().kind == ErrorKind::kNotFound ? unknown_container(name) : released.error();
+  }
+  removed.status = "removed";
+  spdlog::info("removed container {}{}", name, info->has_value() ? "" : " (it was gone already)");
+  co_return removed;
+}
+
+}  // namespace vx

@@ -1,0 +1,56 @@
+// The agent's container lifecycle, on the Runtime and the IPAM:
+//  create: reserve the name and an address at the IPAM, create and start the container on the
+//          overlay network only, with that address, labelled as managed; record its MAC. A failure
+//          after the reservation removes what was created and releases the address, unless the
+//          reservation was an earlier one (the name already held it) and its container exists.
+//  remove: removes the container and releases its address, even if the container was gone.
+// Only containers carrying the managed label are listed or removed.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/identity.h"
+#include "agent/ipam_client.h"
+#include "agent/runtime.h"
+
+namespace vx {
+
+struct ManagedContainer {
+  std::string id;
+  std::string name;
+  std::string ip_address;
+  std::string mac_address;
+  std::string image;
+  std::string status;
+  std::string host_id;
+};
+
+class ContainerService {
+ public:
+  ContainerService(const AgentIdentity& self, IpamClient& ipam, Runtime& runtime)
+      : self_(self), ipam_(ipam), runtime_(runtime) {}
+
+  boost::asio::awaitable<Result<ManagedContainer>> create(const std::string& name, const std::string& image);
+  boost::asio::awaitable<Result<std::vector<ManagedContainer>>> list();
+  boost::asio::awaitable<Result<ManagedContainer>> get(const std::string& name);
+  boost::asio::awaitable<Result<ManagedContainer>> remove(const std::string& name);
+
+ private:
+  ManagedContainer describe(const ContainerInfo& info) const;
+  boost::asio::awaitable<Result<ManagedContainer>> create_reserved(const std::string& name,
+                                                                   const std::string& image,
+                                                                   const std::string& ip);
+  boost::asio::awaitable<void> undo(const std::string& name, const std::string& container_id);
+
+  const AgentIdentity& self_;
+  IpamClient& ipam_;
+  Runtime& runtime_;
+};
+
+// An image reference Docker could accept: not empty, at most 255 characters, no white space.
+Status validate_image(const std::string& image);
+
+}  // namespace vx

@@ -1,0 +1,69 @@
+// The agent's view of its host's kernel: the underlay device, the VXLAN device and its forwarding
+// database. The real one uses libnl (dataplane/netlink_dataplane.h); tests may use a fake. Calls are
+// local and synchronous; errors are values (kUnavailable when the kernel refuses, with the reason;
+// kNotFound "unknown_device").
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "common/ipv4.h"
+
+namespace vx {
+
+struct UnderlayInfo {
+  Ipv4 address;  // the device's first IPv4 address
+  int mtu = 0;
+  int ifindex = 0;
+};
+
+struct VxlanSpec {
+  std::string device = "vxlan0";
+  uint32_t vni = 100;
+  uint16_t port = 4789;  // UDP destination port
+  Ipv4 local;            // this host's underlay address
+  std::string underlay_device;
+  int mtu = 1450;
+  std::string bridge;    // the master it is enslaved to
+};
+
+struct VxlanState {
+  bool exists = false;
+  bool up = false;
+  std::string master;  // name of the bridge it is enslaved to, empty if none
+  uint32_t vni = 0;
+  int mtu = 0;
+};
+
+// One entry of the VXLAN device's own forwarding database (NTF_SELF), pointing a MAC at a remote
+// underlay address. kFloodMac entries send broadcast, unknown unicast and multicast to a peer.
+struct FdbEntry {
+  std::string mac;  // lower-case "aa:bb:cc:dd:ee:ff"
+  Ipv4 dst;
+  auto operator<=>(const FdbEntry&) const = default;
+};
+
+inline constexpr const char* kFloodMac = "00:00:00:00:00:00";
+
+class Dataplane {
+ public:
+  virtual ~Dataplane() = default;
+
+  virtual Result<UnderlayInfo> underlay(const std::string& device) = 0;
+
+  // Creates the device, or brings an existing one to the spec (recreating it when an attribute
+  // that cannot change in place differs), enslaves it to spec.bridge and sets it up. Idempotent.
+  virtual Status ensure_vxlan(const VxlanSpec& spec) = 0;
+  virtual Result<VxlanState> vxlan_state(const std::string& device) = 0;
+
+  // Entries of `device` that have a remote destination; entries the kernel adds by itself
+  // (the device's own MAC, permanent local entries) are left out.
+  virtual Result<std::vector<FdbEntry>> fdb(const std::string& device) = 0;
+  // Flood entries are appended (one per peer); a MAC entry replaces any entry for that MAC.
+  virtual Status add_fdb(const std::string& device, const FdbEntry& entry) = 0;
+  // Removing an absent entry is Ok.
+  virtual Status remove_fdb(const std::string& device, const FdbEntry& entry) = 0;
+};
+
+}  // namespace vx

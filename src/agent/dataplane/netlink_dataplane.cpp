@@ -1,0 +1,428 @@
+#include "agent/dataplane/netlink_dataplane.h"
+
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link/vxlan.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+
+#include "agent/dataplane/netlink_handles.h"
+#include "common/mac.h"
+
+namespace vx {
+namespace {
+
+// libnl 3.7 sends IFLA_VXLAN_PORT as 4 bytes where the kernel reads 2 in network order. The kernel
+// takes the first two (logging "attribute type 15 has an invalid length"), and those hold the port
+// only on a little-endian machine.
+static_assert(std::endian::native == std::endian::little, "libnl 3.7 sends the vxlan port wrongly on big-endian");
+
+Error netlink_error(const std::string& doing, int err) {
+  return unavailable("netlink_error", doing + ": " + nl_geterror(err));
+}
+
+Error unknown_device(const std::string& name) {
+  return not_found("unknown_device", "no device named '" + name + "' in this network namespace");
+}
+
+Error not_vxlan(const std::string& name) {
+  return conflict("not_vxlan", "device '" + name + "' exists and is not a vxlan device");
+}
+
+// libnl signals a failed allocation with a null object; report it like any other refusal.
+Error out_of_memory(const std::string& what) { return netlink_error("allocating " + what, NLE_NOMEM); }
+
+Result<nl::Socket> open_socket() {
+  nl::Socket sk(nl_socket_alloc());
+  if (!sk) return out_of_memory("a netlink socket");
+  if (int err = nl_connect(sk.get(), NETLINK_ROUTE); err < 0) return netlink_error("connecting to rtnetlink", err);
+  return sk;
+}
+
+// Visits every object of a cache as the type the cache holds.
+template <typename Object, typename Visit>
+void for_each(nl_cache* cache, Visit visit) {
+  for (nl_object* object = nl_cache_get_first(cache); object != nullptr; object = nl_cache_get_next(object)) {
+    visit(reinterpret_cast<Object*>(object));
+  }
+}
+
+nl::Addr to_nl_addr(Ipv4 ip) {
+  uint32_t network_order = htonl(ip.value());
+  return nl::Addr(nl_addr_build(AF_INET, &network_order, sizeof network_order));
+}
+
+std::optional<Ipv4> to_ipv4(nl_addr* addr) {
+  if (addr == nullptr || nl_addr_get_family(addr) != AF_INET || nl_addr_get_len(addr) != 4) return std::nullopt;
+  uint32_t network_order = 0;
+  std::memcpy(&network_order, nl_addr_get_binary_addr(addr), sizeof network_order);
+  return Ipv4(ntohl(network_order));
+}
+
+std::optional<std::string> format_mac(nl_addr* lladdr) {
+  if (lladdr == nullptr || nl_addr_get_len(lladdr) != 6) return std::nullopt;
+  auto* b = static_cast<const uint8_t*>(nl_addr_get_binary_addr(lladdr));
+  char text[18];
+  std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
+  return text;
+}
+
+std::string describe(const FdbEntry& entry) { return entry.mac + " dst " + entry.dst.to_string(); }
+
+// The device of that name, or a null handle when there is none.
+Result<nl::Link> find_link(nl_sock* sk, const std::string& name) {
+  // The kernel answers a longer name with "invalid argument", which would read as a kernel failure.
+  if (name.empty() || name.size() >= IFNAMSIZ) {
+    return bad_input("invalid_device", "'" + name + "' is not a device name (1 to 15 characters)");
+  }
+  rtnl_link* link = nullptr;
+  int err = rtnl_link_get_kernel(sk, 0, name.c_str(), &link);
+  if (err == -NLE_NODEV) return nl::Link();
+  if (err < 0) return netlink_error("looking up device " + name, err);
+  return nl::Link(link);
+}
+
+Result<nl::Link> require_link(nl_sock* sk, const std::string& name) {
+  auto link = find_link(sk, name);
+  if (link.ok() && !*link) return unknown_device(name);
+  return link;
+}
+
+// The ifindex of a VXLAN device; FDB calls check the kind first because on any other device the
+// kernel would take the entry as an address for the device's own unicast filter.
+Result<int> vxlan_ifindex(nl_sock* sk, const std::string& name) {
+  auto link = require_link(sk, name);
+  if (!link) return link.error();
+  if (!rtnl_link_is_vxlan(link->get())) return not_vxlan(name);
+  return rtnl_link_get_ifindex(link->get());
+}
+
+Result<std::string> link_name(nl_sock* sk, int ifindex) {
+  rtnl_link* raw = nullptr;
+  if (int err = rtnl_link_get_kernel(sk, ifindex, nullptr, &raw); err < 0) {
+    return netlink_error("looking up device #" + std::to_string(ifindex), err);
+  }
+  nl::Link link(raw);
+  return std::string(rtnl_link_get_name(link.get()));
+}
+
+Result<Ipv4> first_ipv4(nl_sock* sk, int ifindex, const std::string& device) {
+  nl_cache* raw = nullptr;
+  if (int err = rtnl_addr_alloc_cache(sk, &raw); err < 0) return netlink_error("listing addresses", err);
+  nl::Cache cache(raw);
+  std::optional<Ipv4> found;
+  for_each<rtnl_addr>(cache.get(), [&](rtnl_addr* addr) {
+    if (!found && rtnl_addr_get_ifindex(addr) == ifindex) found = to_ipv4(rtnl_addr_get_local(addr));
+  });
+  if (!found) return not_found("no_ipv4_address", "device '" + device + "' has no IPv4 address");
+  return *found;
+}
+
+// The attributes that say which tunnel a VXLAN device is. The kernel cannot change some of them
+// in place, so a device that differs in any of them is recreated rather than patched.
+struct Identity {
+  uint32_t vni = 0;
+  uint32_t port = 0;
+  Ipv4 local;
+  uint32_t underlay_ifindex = 0;
+
+  bool operator==(const Identity&) const = default;
+  std::string to_string() const {
+    return "vni " + std::to_string(vni) + ", dstport " + std::to_string(port) + ", local " +
+           local.to_string() + ", underlay #" + std::to_string(underlay_ifindex);
+  }
+};
+
+// Attributes the kernel does not report stay zero, so they count as different.
+Identity identity_of(rtnl_link* vxlan) {
+  Identity id;
+  rtnl_link_vxlan_get_id(vxlan, &id.vni);
+  rtnl_link_vxlan_get_port(vxlan, &id.port);
+  rtnl_link_vxlan_get_link(vxlan, &id.underlay_ifindex);
+  nl_addr* raw = nullptr;
+  if (rtnl_link_vxlan_get_local(vxlan, &raw) == 0) id.local = to_ipv4(nl::Addr(raw).get()).value_or(Ipv4());
+  return id;
+}
+
+Identity identity_of(const VxlanSpec& spec, int underlay_ifindex) {
+  return {spec.vni, spec.port, spec.local, static_cast<uint32_t>(underlay_ifindex)};
+}
+
+// The attributes ensure_vxlan sets on a new device and repairs on an existing one, in two groups:
+// for an existing device the vxlan driver refuses IFLA_MTU next to vxlan attributes ("Cannot change
+// mtu", EOPNOTSUPP), and libnl then retries as RTM_SETLINK, which drops the vxlan attributes
+// without a word. So a repair sends each group on its own; a creation sends both at once.
+void set_device_tunables(rtnl_link* link, const VxlanSpec& spec, int bridge_ifindex) {
+  rtnl_link_set_mtu(link, spec.mtu);
+  rtnl_link_set_master(link, bridge_ifindex);
+  rtnl_link_set_flags(link, IFF_UP);
+}
+
+void set_vxlan_tunables(rtnl_link* link) {
+  // Peers are programmed explicitly: with learning on, any sender on the underlay could claim a MAC.
+  rtnl_link_vxlan_set_learning(link, 0);
+}
+
+// How `current` differs from each group, one phrase per attribute for the log; empty when it matches.
+std::vector<std::string> device_drift(rtnl_link* current, const VxlanSpec& spec, int bridge_ifindex) {
+  std::vector<std::string> off;
+  if (int mtu = rtnl_link_get_mtu(current); mtu != spec.mtu) {
+    off.push_back("mtu " + std::to_string(mtu) + " -> " + std::to_string(spec.mtu));
+  }
+  if (rtnl_link_get_master(current) != bridge_ifindex) off.push_back("master -> " + spec.bridge);
+  if (!(rtnl_link_get_flags(current) & IFF_UP)) off.push_back("down -> up");
+  return off;
+}
+
+std::vector<std::string> vxlan_drift(rtnl_link* current) {
+  if (rtnl_link_vxlan_get_learning(current) != 0) return {"learning -> off"};
+  return {};
+}
+
+std::string join(const std::vector<std::string>& phrases) {
+  std::string out;
+  for (const auto& phrase : phrases) out += (out.empty() ? "" : ", ") + phrase;
+  return out;
+}
+
+Status check_spec(const VxlanSpec& spec) {
+  if (spec.vni > VXLAN_ID_MAX) {
+    return bad_input("invalid_vni", "vni " + std::to_string(spec.vni) + " is above " + std::to_string(VXLAN_ID_MAX));
+  }
+  // The kernel turns port 0 into its default, so the device would never match the spec.
+  if (spec.port == 0) return bad_input("invalid_port", "the vxlan destination port must not be 0");
+  return Ok{};
+}
+
+// Outer IPv4, UDP and VXLAN headers plus the inner Ethernet header.
+constexpr int kVxlanOverhead = 50;
+
+// The kernel creates a device with a larger MTU without complaint; every frame too big for the
+// underlay is then dropped silently, the black hole where only small packets cross.
+Status check_mtu(const VxlanSpec& spec, rtnl_link* underlay) {
+  int limit = static_cast<int>(rtnl_link_get_mtu(underlay)) - kVxlanOverhead;
+  if (spec.mtu <= limit) return Ok{};
+  return bad_input("invalid_mtu", "mtu " + std::to_string(spec.mtu) + " does not fit underlay " + spec.underlay_device +
+                                      ": at most " + std::to_string(limit) + " (its mtu less " +
+                                      std::to_string(kVxlanOverhead) + " bytes of vxlan headers)");
+}
+
+Status create_vxlan(nl_sock* sk, const VxlanSpec& spec, int underlay_ifindex, int bridge_ifindex) {
+  nl::Link link(rtnl_link_vxlan_alloc());
+  nl::Addr local = to_nl_addr(spec.local);
+  if (!link || !local) return out_of_memory("a vxlan link");
+  rtnl_link_set_name(link.get(), spec.device.c_str());
+  rtnl_link_vxlan_set_id(link.get(), spec.vni);
+  rtnl_link_vxlan_set_port(link.get(), spec.port);  // host byte order; see the static_assert on top
+  rtnl_link_vxlan_set_local(link.get(), local.get());
+  rtnl_link_vxlan_set_link(link.get(), underlay_ifindex);
+  // Everything in one request, so no half-configured device is ever visible.
+  set_device_tunables(link.get(), spec, bridge_ifindex);
+  set_vxlan_tunables(link.get());
+  if (int err = rtnl_link_add(sk, link.get(), NLM_F_CREATE | NLM_F_EXCL); err < 0) {
+    return netlink_error("creating vxlan device " + spec.device, err);
+  }
+  spdlog::info("created {} ({}, mtu {}, master {}, learning off)", spec.device,
+               identity_of(spec, underlay_ifindex).to_string(), spec.mtu, spec.bridge);
+  return Ok{};
+}
+
+// Reads the device back: a request the kernel acknowledged may still have been dropped in part
+// (see set_device_tunables), and a silent half-repair would look like success forever.
+Status verify_repair(nl_sock* sk, const VxlanSpec& spec, int bridge_ifindex) {
+  auto after = require_link(sk, spec.device);
+  if (!after) return after.error();
+  auto still = device_drift(after->get(), spec, bridge_ifindex);
+  auto vxlan_still = vxlan_drift(after->get());
+  still.insert(still.end(), vxlan_still.begin(), vxlan_still.end());
+  if (still.empty()) return Ok{};
+  return unavailable("netlink_error", "updating vxlan device " + spec.device +
+                                          ": the kernel accepted the change but did not apply " + join(still));
+}
+
+Status repair_vxlan(nl_sock* sk, rtnl_link* current, const VxlanSpec& spec, int bridge_ifindex) {
+  struct Repair {
+    std::vector<std::string> off;
+    nl::Link changes;
+  };
+  Repair device{device_drift(current, spec, bridge_ifindex), nl::Link(rtnl_link_alloc())};
+  Repair vxlan{vxlan_drift(current), nl::Link(rtnl_link_vxlan_alloc())};
+  if (!device.changes || !vxlan.changes) return out_of_memory("a vxlan link");
+  set_device_tunables(device.changes.get(), spec, bridge_ifindex);
+  set_vxlan_tunables(vxlan.changes.get());
+
+  std::vector<std::string> fixed;
+  for (Repair* repair : {&device, &vxlan}) {
+    if (repair->off.empty()) continue;
+    if (int err = rtnl_link_change(sk, current, repair->changes.get(), 0); err < 0) {
+      return netlink_error("updating vxlan device " + spec.device + " (" + join(repair->off) + ")", err);
+    }
+    fixed.insert(fixed.end(), repair->off.begin(), repair->off.end());
+  }
+  if (fixed.empty()) {
+    spdlog::debug("{} already matches the spec", spec.device);
+    return Ok{};
+  }
+  spdlog::info("updated {}: {}", spec.device, join(fixed));
+  return verify_repair(sk, spec, bridge_ifindex);
+}
+
+// The neighbour object naming one FDB entry of the device, for both adding and deleting it.
+Result<nl::Neigh> fdb_neigh(int ifindex, const FdbEntry& entry) {
+  auto mac = parse_mac(entry.mac);  // strict, so that a typo is an error rather than another MAC
+  if (!mac) return mac.error();
+  nl_addr* raw = nullptr;
+  if (int err = nl_addr_parse(mac->c_str(), AF_LLC, &raw); err < 0) return netlink_error("parsing MAC " + *mac, err);
+  nl::Addr lladdr(raw);
+  nl::Neigh neigh(rtnl_neigh_alloc());
+  nl::Addr dst = to_nl_addr(entry.dst);
+  if (!neigh || !dst) return out_of_memory("an fdb entry");
+  rtnl_neigh_set_ifindex(neigh.get(), ifindex);
+  rtnl_neigh_set_lladdr(neigh.get(), lladdr.get());
+  // Before the family: libnl refuses a dst whose family differs from the neighbour's.
+  if (int err = rtnl_neigh_set_dst(neigh.get(), dst.get()); err < 0) return netlink_error("building an fdb entry", err);
+  rtnl_neigh_set_family(neigh.get(), AF_BRIDGE);
+  rtnl_neigh_set_state(neigh.get(), NUD_PERMANENT);
+  // The VXLAN device's own table, not the bridge's (NTF_MASTER).
+  rtnl_neigh_set_flags(neigh.get(), NTF_SELF);
+  return neigh;
+}
+
+// What adding or deleting one FDB entry needs: a socket and the entry on the checked device.
+struct FdbRequest {
+  nl::Socket sk;
+  nl::Neigh neigh;
+};
+
+Result<FdbRequest> fdb_request(const std::string& device, const FdbEntry& entry) {
+  auto sk = open_socket();
+  if (!sk) return sk.error();
+  auto ifindex = vxlan_ifindex(sk->get(), device);
+  if (!ifindex) return ifindex.error();
+  auto neigh = fdb_neigh(*ifindex, entry);
+  if (!neigh) return neigh.error();
+  return FdbRequest{std::move(*sk), std::move(*neigh)};
+}
+
+}  // namespace
+
+Result<UnderlayInfo> NetlinkDataplane::underlay(const std::string& device) {
+  auto sk = open_socket();
+  if (!sk) return sk.error();
+  auto link = require_link(sk->get(), device);
+  if (!link) return link.error();
+  int ifindex = rtnl_link_get_ifindex(link->get());
+  auto address = first_ipv4(sk->get(), ifindex, device);
+  if (!address) return address.error();
+  return UnderlayInfo{*address, static_cast<int>(rtnl_link_get_mtu(link->get())), ifindex};
+}
+
+Status NetlinkDataplane::ensure_vxlan(const VxlanSpec& spec) {
+  if (auto valid = check_spec(spec); !valid) return valid;
+  auto sk = open_socket();
+  if (!sk) return sk.error();
+  auto underlay = require_link(sk->get(), spec.underlay_device);
+  if (!underlay) return underlay.error();
+  if (auto fits = check_mtu(spec, underlay->get()); !fits) return fits;
+  auto bridge = require_link(sk->get(), spec.bridge);
+  if (!bridge) return bridge.error();
+  auto existing = find_link(sk->get(), spec.device);
+  if (!existing) return existing.error();
+
+  int underlay_ifindex = rtnl_link_get_ifindex(underlay->get());
+  int bridge_ifindex = rtnl_link_get_ifindex(bridge->get());
+  if (*existing) {
+    if (!rtnl_link_is_vxlan(existing->get())) return not_vxlan(spec.device);
+    Identity have = identity_of(existing->get()), want = identity_of(spec, underlay_ifindex);
+    if (have == want) return repair_vxlan(sk->get(), existing->get(), spec, bridge_ifindex);
+    spdlog::warn("{} is {}; the spec wants {}: recreating it", spec.device, have.to_string(), want.to_string());
+    if (int err = rtnl_link_delete(sk->get(), existing->get()); err < 0) {
+      return netlink_error("deleting vxlan device " + spec.device + " to recreate it", err);
+    }
+  }
+  return create_vxlan(sk->get(), spec, underlay_ifindex, bridge_ifindex);
+}
+
+Result<VxlanState> NetlinkDataplane::vxlan_state(const std::string& device) {
+  auto sk = open_socket();
+  if (!sk) return sk.error();
+  auto link = find_link(sk->get(), device);
+  if (!link) return link.error();
+  if (!*link) return VxlanState{};
+  if (!rtnl_link_is_vxlan(link->get())) return not_vxlan(device);
+
+  VxlanState state;
+  state.exists = true;
+  state.up = rtnl_link_get_flags(link->get()) & IFF_UP;
+  state.mtu = static_cast<int>(rtnl_link_get_mtu(link->get()));
+  rtnl_link_vxlan_get_id(link->get(), &state.vni);
+  if (int master = rtnl_link_get_master(link->get()); master > 0) {
+    auto name = link_name(sk->get(), master);
+    if (!name) return name.error();
+    state.master = std::move(*name);
+  }
+  return state;
+}
+
+Result<std::vector<FdbEntry>> NetlinkDataplane::fdb(const std::string& device) {
+  auto sk = open_socket();
+  if (!sk) return sk.error();
+  auto ifindex = vxlan_ifindex(sk->get(), device);
+  if (!ifindex) return ifindex.error();
+  // Without AF_ITER the dump asks for AF_UNSPEC only, and the kernel leaves bridge entries out.
+  nl_cache* raw = nullptr;
+  if (int err = rtnl_neigh_alloc_cache_flags(sk->get(), &raw, NL_CACHE_AF_ITER); err < 0) {
+    return netlink_error("listing the forwarding database of " + device, err);
+  }
+  nl::Cache cache(raw);
+
+  std::vector<FdbEntry> entries;
+  for_each<rtnl_neigh>(cache.get(), [&](rtnl_neigh* neigh) {
+    if (rtnl_neigh_get_family(neigh) != AF_BRIDGE || rtnl_neigh_get_ifindex(neigh) != *ifindex ||
+        !(rtnl_neigh_get_flags(neigh) & NTF_SELF)) {
+      return;
+    }
+    // The kernel's own entries (the device's MAC, multicast) have no remote destination.
+    auto mac = format_mac(rtnl_neigh_get_lladdr(neigh));
+    auto dst = to_ipv4(rtnl_neigh_get_dst(neigh));
+    if (mac && dst) entries.push_back({std::move(*mac), *dst});
+  });
+  std::sort(entries.begin(), entries.end());
+  spdlog::debug("{} has {} fdb entries with a remote destination", device, entries.size());
+  return entries;
+}
+
+Status NetlinkDataplane::add_fdb(const std::string& device, const FdbEntry& entry) {
+  auto request = fdb_request(device, entry);
+  if (!request) return request.error();
+  // Flooding goes to every peer, one entry each; a unicast MAC lives behind exactly one peer.
+  bool flood = entry.mac == kFloodMac;
+  int flags = NLM_F_CREATE | (flood ? NLM_F_APPEND : NLM_F_REPLACE);
+  if (int err = rtnl_neigh_add(request->sk.get(), request->neigh.get(), flags); err < 0) {
+    return netlink_error("adding fdb entry " + describe(entry) + " to " + device, err);
+  }
+  spdlog::info("fdb {}: {} {}", device, flood ? "appended" : "set", describe(entry));
+  return Ok{};
+}
+
+Status NetlinkDataplane::remove_fdb(const std::string& device, const FdbEntry& entry) {
+  auto request = fdb_request(device, entry);
+  if (!request) return request.error();
+  int err = rtnl_neigh_delete(request->sk.get(), request->neigh.get(), 0);
+  if (err == -NLE_OBJ_NOTFOUND) {
+    spdlog::debug("fdb {}: {} already absent", device, describe(entry));
+    return Ok{};
+  }
+  if (err < 0) return netlink_error("removing fdb entry " + describe(entry) + " from " + device, err);
+  // The kernel also answers success, removing nothing, when the MAC is there at other destinations.
+  spdlog::info("fdb {}: removed {}", device, describe(entry));
+  return Ok{};
+}
+
+}  // namespace vx

@@ -1,0 +1,50 @@
+// A small HTTP/1.1 client for the Docker Engine API over the daemon's unix socket: one request per
+// connection, the whole exchange bounded by a deadline, the API version (/v1.41) put in front of
+// every path. Any HTTP answer is a successful exchange, for the caller to interpret; a socket that
+// cannot be reached, a broken exchange or a missed deadline is kUnavailable "docker_unavailable",
+// naming the socket. The client keeps no state between calls, so calls may run concurrently.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "common/error.h"
+
+namespace vx {
+
+// "unix:///var/run/docker.sock" -> "/var/run/docker.sock". Only unix sockets are supported.
+Result<std::string> parse_docker_url(std::string_view url);
+
+struct DockerResponse {
+  int status = 0;
+  std::string body;
+};
+
+// Receives the body of a 2xx answer piece by piece as it arrives, for answers that are streams.
+using DockerBodySink = std::function<void(std::string_view)>;
+
+class DockerClient {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  DockerClient(boost::asio::any_io_executor executor, std::string socket_path);
+
+  // `target` is the path and query after the version: "/containers/json?all=true". A non-empty
+  // body is sent as JSON. With a sink, the body of a 2xx answer is read until the daemon ends it
+  // and handed to the sink instead of DockerResponse::body; error answers still fill the body.
+  boost::asio::awaitable<Result<DockerResponse>> call(std::string method, std::string target,
+                                                      std::string body, Clock::time_point deadline,
+                                                      DockerBodySink sink = {}) const;
+
+  const std::string& socket_path() const { return socket_path_; }
+
+ private:
+  boost::asio::any_io_executor executor_;
+  std::string socket_path_;
+};
+
+}  // namespace vx

@@ -1,0 +1,466 @@
+#include "agent/docker/docker_runtime.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+#include <charconv>
+#include <initializer_list>
+
+namespace vx {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+constexpr const char* kBridgeNameOption = "com.docker.network.bridge.name";
+constexpr const char* kMtuOption = "com.docker.network.driver.mtu";
+
+// ---------------------------------------------------------------- requests
+
+std::string encoded(std::string_view text) {
+  return boost::urls::encode(text, boost::urls::unreserved_chars);
+}
+
+// A name or id as one path segment. Dot segments would change which path the daemon routes.
+Result<std::string> segment(std::string_view name) {
+  if (name.empty() || name == "." || name == "..") {
+    return bad_input("invalid_name", "'" + std::string(name) + "' is not a Docker name or id");
+  }
+  return encoded(name);
+}
+
+json::object labels_json(const Labels& labels) {
+  json::object out;
+  for (const auto& [key, value] : labels) out[key] = value;
+  return out;
+}
+
+std::string network_request(const NetworkSpec& spec) {
+  json::object subnet{{"Subnet", spec.subnet.to_string()}, {"Gateway", spec.gateway.to_string()}};
+  json::object ipam{{"Driver", "default"}, {"Config", json::array{std::move(subnet)}}};
+  json::object options{{kBridgeNameOption, spec.bridge_name}, {kMtuOption, std::to_string(spec.mtu)}};
+  return json::serialize(json::object{{"Name", spec.name},
+                                      {"Driver", "bridge"},
+                                      {"CheckDuplicate", true},
+                                      {"IPAM", std::move(ipam)},
+                                      {"Options", std::move(options)},
+                                      {"Labels", labels_json(spec.labels)}});
+}
+
+std::string container_request(const ContainerSpec& spec) {
+  json::object endpoint{{"IPAMConfig", {{"IPv4Address", spec.ip.to_string()}}}};
+  json::object endpoints{{spec.network, std::move(endpoint)}};
+  // NetworkMode alone keeps the container off Docker's default bridge.
+  return json::serialize(json::object{{"Image", spec.image},
+                                      {"Labels", labels_json(spec.labels)},
+                                      {"HostConfig", {{"NetworkMode", spec.network}}},
+                                      {"NetworkingConfig", {{"EndpointsConfig", std::move(endpoints)}}}});
+}
+
+// The query value {"label":["key=value"]}, escaped: a label may hold '&', '+' or '#'.
+std::string label_filter(const std::string& key, const std::string& value) {
+  return encoded(json::serialize(json::object{{"label", json::array{key + "=" + value}}}));
+}
+
+std::string exec_request(const std::vector<std::string>& argv) {
+  return json::serialize(json::object{{"AttachStdout", true},
+                                      {"AttachStderr", true},
+                                      {"Cmd", json::array(argv.begin(), argv.end())}});
+}
+
+// ---------------------------------------------------------------- answers
+
+const json::object* object_at(const json::object& object, std::string_view key) {
+  const json::value* value = object.if_contains(key);
+  return value != nullptr && value->is_object() ? &value->get_object() : nullptr;
+}
+
+// Docker writes absent strings as "" or null alike; both read as "".
+std::string string_at(const json::object& object, std::string_view key) {
+  const json::value* value = object.if_contains(key);
+  return value != nullptr && value->is_string() ? std::string(value->get_string()) : std::string();
+}
+
+Labels labels_at(const json::object& object, std::string_view key) {
+  Labels labels;
+  if (const json::object* found = object_at(object, key)) {
+    for (const auto& [name, value] : *found) {
+      if (value.is_string()) labels[std::string(name)] = std::string(value.get_string());
+    }
+  }
+  return labels;
+}
+
+Result<json::value> answer_json(const DockerResponse& response, const std::string& action,
+                                json::kind expected) {
+  boost::system::error_code ec;
+  json::value value = json::parse(response.body, ec);
+  if (ec || value.kind() != expected) {
+    return internal("bad_docker_answer", action + ": the daemon's answer is not the JSON expected: " +
+                                             response.body.substr(0, 200));
+  }
+  return value;
+}
+
+// The daemon explains an error as {"message": "..."}; anything else is passed on as it came.
+std::string docker_message(const DockerResponse& response) {
+  boost::system::error_code ec;
+  json::value value = json::parse(response.body, ec);
+  if (!ec && value.is_object()) {
+    if (std::string message = string_at(value.get_object(), "message"); !message.empty()) return message;
+  }
+  return response.body.substr(0, 200);
+}
+
+// How a call reads one error status of the daemon, when it knows better than the default.
+struct Meaning {
+  int status;
+  ErrorKind kind;
+  const char* code;
+};
+
+Error answer_error(const DockerResponse& response, const std::string& action,
+                   std::initializer_list<Meaning> meanings = {}) {
+  std::string detail = action + ": " + docker_message(response);
+  for (const Meaning& meaning : meanings) {
+    if (meaning.status == response.status) return Error{meaning.kind, meaning.code, detail};
+  }
+  if (response.status == 400) return bad_input("invalid_request", detail);
+  if (response.status == 403 || response.status == 409) return conflict("conflict", detail);
+  if (response.status == 404) return not_found("not_found", detail);
+  if (response.status >= 500) return unavailable("docker_error", detail);
+  return internal("unexpected_answer", detail + " (HTTP " + std::to_string(response.status) + ")");
+}
+
+constexpr Meaning kUnknownContainer{404, ErrorKind::kNotFound, "unknown_container"};
+constexpr Meaning kUnknownNetwork{404, ErrorKind::kNotFound, "unknown_network"};
+
+NetworkInfo read_network(const json::object& object) {
+  NetworkInfo info;
+  info.id = string_at(object, "Id");
+  info.name = string_at(object, "Name");
+  info.driver = string_at(object, "Driver");
+  if (const json::object* ipam = object_at(object, "IPAM")) {
+    const json::value* configs = ipam->if_contains("Config");
+    if (configs != nullptr && configs->is_array() && !configs->get_array().empty() &&
+        configs->get_array()[0].is_object()) {
+      const json::object& config = configs->get_array()[0].get_object();
+      info.subnet = string_at(config, "Subnet");
+      info.gateway = string_at(config, "Gateway");
+    }
+  }
+  if (const json::object* options = object_at(object, "Options")) {
+    info.bridge_name = string_at(*options, kBridgeNameOption);
+    std::string mtu = string_at(*options, kMtuOption);
+    std::from_chars(mtu.data(), mtu.data() + mtu.size(), info.mtu);
+  }
+  if (const json::object* containers = object_at(object, "Containers")) {
+    info.containers = static_cast<int>(containers->size());
+  }
+  info.labels = labels_at(object, "Labels");
+  return info;
+}
+
+// NetworkSettings.Networks: the first network with an address gives the address and MAC. A
+// container that has not started has no address yet, only the one it was created with.
+void read_attachment(const json::object& container, ContainerInfo& info) {
+  const json::object* settings = object_at(container, "NetworkSettings");
+  const json::object* networks = settings ? object_at(*settings, "Networks") : nullptr;
+  if (networks == nullptr) return;
+  for (const auto& [name, value] : *networks) {
+    if (!value.is_object()) continue;
+    const json::object& network = value.get_object();
+    if (std::string ip = string_at(network, "IPAddress"); !ip.empty()) {
+      info.ip_address = std::move(ip);
+      info.mac_address = string_at(network, "MacAddress");
+      return;
+    }
+    const json::object* requested = object_at(network, "IPAMConfig");
+    if (requested != nullptr && info.ip_address.empty()) {
+      info.ip_address = string_at(*requested, "IPv4Address");
+    }
+  }
+}
+
+// Docker keeps container names with a leading '/'.
+std::string without_leading_slash(std::string name) {
+  if (!name.empty() && name.front() == '/') name.erase(0, 1);
+  return name;
+}
+
+// GET /containers/{id}/json
+ContainerInfo read_inspected_container(const json::object& object) {
+  ContainerInfo info;
+  info.id = string_at(object, "Id");
+  info.name = without_leading_slash(string_at(object, "Name"));
+  if (const json::object* state = object_at(object, "State")) info.state = string_at(*state, "Status");
+  if (const json::object* config = object_at(object, "Config")) {
+    info.image = string_at(*config, "Image");
+    info.labels = labels_at(*config, "Labels");
+  }
+  read_attachment(object, info);
+  return info;
+}
+
+// One entry of GET /containers/json
+ContainerInfo read_listed_container(const json::object& object) {
+  ContainerInfo info;
+  info.id = string_at(object, "Id");
+  if (const json::value* names = object.if_contains("Names");
+      names != nullptr && names->is_array() && !names->get_array().empty() &&
+      names->get_array()[0].is_string()) {
+    info.name = without_leading_slash(std::string(names->get_array()[0].get_string()));
+  }
+  info.image = string_at(object, "Image");
+  info.state = string_at(object, "State");
+  info.labels = labels_at(object, "Labels");
+  read_attachment(object, info);
+  return info;
+}
+
+// Docker's multiplexed exec stream: frames of an 8-byte header (stream type, three zero bytes,
+// big-endian 32-bit length) and that many bytes of output, split anywhere across the pieces that
+// arrive. Output beyond the limit is counted and dropped.
+class ExecOutput {
+ public:
+  explicit ExecOutput(size_t limit) : limit_(limit) {}
+
+  void feed(std::string_view bytes) {
+    while (!bytes.empty()) {
+      if (payload_left_ == 0) {
+        size_t taken = std::min(kHeaderSize - header_.size(), bytes.size());
+        header_.append(bytes.substr(0, taken));
+        bytes.remove_prefix(taken);
+        if (header_.size() == kHeaderSize) start_frame();
+        continue;
+      }
+      size_t taken = std::min(payload_left_, bytes.size());
+      keep(bytes.substr(0, taken));
+      bytes.remove_prefix(taken);
+      payload_left_ -= taken;
+    }
+  }
+
+  std::string take() {
+    if (dropped_ > 0) output_ += "\n[" + std::to_string(dropped_) + " more bytes of output dropped]\n";
+    return std::move(output_);
+  }
+
+ private:
+  static constexpr size_t kHeaderSize = 8;
+
+  void start_frame() {
+    payload_left_ = 0;
+    for (size_t i = 4; i < kHeaderSize; ++i) {
+      payload_left_ = (payload_left_ << 8) | static_cast<unsigned char>(header_[i]);
+    }
+    header_.clear();
+  }
+
+  void keep(std::string_view payload) {
+    size_t kept = std::min(payload.size(), limit_ - output_.size());
+    output_.append(payload.substr(0, kept));
+    dropped_ += payload.size() - kept;
+  }
+
+  size_t limit_;
+  std::string header_;
+  size_t payload_left_ = 0;
+  std::string output_;
+  size_t dropped_ = 0;
+};
+
+}  // namespace
+
+DockerRuntime::DockerRuntime(asio::any_io_executor executor, std::string socket_path,
+                             std::chrono::milliseconds timeout, std::chrono::milliseconds work_timeout)
+    : client_(std::move(executor), std::move(socket_path)), timeout_(timeout), work_timeout_(work_timeout) {}
+
+asio::awaitable<Status> DockerRuntime::ping() {
+  auto response = co_await client_.call("GET", "/_ping", "", quick_deadline());
+  if (!response) co_return response.error();
+  if (response->status != 200) co_return answer_error(*response, "ping");
+  co_return Ok{};
+}
+
+// ---------------------------------------------------------------- networks
+
+asio::awaitable<Result<std::optional<NetworkInfo>>> DockerRuntime::inspect_network(const std::string& name) {
+  auto path = segment(name);
+  if (!path) co_return path.error();
+  auto response = co_await client_.call("GET", "/networks/" + *path, "", quick_deadline());
+  if (!response) co_return response.error();
+  if (response->status == 404) co_return std::optional<NetworkInfo>();
+  std::string action = "inspect network " + name;
+  if (response->status != 200) co_return answer_error(*response, action);
+  auto object = answer_json(*response, action, json::kind::object);
+  if (!object) co_return object.error();
+  co_return std::optional<NetworkInfo>(read_network(object->get_object()));
+}
+
+asio::awaitable<Result<NetworkInfo>> DockerRuntime::create_network(const NetworkSpec& spec) {
+  auto response = co_await client_.call("POST", "/networks/create", network_request(spec), work_deadline());
+  if (!response) co_return response.error();
+  std::string action = "create network " + spec.name;
+  if (response->status != 201) {
+    co_return answer_error(*response, action, {{409, ErrorKind::kConflict, "network_exists"}});
+  }
+  auto created = answer_json(*response, action, json::kind::object);
+  if (!created) co_return created.error();
+  NetworkInfo info{string_at(created->get_object(), "Id"), spec.name, "bridge", spec.subnet.to_string(),
+                   spec.gateway.to_string(), spec.bridge_name, spec.mtu, 0, spec.labels};
+  spdlog::info("docker: created network {} ({}, gateway {}, bridge {}, mtu {}) id {}", info.name,
+               info.subnet, info.gateway, info.bridge_name, info.mtu, info.id.substr(0, 12));
+  co_return info;
+}
+
+asio::awaitable<Status> DockerRuntime::remove_network(const std::string& name) {
+  auto path = segment(name);
+  if (!path) co_return path.error();
+  auto response = co_await client_.call("DELETE", "/networks/" + *path, "", work_deadline());
+  if (!response) co_return response.error();
+  if (response->status != 204) {
+    co_return answer_error(*response, "remove network " + name,
+                           {kUnknownNetwork, {403, ErrorKind::kConflict, "network_in_use"}});
+  }
+  spdlog::info("docker: removed network {}", name);
+  co_return Ok{};
+}
+
+// ---------------------------------------------------------------- containers
+
+asio::awaitable<Result<ContainerInfo>> DockerRuntime::create_container(const ContainerSpec& spec) {
+  auto response = co_await client_.call("POST", "/containers/create?name=" + encoded(spec.name),
+                                        container_request(spec), work_deadline());
+  if (!response) co_return response.error();
+  std::string action = "create container " + spec.name;
+  if (response->status == 404) {
+    co_return bad_input("unknown_image", action + ": image '" + spec.image +
+                                             "' is not on this host (nothing is pulled): " +
+                                             docker_message(*response));
+  }
+  if (response->status != 201) {
+    co_return answer_error(*response, action, {{409, ErrorKind::kConflict, "container_exists"}});
+  }
+  auto created = answer_json(*response, action, json::kind::object);
+  if (!created) co_return created.error();
+  ContainerInfo info{string_at(created->get_object(), "Id"), spec.name, spec.image, "created",
+                     spec.ip.to_string(), "", spec.labels};
+  spdlog::info("docker: created container {} ({}, {} on {}) id {}", info.name, info.image,
+               info.ip_address, spec.network, info.id.substr(0, 12));
+  co_return info;
+}
+
+asio::awaitable<Status> DockerRuntime::start_container(const std::string& id_or_name) {
+  auto path = segment(id_or_name);
+  if (!path) co_return path.error();
+  auto response = co_await client_.call("POST", "/containers/" + *path + "/start", "", work_deadline());
+  if (!response) co_return response.error();
+  if (response->status == 204 || response->status == 304) co_return Ok{};  // 304: already running
+  // A 404 names either the container or the network it was created on.
+  bool network_missing = response->status == 404 &&
+                         !docker_message(*response).starts_with("No such container");
+  co_return answer_error(*response, "start container " + id_or_name,
+                         {network_missing ? kUnknownNetwork : kUnknownContainer,
+                          {403, ErrorKind::kConflict, "address_in_use"}});
+}
+
+asio::awaitable<Result<std::optional<ContainerInfo>>> DockerRuntime::inspect_container(
+    const std::string& id_or_name) {
+  auto path = segment(id_or_name);
+  if (!path) co_return path.error();
+  auto response = co_await client_.call("GET", "/containers/" + *path + "/json", "", quick_deadline());
+  if (!response) co_return response.error();
+  if (response->status == 404) co_return std::optional<ContainerInfo>();
+  std::string action = "inspect container " + id_or_name;
+  if (response->status != 200) co_return answer_error(*response, action);
+  auto object = answer_json(*response, action, json::kind::object);
+  if (!object) co_return object.error();
+  co_return std::optional<ContainerInfo>(read_inspected_container(object->get_object()));
+}
+
+asio::awaitable<Status> DockerRuntime::remove_container(const std::string& id_or_name) {
+  auto path = segment(id_or_name);
+  if (!path) co_return path.error();
+  // force: kill a running container at once rather than wait out its stop timeout.
+  auto response = co_await client_.call("DELETE", "/containers/" + *path + "?force=true&v=true", "",
+                                        work_deadline());
+  if (!response) co_return response.error();
+  if (response->status != 204) {
+    co_return answer_error(*response, "remove container " + id_or_name, {kUnknownContainer});
+  }
+  spdlog::info("docker: removed container {}", id_or_name);
+  co_return Ok{};
+}
+
+asio::awaitable<Result<std::vector<ContainerInfo>>> DockerRuntime::list_containers(
+    const std::string& label_key, const std::string& label_value) {
+  auto response = co_await client_.call("GET", "/containers/json?all=true&filters=" +
+                                                   label_filter(label_key, label_value),
+                                        "", quick_deadline());
+  if (!response) co_return response.error();
+  std::string action = "list containers labelled " + label_key + "=" + label_value;
+  if (response->status != 200) co_return answer_error(*response, action);
+  auto listed = answer_json(*response, action, json::kind::array);
+  if (!listed) co_return listed.error();
+  std::vector<ContainerInfo> containers;
+  for (const json::value& entry : listed->get_array()) {
+    if (!entry.is_object()) continue;
+    containers.push_back(read_listed_container(entry.get_object()));
+  }
+  co_return containers;
+}
+
+// ---------------------------------------------------------------- exec
+
+asio::awaitable<Result<ExecResult>> DockerRuntime::exec(const std::string& id_or_name,
+                                                        const std::vector<std::string>& argv) {
+  auto path = segment(id_or_name);
+  if (!path) co_return path.error();
+  auto deadline = work_deadline();  // one deadline for the whole exchange
+  std::string action = "exec in container " + id_or_name;
+  auto created = co_await client_.call("POST", "/containers/" + *path + "/exec", exec_request(argv),
+                                       deadline);
+  if (!created) co_return created.error();
+  if (created->status != 201) {
+    co_return answer_error(*created, action,
+                           {kUnknownContainer, {409, ErrorKind::kConflict, "container_not_running"}});
+  }
+  auto object = answer_json(*created, action, json::kind::object);
+  if (!object) co_return object.error();
+  std::string exec_id = string_at(object->get_object(), "Id");
+
+  ExecOutput output(kMaxExecOutput);
+  DockerBodySink sink = [&output](std::string_view piece) { output.feed(piece); };
+  auto started = co_await client_.call("POST", "/exec/" + exec_id + "/start",
+                                       R"({"Detach":false,"Tty":false})", deadline, sink);
+  if (!started) co_return started.error();
+  if (started->status != 200) co_return answer_error(*started, action);
+  auto exit_code = co_await exec_exit_code(exec_id, deadline);
+  if (!exit_code) co_return exit_code.error();
+  co_return ExecResult{*exit_code, output.take()};
+}
+
+// The daemon records the exit code before it ends the output stream, so it is there by now.
+asio::awaitable<Result<int>> DockerRuntime::exec_exit_code(const std::string& exec_id,
+                                                           Clock::time_point deadline) {
+  std::string action = "inspect exec " + exec_id.substr(0, 12);
+  auto response = co_await client_.call("GET", "/exec/" + exec_id + "/json", "", deadline);
+  if (!response) co_return response.error();
+  if (response->status != 200) co_return answer_error(*response, action);
+  auto object = answer_json(*response, action, json::kind::object);
+  if (!object) co_return object.error();
+  const json::value* code = object->get_object().if_contains("ExitCode");
+  if (code == nullptr || !code->is_int64()) {
+    co_return internal("bad_docker_answer", action + ": the command has ended but has no exit code");
+  }
+  co_return static_cast<int>(code->get_int64());
+}
+
+}  // namespace vx

@@ -1,0 +1,74 @@
+#include "agent/host_setup.h"
+
+#include <spdlog/spdlog.h>
+
+namespace vx {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// Why an existing network does not fit, or empty when it does.
+std::string mismatch(const NetworkInfo& network, const NetworkSpec& spec) {
+  if (network.driver != "bridge") return "driver " + network.driver;
+  if (network.subnet != spec.subnet.to_string()) return "subnet " + network.subnet;
+  if (network.gateway != spec.gateway.to_string()) return "gateway " + network.gateway;
+  if (network.bridge_name != spec.bridge_name) return "bridge '" + network.bridge_name + "'";
+  if (network.mtu != spec.mtu) return "MTU " + std::to_string(network.mtu);
+  return "";
+}
+
+asio::awaitable<Status> ensure_network(Runtime& runtime, const NetworkSpec& spec) {
+  auto existing = co_await runtime.inspect_network(spec.name);
+  if (!existing) co_return existing.error();
+  if (existing->has_value()) {
+    std::string why = mismatch(**existing, spec);
+    if (why.empty()) co_return Ok{};
+    if ((*existing)->containers > 0) {
+      co_return conflict("network_mismatch", "Docker network '" + spec.name + "' has " + why + " where " +
+                                                 spec.subnet.to_string() + " with gateway " +
+                                                 spec.gateway.to_string() + ", bridge '" + spec.bridge_name +
+                                                 "' and MTU " + std::to_string(spec.mtu) +
+                                                 " is wanted, and containers use it; remove them first");
+    }
+    spdlog::warn("recreating Docker network {}: it has {}", spec.name, why);
+    if (Status removed = co_await runtime.remove_network(spec.name); !removed) co_return removed.error();
+  }
+  auto created = co_await runtime.create_network(spec);
+  if (!created) co_return created.error();
+  spdlog::info("created Docker network {} ({}, gateway {}, bridge {}, MTU {})", spec.name,
+               spec.subnet.to_string(), spec.gateway.to_string(), spec.bridge_name, spec.mtu);
+  co_return Ok{};
+}
+
+}  // namespace
+
+asio::awaitable<Result<std::string>> register_host(const AgentIdentity& self, IpamClient& ipam) {
+  co_return co_await ipam.register_host(self.host_id, self.underlay_ip.to_string(), self.agent_url);
+}
+
+asio::awaitable<Result<HostSetupResult>> set_up_host(const AgentIdentity& self, IpamClient& ipam,
+                                                     Runtime& runtime, Dataplane& dataplane) {
+  auto subnet_text = co_await register_host(self, ipam);
+  if (!subnet_text) co_return subnet_text.error();
+  auto subnet = Cidr::parse(*subnet_text);
+  if (!subnet) co_return subnet.error();
+  auto gateway = co_await ipam.allocate(self.gateway_name(), self.host_id);
+  if (!gateway) co_return gateway.error();
+  auto gateway_ip = Ipv4::parse(gateway->ip_address);
+  if (!gateway_ip) co_return gateway_ip.error();
+
+  NetworkSpec network{self.network, *subnet, *gateway_ip, self.bridge, self.overlay_mtu(),
+                      {{kManagedLabel, "true"}}};
+  if (Status ready = co_await ensure_network(runtime, network); !ready) co_return ready.error();
+
+  VxlanSpec vxlan{self.vxlan_device, self.vni,  self.vxlan_port,    self.underlay_ip,
+                  self.underlay_device, self.overlay_mtu(), self.bridge};
+  if (Status ready = dataplane.ensure_vxlan(vxlan); !ready) co_return ready.error();
+  spdlog::info("host {} is set up: underlay {} on {}, gateway {}, {} VNI {} port {}, MTU {}", self.host_id,
+               self.underlay_ip.to_string(), self.underlay_device, gateway->ip_address, self.vxlan_device,
+               self.vni, self.vxlan_port, self.overlay_mtu());
+  co_return HostSetupResult{*subnet_text, gateway->ip_address};
+}
+
+}  // namespace vx

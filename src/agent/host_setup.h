@@ -1,0 +1,29 @@
+// Brings this host into the cluster, idempotently, on every start: registers it with the IPAM,
+// reserves its own gateway address from the pool (two hosts never share one), makes sure the Docker
+// network exists with that gateway, the overlay subnet, the fixed bridge name and the overlay MTU,
+// and makes sure the VXLAN device exists, enslaved to that bridge. A network of the right name but
+// the wrong shape is recreated when no container uses it, and is an error otherwise.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include "agent/dataplane.h"
+#include "agent/identity.h"
+#include "agent/ipam_client.h"
+#include "agent/runtime.h"
+
+namespace vx {
+
+struct HostSetupResult {
+  std::string subnet;
+  std::string gateway;
+};
+
+boost::asio::awaitable<Result<HostSetupResult>> set_up_host(const AgentIdentity& self, IpamClient& ipam,
+                                                            Runtime& runtime, Dataplane& dataplane);
+
+// Registers (again, after the IPAM lost the host) without touching Docker or the kernel; answers
+// the overlay subnet.
+boost::asio::awaitable<Result<std::string>> register_host(const AgentIdentity& self, IpamClient& ipam);
+
+}  // namespace vx

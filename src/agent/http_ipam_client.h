@@ -1,0 +1,40 @@
+// The IpamClient over HTTP (common/http_client.h), one connection per call.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/json/value.hpp>
+#include <chrono>
+
+#include "agent/ipam_client.h"
+#include "common/http_client.h"
+
+namespace vx {
+
+class HttpIpamClient : public IpamClient {
+ public:
+  HttpIpamClient(boost::asio::any_io_executor executor, HttpEndpoint ipam, std::chrono::milliseconds timeout);
+
+  boost::asio::awaitable<Status> health() override;
+  boost::asio::awaitable<Result<std::string>> register_host(const std::string& host_id,
+                                                            const std::string& underlay_ip,
+                                                            const std::string& agent_url) override;
+  boost::asio::awaitable<Status> heartbeat(const std::string& host_id) override;
+  boost::asio::awaitable<Result<Reservation>> allocate(const std::string& name,
+                                                       const std::string& host_id) override;
+  boost::asio::awaitable<Status> release(const std::string& name, const std::string& host_id) override;
+  boost::asio::awaitable<Status> record_endpoint(const std::string& name, const std::string& host_id,
+                                                 const std::string& mac) override;
+  boost::asio::awaitable<Result<std::vector<Endpoint>>> containers() override;
+  boost::asio::awaitable<Result<Peers>> peers() override;
+
+ private:
+  // The answer's JSON body when the status is 2xx, else the IPAM's error as an Error.
+  boost::asio::awaitable<Result<boost::json::value>> call(std::string method, std::string target,
+                                                          std::string body);
+
+  boost::asio::any_io_executor executor_;
+  HttpEndpoint ipam_;
+  std::chrono::milliseconds timeout_;
+};
+
+}  // namespace vx

@@ -1,0 +1,67 @@
+// vxlan-agent: sets this host up for the overlay and serves the container API until SIGTERM.
+// Containers keep running when it stops. Exits 2 on a configuration error.
+#include <spdlog/spdlog.h>
+
+#include "agent/agent.h"
+#include "agent/config.h"
+#include "agent/dataplane/netlink_dataplane.h"
+#include "common/http_server.h"
+#include "common/logging.h"
+
+namespace {
+
+// Fills in what the flags left to the kernel: the underlay address and MTU.
+vx::Result<vx::AgentIdentity> identify(const vx::AgentConfig& config, vx::Dataplane& dataplane) {
+  auto underlay = dataplane.underlay(config.underlay_device);
+  if (!underlay) return underlay.error();
+  vx::AgentIdentity self;
+  self.host_id = config.host_id;
+  self.underlay_device = config.underlay_device;
+  self.underlay_ip = config.underlay_ip.value_or(underlay->address);
+  self.underlay_mtu = underlay->mtu;
+  self.agent_url = config.advertise_url.empty()
+                       ? "http://" + self.underlay_ip.to_string() + ":" + std::to_string(config.listen.port)
+                       : config.advertise_url;
+  self.network = config.network;
+  self.bridge = config.bridge;
+  self.vni = config.vni;
+  self.vxlan_port = config.vxlan_port;
+  return self;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto parsed = vx::parse_agent_config(argc, argv);
+  if (auto* exit = std::get_if<vx::AgentExit>(&parsed)) return exit->code;
+  const auto& config = std::get<vx::AgentConfig>(parsed);
+  if (auto logging = vx::setup_logging("vxlan-agent", config.log_level); !logging) {
+    fprintf(stderr, "vxlan-agent: %s\n", logging.error().detail.c_str());
+    return 2;
+  }
+  auto dataplane = std::make_unique<vx::NetlinkDataplane>();
+  auto self = identify(config, *dataplane);
+  if (!self) {
+    spdlog::critical("{}", self.error().detail);
+    return 2;
+  }
+  spdlog::info("starting: host {}, underlay {} on {} (MTU {}), IPAM at {}, Docker at {}", self->host_id,
+               self->underlay_ip.to_string(), self->underlay_device, self->underlay_mtu, config.ipam.to_string(),
+               config.docker_socket);
+
+  vx::HttpServerOptions options;
+  options.address = config.listen.host;
+  options.port = config.listen.port;
+  options.threads = 1;  // the agent's parts share one io_context and need no locks
+  vx::HttpServer server(options, [&](boost::asio::io_context& io) {
+    auto agent = std::make_unique<vx::Agent>(io, *self, config, std::move(dataplane));
+    agent->start();
+    return agent;
+  });
+  if (auto listening = server.listen(); !listening) {
+    spdlog::critical("{}", listening.error().detail);
+    return 2;
+  }
+  server.run();
+  return 0;
+}

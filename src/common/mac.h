@@ -1,0 +1,14 @@
+// MAC addresses as the kernel and Docker print them: six hex pairs separated by ':'.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/error.h"
+
+namespace vx {
+
+// Accepts upper or lower case; answers lower case. kBadInput "invalid_mac" otherwise.
+Result<std::string> parse_mac(std::string_view text);
+
+}  // namespace vx

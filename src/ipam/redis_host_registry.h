@@ -1,0 +1,28 @@
+// The HostRegistry on Redis, one Lua script per operation (lua_scripts.h).
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include "ipam/host_registry.h"
+#include "ipam/redis_script.h"
+
+namespace vx {
+
+class RedisHostRegistry : public HostRegistry {
+ public:
+  RedisHostRegistry(std::shared_ptr<RedisConnection> redis, std::chrono::milliseconds ttl);
+
+  boost::asio::awaitable<Status> register_host(const HostRegistration& host) override;
+  boost::asio::awaitable<Status> heartbeat(const std::string& host_id) override;
+  boost::asio::awaitable<Status> leave(const std::string& host_id) override;
+  boost::asio::awaitable<Result<std::vector<HostRecord>>> hosts() override;
+  boost::asio::awaitable<Result<PeerView>> peers() override;
+
+ private:
+  std::shared_ptr<RedisConnection> redis_;
+  std::chrono::milliseconds ttl_;
+  RedisScript register_, heartbeat_, leave_, list_, peers_;
+};
+
+}  // namespace vx

@@ -1,0 +1,102 @@
+// The host registry and the peer view on a real Redis: registration, heartbeats, expiry by TTL,
+// leaving, endpoints' MACs, and what /peers shows the agents.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <thread>
+
+#include "support/ipam_daemon.h"
+#include "support/redis_server.h"
+
+namespace vx::test {
+namespace {
+
+namespace json = boost::json;
+
+std::string host_body(const std::string& id, const std::string& underlay) {
+  return json::serialize(json::object{{"host_id", id}, {"underlay_ip", underlay},
+                                      {"agent_url", "http://" + underlay + ":8001"}});
+}
+
+std::set<std::string> live_peers(const IpamDaemon& ipam) {
+  std::set<std::string> out;
+  auto peers = ipam.get("/peers");
+  for (const auto& host : peers.body.at("hosts").as_array()) out.insert(text(host.at("host_id")));
+  return out;
+}
+
+class IpamHosts : public ::testing::Test {
+ protected:
+  RedisServer redis_;
+  IpamDaemon ipam_{redis_.url(), {"--host-ttl-ms", "600"}};
+};
+
+TEST_F(IpamHosts, RegisterHeartbeatExpireAndLeave) {
+  ASSERT_EQ(ipam_.post("/hosts", host_body("host1", "10.0.1.11")).status, 200);
+  ASSERT_EQ(ipam_.post("/hosts", host_body("host2", "10.0.1.12")).status, 200);
+  EXPECT_EQ(live_peers(ipam_), (std::set<std::string>{"host1", "host2"}));
+
+  // host1 keeps beating, host2 falls silent: after the TTL only host1 is a peer.
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_EQ(ipam_.post("/hosts/host1/heartbeat", "").status, 200);
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  }
+  EXPECT_EQ(live_peers(ipam_), (std::set<std::string>{"host1"}));
+  auto hosts = ipam_.get("/hosts");
+  ASSERT_EQ(hosts.status, 200);
+  ASSERT_EQ(hosts.body.as_array().size(), 2u);  // still registered, just not alive
+  for (const auto& host : hosts.body.as_array()) {
+    EXPECT_EQ(host.at("alive").as_bool(), text(host.at("host_id")) == "host1");
+    EXPECT_EQ(text(host.at("agent_url")), "http://" + text(host.at("underlay_ip")) + ":8001");
+  }
+  // A heartbeat brings it back; leaving removes it at once.
+  ASSERT_EQ(ipam_.post("/hosts/host2/heartbeat", "").status, 200);
+  EXPECT_EQ(live_peers(ipam_), (std::set<std::string>{"host1", "host2"}));
+  ASSERT_EQ(http_json(ipam_.port(), "DELETE", "/hosts/host1").status, 200);
+  EXPECT_EQ(live_peers(ipam_), (std::set<std::string>{"host2"}));
+  auto unknown = ipam_.post("/hosts/host1/heartbeat", "");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(unknown.body.at("error"), "unknown_host");
+  EXPECT_EQ(http_json(ipam_.port(), "DELETE", "/hosts/host1").status, 404);
+}
+
+TEST_F(IpamHosts, ALiveHostsUnderlayAddressIsItsOwn) {
+  ASSERT_EQ(ipam_.post("/hosts", host_body("host1", "10.0.1.11")).status, 200);
+  auto taken = ipam_.post("/hosts", host_body("impostor", "10.0.1.11"));
+  EXPECT_EQ(taken.status, 409);
+  EXPECT_EQ(taken.body.at("error"), "underlay_taken");
+  ASSERT_EQ(ipam_.post("/hosts", host_body("host1", "10.0.1.11")).status, 200);  // registering again is fine
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));  // host1 is dead now: its address is free
+  EXPECT_EQ(ipam_.post("/hosts", host_body("renamed", "10.0.1.11")).status, 200);
+}
+
+TEST_F(IpamHosts, EndpointsCarryTheirMacToThePeers) {
+  ASSERT_EQ(ipam_.post("/hosts", host_body("host1", "10.0.1.11")).status, 200);
+  auto allocated = ipam_.allocate("web", "host1");
+  ASSERT_EQ(allocated.status, 200);
+  ASSERT_EQ(ipam_.allocate("nomac", "host1").status, 200);
+  EXPECT_EQ(ipam_.get("/peers").body.at("endpoints").as_array().size(), 0u);
+
+  auto wrong_host = ipam_.post("/container/web/endpoint", R"({"host_id":"host2","mac_address":"02:42:ac:14:00:05"})");
+  EXPECT_EQ(wrong_host.status, 409);
+  EXPECT_EQ(ipam_.post("/container/ghost/endpoint", R"({"host_id":"host1","mac_address":"02:42:ac:14:00:05"})").status, 404);
+  auto recorded = ipam_.post("/container/web/endpoint", R"({"host_id":"host1","mac_address":"02:42:AC:14:00:05"})");
+  ASSERT_EQ(recorded.status, 200) << recorded.raw;
+
+  auto endpoints = ipam_.get("/peers").body.at("endpoints").as_array();
+  ASSERT_EQ(endpoints.size(), 1u);
+  EXPECT_EQ(text(endpoints[0].at("container_name")), "web");
+  EXPECT_EQ(text(endpoints[0].at("mac_address")), "02:42:ac:14:00:05");
+  EXPECT_EQ(endpoints[0].at("ip_address"), allocated.body.at("ip_address"));
+  EXPECT_EQ(text(ipam_.get("/container/web").body.at("mac_address")), "02:42:ac:14:00:05");
+
+  ASSERT_EQ(ipam_.release("web").status, 200);  // releasing forgets the MAC too
+  EXPECT_EQ(ipam_.get("/peers").body.at("endpoints").as_array().size(), 0u);
+  EXPECT_FALSE(redis_.client().get({"HGET", "vxlan:container_macs", "web"}));
+  auto hosts = ipam_.get("/hosts").body.as_array();
+  ASSERT_EQ(hosts.size(), 1u);
+  EXPECT_EQ(hosts[0].at("containers"), 1);  // "nomac"
+}
+
+}  // namespace
+}  // namespace vx::test
