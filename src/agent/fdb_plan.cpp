@@ -12,7 +12,7 @@ std::vector<FdbEntry> desired_fdb(const Peers& peers, const std::string& self) {
   for (const auto& host : peers.hosts) {
     if (host.host_id == self) continue;
     underlay[host.host_id] = host.underlay;
-    out.push_back({kFloodMac, host.underlay});
+    if (host.alive) out.push_back({kFloodMac, host.underlay});
   }
   for (const auto& endpoint : peers.endpoints) {
     auto host = underlay.find(endpoint.host_id);

@@ -2,9 +2,12 @@
 // that the reconciler's decisions can be tested without a kernel.
 //
 // The device of host `self` holds a flood entry (00:00:00:00:00:00) per other live host, so that
-// broadcast and ARP reach every peer, and an entry per endpoint on another live host pointing the
-// endpoint's MAC at that host's underlay address, so that unicast goes to that host alone.
-// Endpoints on this host, on dead hosts, or without a MAC get no entry.
+// broadcast and ARP reach every peer, and an entry per endpoint on another registered host
+// pointing the endpoint's MAC at that host's underlay address, so that unicast goes to that host
+// alone. MAC entries follow registration, not liveness: a host whose heartbeats are late (a busy
+// machine, an IPAM restart) must not have its unicast traffic flooded to every other host, and
+// traffic to a host that is really gone is lost either way. Endpoints on this host, on hosts that
+// left, or without a MAC get no entry.
 #pragma once
 
 #include <string>

@@ -123,7 +123,8 @@ asio::awaitable<Result<Peers>> HttpIpamClient::peers() {
   }
   for (const auto& host : hosts->as_array()) {
     auto underlay = Ipv4::parse(field(host, "underlay_ip"));
-    if (underlay) peers.hosts.push_back({field(host, "host_id"), *underlay});
+    const json::value* alive = host.is_object() ? host.as_object().if_contains("alive") : nullptr;
+    if (underlay) peers.hosts.push_back({field(host, "host_id"), *underlay, alive && alive->is_bool() && alive->as_bool()});
   }
   for (const auto& endpoint : endpoints->as_array()) peers.endpoints.push_back(endpoint_of(endpoint));
   co_return peers;

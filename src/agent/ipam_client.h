@@ -28,11 +28,12 @@ struct Endpoint {
 struct PeerHost {
   std::string host_id;
   Ipv4 underlay;
+  bool alive = false;  // heartbeats arrive
 };
 
 // What the IPAM says every host's data plane should hold.
 struct Peers {
-  std::vector<PeerHost> hosts;       // live hosts, this one included
+  std::vector<PeerHost> hosts;       // registered hosts, this one included
   std::vector<Endpoint> endpoints;   // those with a MAC
 };
 

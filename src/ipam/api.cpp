@@ -181,7 +181,7 @@ class IpamApi : public Router {
     if (!view) co_return error_response(view.error());
     json::array hosts, endpoints;
     for (const auto& host : view->hosts) {
-      hosts.push_back({{"host_id", host.host_id}, {"underlay_ip", host.underlay_ip}});
+      hosts.push_back({{"host_id", host.host_id}, {"underlay_ip", host.underlay_ip}, {"alive", host.alive}});
     }
     for (const auto& endpoint : view->endpoints) endpoints.push_back(to_json(endpoint));
     co_return json_response(200, {{"hosts", hosts}, {"endpoints", endpoints}});

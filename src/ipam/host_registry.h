@@ -30,9 +30,11 @@ struct HostRecord {
 struct PeerHost {
   std::string host_id;
   std::string underlay_ip;
+  bool alive = false;
 };
 
-// What every agent programs: the live hosts, and every endpoint whose MAC is known.
+// What every agent programs: every registered host with its liveness, and every endpoint whose
+// MAC is known.
 struct PeerView {
   std::vector<PeerHost> hosts;
   std::vector<Allocation> endpoints;

@@ -224,14 +224,15 @@ return out
 
 // KEYS: vxlan:hosts, vxlan:host_underlay, container_ips, container_hosts, vxlan:container_macs
 // ARGV: ttl (ms)
-// -> {live host count, id, underlay, ..., name, address, host, mac, ...}: the live hosts, then
-//    every endpoint whose MAC is known
+// -> {host count, id, underlay, alive (1 or 0), ..., name, address, host, mac, ...}: every
+//    registered host, then every endpoint whose MAC is known
 const char* const kPeers = VX_LUA_NOW R"lua(
-local live = redis.call('ZRANGEBYSCORE', KEYS[1], now - tonumber(ARGV[1]), '+inf')
-local out = {tostring(#live)}
-for _, id in ipairs(live) do
-  out[#out + 1] = id
-  out[#out + 1] = redis.call('HGET', KEYS[2], id) or ''
+local hosts = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+local out = {tostring(#hosts / 2)}
+for i = 1, #hosts, 2 do
+  out[#out + 1] = hosts[i]
+  out[#out + 1] = redis.call('HGET', KEYS[2], hosts[i]) or ''
+  out[#out + 1] = now - tonumber(hosts[i + 1]) < tonumber(ARGV[1]) and '1' or '0'
 end
 local macs = redis.call('HGETALL', KEYS[5])
 for i = 1, #macs, 2 do

@@ -80,11 +80,11 @@ asio::awaitable<Result<PeerView>> RedisHostRegistry::peers() {
   std::vector<std::string> args{std::to_string(ttl_.count())};
   auto reply = co_await peers_.run(*redis_, args);
   if (!reply) co_return reply.error();
-  size_t live = reply_number(*reply, 0);
+  size_t hosts = reply_number(*reply, 0);
   PeerView view;
   size_t i = 1;
-  for (; i < 1 + 2 * live && i + 1 < reply->elements.size(); i += 2) {
-    view.hosts.push_back({reply_text(*reply, i), reply_text(*reply, i + 1)});
+  for (; i < 1 + 3 * hosts && i + 2 < reply->elements.size(); i += 3) {
+    view.hosts.push_back({reply_text(*reply, i), reply_text(*reply, i + 1), reply_text(*reply, i + 2) == "1"});
   }
   for (; i + 3 < reply->elements.size(); i += 4) {
     view.endpoints.push_back({reply_text(*reply, i), reply_text(*reply, i + 1), reply_text(*reply, i + 2),

@@ -21,7 +21,9 @@ std::string host_body(const std::string& id, const std::string& underlay) {
 std::set<std::string> live_peers(const IpamDaemon& ipam) {
   std::set<std::string> out;
   auto peers = ipam.get("/peers");
-  for (const auto& host : peers.body.at("hosts").as_array()) out.insert(text(host.at("host_id")));
+  for (const auto& host : peers.body.at("hosts").as_array()) {
+    if (host.at("alive").as_bool()) out.insert(text(host.at("host_id")));
+  }
   return out;
 }
 
@@ -54,6 +56,7 @@ TEST_F(IpamHosts, RegisterHeartbeatExpireAndLeave) {
   EXPECT_EQ(live_peers(ipam_), (std::set<std::string>{"host1", "host2"}));
   ASSERT_EQ(http_json(ipam_.port(), "DELETE", "/hosts/host1").status, 200);
   EXPECT_EQ(live_peers(ipam_), (std::set<std::string>{"host2"}));
+  EXPECT_EQ(ipam_.get("/peers").body.at("hosts").as_array().size(), 1u);  // gone, not just dead
   auto unknown = ipam_.post("/hosts/host1/heartbeat", "");
   EXPECT_EQ(unknown.status, 404);
   EXPECT_EQ(unknown.body.at("error"), "unknown_host");

@@ -91,7 +91,7 @@ class FakeHosts : public HostRegistry {
   }
   asio::awaitable<Result<PeerView>> peers() override {
     PeerView view;
-    for (const auto& host : registered) view.hosts.push_back({host.host_id, host.underlay_ip});
+    for (const auto& host : registered) view.hosts.push_back({host.host_id, host.underlay_ip, true});
     co_return view;
   }
 };
