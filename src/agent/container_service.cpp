@@ -20,6 +20,13 @@ Error unknown_container(const std::string& name) {
   return not_found("unknown_container", "no container '" + name + "' is managed on this host");
 }
 
+// The gateway's reservation looks like a container's to the IPAM; a create of that name would
+// build a container on the bridge's own address, a remove would free it.
+Status refuse_gateway_name(const AgentIdentity& self, const std::string& name) {
+  if (name != self.gateway_name()) return Ok{};
+  return bad_input("reserved_name", "'" + name + "' names this host's gateway address, not a container");
+}
+
 }  // namespace
 
 Status validate_image(const std::string& image) {
@@ -36,6 +43,7 @@ ManagedContainer ContainerService::describe(const ContainerInfo& info) const {
 
 asio::awaitable<Result<ManagedContainer>> ContainerService::create(const std::string& name,
                                                                    const std::string& image) {
+  if (Status allowed = refuse_gateway_name(self_, name); !allowed) co_return allowed.error();
   auto reservation = co_await ipam_.allocate(name, self_.host_id);
   if (!reservation) co_return reservation.error();
   if (!reservation->created) {
@@ -59,7 +67,8 @@ asio::awaitable<Result<ManagedContainer>> ContainerService::create_reserved(cons
   ContainerSpec spec{name, image, self_.network, *address, {{kManagedLabel, "true"}, {kHostLabel, self_.host_id}}};
   auto created = co_await runtime_.create_container(spec);
   if (!created) {
-    co_await undo(name, "");
+    auto leftover = co_await leftover_of_failed_create(name, created.error());
+    if (leftover) co_await undo(name, *leftover);
     co_return created.error();
   }
   if (Status started = co_await runtime_.start_container(created->id); !started) {
@@ -82,10 +91,31 @@ asio::awaitable<Result<ManagedContainer>> ContainerService::create_reserved(cons
   co_return out;
 }
 
+// A create that failed for want of an answer (a deadline, say) may still have happened. Answers
+// the id of our container to remove ("" when there is none, so only the address goes back), or
+// nothing when Docker cannot tell: then the address stays reserved for the reconciler to judge.
+// A container of that name without our label is somebody else's and proves ours never existed.
+asio::awaitable<std::optional<std::string>> ContainerService::leftover_of_failed_create(
+    const std::string& name, const Error& error) {
+  if (error.kind != ErrorKind::kUnavailable) co_return std::string();
+  auto found = co_await runtime_.inspect_container(name);
+  if (!found) {
+    spdlog::warn("cannot tell whether {} was created: {}; keeping its address", name, found.error().detail);
+    co_return std::nullopt;
+  }
+  std::string ours = found->has_value() && is_managed(**found) ? (*found)->id : "";
+  co_return ours;
+}
+
 asio::awaitable<void> ContainerService::undo(const std::string& name, const std::string& container_id) {
   if (!container_id.empty()) {
-    if (Status removed = co_await runtime_.remove_container(container_id); !removed) {
-      spdlog::warn("could not remove the failed container {}: {}", name, removed.error().detail);
+    Status removed = co_await runtime_.remove_container(container_id);
+    if (!removed && removed.error().kind != ErrorKind::kNotFound) {
+      // Its address stays reserved: releasing it under a container that may still run would
+      // hand the address out twice. The reconciler releases it once the container is gone.
+      spdlog::warn("could not remove the failed container {}: {}; keeping its address", name,
+                   removed.error().detail);
+      co_return;
     }
   }
   if (Status released = co_await ipam_.release(name, self_.host_id); !released) {
@@ -110,6 +140,7 @@ asio::awaitable<Result<ManagedContainer>> ContainerService::get(const std::strin
 }
 
 asio::awaitable<Result<ManagedContainer>> ContainerService::remove(const std::string& name) {
+  if (Status allowed = refuse_gateway_name(self_, name); !allowed) co_return allowed.error();
   auto info = co_await runtime_.inspect_container(name);
   if (!info) co_return info.error();
   ManagedContainer removed{"", name, "", "", "", "removed", self_.host_id};

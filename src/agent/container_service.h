@@ -4,7 +4,9 @@
 //          after the reservation removes what was created and releases the address, unless the
 //          reservation was an earlier one (the name already held it) and its container exists.
 //  remove: removes the container and releases its address, even if the container was gone.
-// Only containers carrying the managed label are listed or removed.
+// Only containers carrying the managed label are listed or removed, and the name of this host's
+// gateway reservation is never a container's. An address is never released while a container
+// that may hold it might still exist.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -43,6 +45,8 @@ class ContainerService {
   boost::asio::awaitable<Result<ManagedContainer>> create_reserved(const std::string& name,
                                                                    const std::string& image,
                                                                    const std::string& ip);
+  boost::asio::awaitable<std::optional<std::string>> leftover_of_failed_create(const std::string& name,
+                                                                              const Error& error);
   boost::asio::awaitable<void> undo(const std::string& name, const std::string& container_id);
 
   const AgentIdentity& self_;

@@ -1,0 +1,175 @@
+// The agent's HTTP mapping (make_agent_router) on the fakes: POST /create_container with query
+// parameters (the seed's form) and with a JSON body, its 400s (bad name, missing image, bad JSON)
+// that never reach the IPAM, 503 before the host is set up, the service's errors as their statuses
+// (unknown image 400, name on another host 409); DELETE /container/{name} and its 404; GET
+// /containers and /container/{name} for managed containers only; /health 200 when everything
+// answers and 503 with each reason when Docker, the IPAM or the VXLAN device is not right.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "agent/api.h"
+#include "fakes.h"
+
+namespace vx {
+namespace {
+
+namespace json = boost::json;
+using fakes::run;
+using fakes::TestHost;
+
+using Query = std::map<std::string, std::string>;
+
+class AgentApiTest : public ::testing::Test {
+ protected:
+  AgentApiTest()
+      : setup{true, "", host.ipam.names.at(host.self.gateway_name()).ip_address},
+        router(make_agent_router(
+            {host.self, host.service, host.runtime, host.ipam, host.dataplane, host.reconciler, setup})) {}
+
+  std::pair<int, json::value> call(const std::string& method, const std::string& path, Query query = {},
+                                   const std::string& body = "") {
+    HttpRequest request{method, path, {}, std::move(query), body};
+    for (size_t start = 1; start < path.size();) {
+      size_t slash = std::min(path.find('/', start), path.size());
+      request.segments.push_back(path.substr(start, slash - start));
+      start = slash + 1;
+    }
+    HttpResponse response = run(router->handle(request));
+    json::value parsed;
+    EXPECT_NO_THROW(parsed = json::parse(response.body)) << response.body;
+    return {response.status, parsed};
+  }
+
+  std::pair<int, json::value> create(Query query) { return call("POST", "/create_container", std::move(query)); }
+
+  static void expect_error(const std::pair<int, json::value>& answer, int status, const std::string& code) {
+    EXPECT_EQ(answer.first, status) << json::serialize(answer.second);
+    ASSERT_TRUE(answer.second.is_object());
+    EXPECT_EQ(answer.second.at("error"), code.c_str());
+    EXPECT_TRUE(answer.second.at("detail").is_string());
+  }
+
+  static std::vector<std::string> reasons(const json::value& health) {
+    std::vector<std::string> out;
+    for (const auto& reason : health.at("detail").as_array()) out.emplace_back(reason.as_string());
+    return out;
+  }
+
+  TestHost host;
+  SetupState setup;
+  std::unique_ptr<Router> router;
+};
+
+TEST_F(AgentApiTest, CreateWithQueryParameters) {
+  auto [status, body] = create({{"container_name", "web"}, {"image", "alpine"}});
+  ASSERT_EQ(status, 200) << json::serialize(body);
+  EXPECT_EQ(body.at("success"), true);
+  EXPECT_EQ(body.at("container_name"), "web");
+  EXPECT_EQ(body.at("ip_address"), host.ipam.names.at("web").ip_address.c_str());
+  EXPECT_EQ(body.at("mac_address"), host.runtime.containers.at("web").info.mac_address.c_str());
+  EXPECT_EQ(body.at("container_id"), host.runtime.containers.at("web").info.id.c_str());
+  EXPECT_EQ(body.at("host_id"), "host1");
+  EXPECT_EQ(body.at("image"), "alpine");
+  EXPECT_EQ(body.at("status"), "running");
+}
+
+TEST_F(AgentApiTest, CreateWithAJsonBody) {
+  auto [status, body] = call("POST", "/create_container", {}, R"({"container_name":"web","image":"alpine"})");
+  ASSERT_EQ(status, 200) << json::serialize(body);
+  EXPECT_EQ(body.at("container_name"), "web");
+  EXPECT_EQ(body.at("ip_address"), host.ipam.names.at("web").ip_address.c_str());
+}
+
+TEST_F(AgentApiTest, BadCreateRequestsAre400AndNeverReachTheIpam) {
+  expect_error(create({{"container_name", "-web"}, {"image", "alpine"}}), 400, "invalid_name");
+  expect_error(create({{"container_name", "a/b"}, {"image", "alpine"}}), 400, "invalid_name");
+  expect_error(create({{"container_name", "web"}}), 400, "missing_field");
+  expect_error(create({{"image", "alpine"}}), 400, "missing_field");
+  expect_error(create({{"container_name", "web"}, {"image", "al pine"}}), 400, "invalid_image");
+  expect_error(call("POST", "/create_container", {}, R"({"container_name":"web"})"), 400, "missing_field");
+  expect_error(call("POST", "/create_container", {}, "{"), 400, "invalid_json");
+  EXPECT_EQ(host.ipam.faults.calls("allocate"), 0);
+}
+
+TEST_F(AgentApiTest, CreateBeforeSetupIs503) {
+  setup = {false, "the IPAM does not answer", ""};
+  expect_error(create({{"container_name", "web"}, {"image", "alpine"}}), 503, "not_ready");
+  EXPECT_EQ(host.ipam.faults.calls("allocate"), 0);
+}
+
+TEST_F(AgentApiTest, ServiceErrorsKeepTheirStatus) {
+  expect_error(create({{"container_name", "web"}, {"image", "nosuchimage"}}), 400, "unknown_image");
+  host.ipam.hold("db", "host2");
+  expect_error(create({{"container_name", "db"}, {"image", "alpine"}}), 409, "name_conflict");
+  host.ipam.down = true;
+  expect_error(create({{"container_name", "web"}, {"image", "alpine"}}), 503, "ipam_unavailable");
+}
+
+TEST_F(AgentApiTest, DeleteRemovesAndThenIs404) {
+  ASSERT_EQ(create({{"container_name", "web"}, {"image", "alpine"}}).first, 200);
+  auto [status, body] = call("DELETE", "/container/web");
+  ASSERT_EQ(status, 200) << json::serialize(body);
+  EXPECT_EQ(body.at("success"), true);
+  EXPECT_EQ(body.at("container_name"), "web");
+  EXPECT_EQ(body.at("status"), "removed");
+  EXPECT_FALSE(host.runtime.containers.count("web"));
+  EXPECT_FALSE(host.ipam.names.count("web"));
+  expect_error(call("DELETE", "/container/web"), 404, "unknown_container");
+  expect_error(call("DELETE", "/container/-bad"), 400, "invalid_name");
+}
+
+TEST_F(AgentApiTest, ListAndGetShowManagedContainersOnly) {
+  ASSERT_EQ(create({{"container_name", "web"}, {"image", "alpine"}}).first, 200);
+  ASSERT_EQ(create({{"container_name", "db"}, {"image", "alpine"}}).first, 200);
+  host.runtime.add_container("handmade", {});
+  auto [status, list] = call("GET", "/containers");
+  ASSERT_EQ(status, 200);
+  ASSERT_EQ(list.as_array().size(), 2u);
+  EXPECT_EQ(list.as_array()[0].at("container_name"), "db");
+  EXPECT_EQ(list.as_array()[1].at("container_name"), "web");
+  auto [one, web] = call("GET", "/container/web");
+  EXPECT_EQ(one, 200);
+  EXPECT_EQ(web.at("ip_address"), host.ipam.names.at("web").ip_address.c_str());
+  expect_error(call("GET", "/container/handmade"), 404, "unknown_container");
+}
+
+TEST_F(AgentApiTest, HealthyWhenEverythingAnswers) {
+  auto [status, body] = call("GET", "/health");
+  EXPECT_EQ(status, 200) << json::serialize(body);
+  EXPECT_EQ(body.at("status"), "healthy");
+  EXPECT_EQ(body.at("docker"), "ok");
+  EXPECT_EQ(body.at("ipam"), "ok");
+  EXPECT_EQ(body.at("vxlan"), "up");
+  EXPECT_EQ(body.at("host_id"), "host1");
+  EXPECT_EQ(body.at("mtu"), 1450);
+  EXPECT_EQ(body.at("gateway"), setup.gateway.c_str());
+  EXPECT_FALSE(body.as_object().contains("detail"));
+}
+
+TEST_F(AgentApiTest, UnhealthyWithEachReason) {
+  host.runtime.down = true;
+  auto [status, body] = call("GET", "/health");
+  EXPECT_EQ(status, 503);
+  EXPECT_EQ(body.at("status"), "unhealthy");
+  EXPECT_EQ(body.at("docker"), "down");
+  EXPECT_EQ(body.at("ipam"), "ok");
+  ASSERT_EQ(reasons(body).size(), 1u);
+  EXPECT_TRUE(reasons(body)[0].starts_with("docker: ")) << reasons(body)[0];
+
+  host.ipam.down = true;
+  host.dataplane.vxlans.at(host.self.vxlan_device).up = false;
+  setup = {false, "registering", ""};
+  auto [all_status, all] = call("GET", "/health");
+  EXPECT_EQ(all_status, 503);
+  EXPECT_EQ(all.at("ipam"), "down");
+  EXPECT_EQ(all.at("vxlan"), "down");
+  std::vector<std::string> expected_prefixes{"docker: ", "ipam: ", "setup: registering", "vxlan0 is not up"};
+  ASSERT_EQ(reasons(all).size(), expected_prefixes.size());
+  for (size_t i = 0; i < expected_prefixes.size(); ++i) {
+    EXPECT_TRUE(reasons(all)[i].starts_with(expected_prefixes[i])) << reasons(all)[i];
+  }
+}
+
+}  // namespace
+}  // namespace vx

@@ -1,0 +1,185 @@
+// In-memory stand-ins for the agent's three interfaces, so that its logic is tested without Docker,
+// a kernel or a network: FakeRuntime (containers and networks, Docker's own rules: a container of a
+// name that exists is a conflict, an image the host lacks is kBadInput "unknown_image", a container
+// gets its address and MAC when it starts), FakeIpam (names held per host, the IPAM's 409s and
+// 404s, hosts and peers) and FakeDataplane (a forwarding database per device, with the kernel's
+// replace-versus-append rule, counting every change). Each can be switched down, and each call can
+// be told to fail once or for good with a given Error; every call is counted. TestHost wires one
+// host's identity, fakes, ContainerService and Reconciler together, and run() drives a coroutine.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <map>
+#include <ostream>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "agent/container_service.h"
+#include "agent/dataplane.h"
+#include "agent/identity.h"
+#include "agent/ipam_client.h"
+#include "agent/reconciler.h"
+#include "agent/runtime.h"
+#include "common/run_blocking.h"
+
+namespace vx {
+
+// So that gtest prints entries in its messages.
+inline void PrintTo(const FdbEntry& entry, std::ostream* out) { *out << entry.mac << "@" << entry.dst.to_string(); }
+
+}  // namespace vx
+
+namespace vx::fakes {
+
+struct TestHost;
+
+// Counts calls by name, and makes a named call answer a planted Error instead of doing its work.
+class Faults {
+ public:
+  // Every later call of `call` fails with `error`, changing nothing, until heal(call).
+  void fail(const std::string& call, Error error) { failures_[call] = {std::move(error), false}; }
+  // Every later call of `call` does its work and then fails with `error`, as a deadline that passes
+  // just after the daemon acted: the caller cannot tell that it happened. Only the calls that end
+  // in leave() honour it: FakeRuntime's create_container, start_container and remove_container.
+  void fail_after_work(const std::string& call, Error error) { failures_[call] = {std::move(error), true}; }
+  void heal(const std::string& call) { failures_.erase(call); }
+  int calls(const std::string& call) const;
+
+  // Counts the call; answers the Error planted by fail(), if any.
+  std::optional<Error> enter(const std::string& call);
+  // Answers the Error planted by fail_after_work(), if any.
+  std::optional<Error> leave(const std::string& call) const;
+
+ private:
+  struct Planted {
+    Error error;
+    bool after_work;
+  };
+  std::map<std::string, Planted> failures_;
+  std::map<std::string, int> calls_;
+};
+
+// Docker's MAC for an address, as Docker < 25 derives it: 02:42 and the four address bytes.
+std::string mac_for(Ipv4 ip);
+
+class FakeRuntime : public Runtime {
+ public:
+  struct Container {
+    ContainerInfo info;
+    ContainerSpec spec;  // as given to create_container
+  };
+
+  bool down = false;                         // every call kUnavailable, as a stopped dockerd
+  std::set<std::string> images{"alpine"};    // what this host has pulled
+  std::map<std::string, Container> containers;  // by name
+  std::map<std::string, NetworkInfo> networks;  // by name
+  Faults faults;
+
+  // A container made behind the agent's back (by hand, or by an earlier create), running.
+  void add_container(const std::string& name, Labels labels, const std::string& ip = "");
+  const Container* find(const std::string& id_or_name) const;
+
+  boost::asio::awaitable<Status> ping() override;
+  boost::asio::awaitable<Result<std::optional<NetworkInfo>>> inspect_network(const std::string& name) override;
+  boost::asio::awaitable<Result<NetworkInfo>> create_network(const NetworkSpec& spec) override;
+  boost::asio::awaitable<Status> remove_network(const std::string& name) override;
+  boost::asio::awaitable<Result<ContainerInfo>> create_container(const ContainerSpec& spec) override;
+  boost::asio::awaitable<Status> start_container(const std::string& id_or_name) override;
+  boost::asio::awaitable<Result<std::optional<ContainerInfo>>> inspect_container(
+      const std::string& id_or_name) override;
+  boost::asio::awaitable<Status> remove_container(const std::string& id_or_name) override;
+  boost::asio::awaitable<Result<std::vector<ContainerInfo>>> list_containers(const std::string& label_key,
+                                                                            const std::string& label_value) override;
+  boost::asio::awaitable<Result<ExecResult>> exec(const std::string& id_or_name,
+                                                  const std::vector<std::string>& argv) override;
+
+ private:
+  std::optional<Error> enter(const std::string& call);
+  Container* find_mutable(const std::string& id_or_name);
+  int next_id_ = 1;
+};
+
+class FakeIpam : public IpamClient {
+ public:
+  bool down = false;  // every call kUnavailable, as an IPAM that does not answer
+  std::string subnet = "172.20.0.0/16";
+  std::map<std::string, Endpoint> names;  // what the registry holds, by container name
+  std::vector<PeerHost> hosts;            // registered, each alive or not
+  Faults faults;
+
+  // Plants a name held by `host` (on another host, or left by an earlier create on this one).
+  Endpoint& hold(const std::string& name, const std::string& host, const std::string& mac = "");
+  void add_host(const std::string& host_id, const std::string& underlay, bool alive = true);
+
+  boost::asio::awaitable<Status> health() override;
+  boost::asio::awaitable<Result<std::string>> register_host(const std::string& host_id, const std::string& underlay_ip,
+                                                            const std::string& agent_url) override;
+  boost::asio::awaitable<Status> heartbeat(const std::string& host_id) override;
+  boost::asio::awaitable<Result<Reservation>> allocate(const std::string& name, const std::string& host_id) override;
+  boost::asio::awaitable<Status> release(const std::string& name, const std::string& host_id) override;
+  boost::asio::awaitable<Status> record_endpoint(const std::string& name, const std::string& host_id,
+                                                 const std::string& mac) override;
+  boost::asio::awaitable<Result<std::vector<Endpoint>>> containers() override;
+  boost::asio::awaitable<Result<Peers>> peers() override;
+
+ private:
+  std::optional<Error> enter(const std::string& call);
+  uint32_t next_ip_ = 2;  // 172.20.0.2 first
+};
+
+class FakeDataplane : public Dataplane {
+ public:
+  std::map<std::string, UnderlayInfo> underlays;
+  std::map<std::string, VxlanState> vxlans;             // by device
+  std::map<std::string, std::vector<FdbEntry>> fdbs;    // by device, in the order added
+  Faults faults;
+
+  Result<UnderlayInfo> underlay(const std::string& device) override;
+  Status ensure_vxlan(const VxlanSpec& spec) override;
+  Result<VxlanState> vxlan_state(const std::string& device) override;
+  Result<std::vector<FdbEntry>> fdb(const std::string& device) override;
+  Status add_fdb(const std::string& device, const FdbEntry& entry) override;
+  Status remove_fdb(const std::string& device, const FdbEntry& entry) override;
+
+  // add_fdb and remove_fdb calls together.
+  int changes() const { return faults.calls("add_fdb") + faults.calls("remove_fdb"); }
+};
+
+// Entries in one order, for comparing what the kernel holds as a set.
+std::vector<FdbEntry> sorted(std::vector<FdbEntry> entries);
+
+// The invariant every path of the agent keeps: each managed container on the host holds, at the
+// IPAM, its own name on this host with its own address; no container runs on an address that the
+// registry could hand to someone else.
+::testing::AssertionResult every_container_holds_its_address(const TestHost& host);
+
+// Drives one coroutine to its end on a fresh io_context.
+template <typename T>
+T run(boost::asio::awaitable<T> task) {
+  boost::asio::io_context io;
+  return run_blocking(io, std::move(task));
+}
+
+Ipv4 ip(const std::string& text);  // parses, or fails the test
+
+// One host of the cluster ("host1", underlay 10.99.0.11) as the agent sees it once set up: the
+// IPAM knows the host and holds its gateway name, Docker has the overlay network and the kernel
+// the VXLAN device. The service and the reconciler run on the fakes.
+struct TestHost {
+  explicit TestHost(ReconcilerOptions options = {});
+  TestHost(const TestHost&) = delete;  // the service and the reconciler point at the members
+  TestHost& operator=(const TestHost&) = delete;
+
+  AgentIdentity self;
+  FakeRuntime runtime;
+  FakeIpam ipam;
+  FakeDataplane dataplane;
+  ContainerService service;
+  Reconciler reconciler;
+};
+
+}  // namespace vx::fakes

@@ -1,0 +1,212 @@
+// The Reconciler on the fakes. sync_fdb programs exactly the entries the IPAM's peers call for
+// into the VXLAN device and removes stale ones (a host that left or is late, a MAC that moved), a
+// second sync changes nothing, and an IPAM that does not answer (or a kernel that refuses) returns
+// an error with the device left as it was. housekeeping records the MAC of a local managed
+// container the registry lacks or has wrong, releases an address this host holds with no container
+// only once the grace period has passed, never releases the host's gateway name, a name with its
+// container present or another host's name, and changes nothing when the IPAM or Docker is down.
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "fakes.h"
+
+namespace vx {
+namespace {
+
+using fakes::ip;
+using fakes::run;
+using fakes::sorted;
+using fakes::TestHost;
+using namespace std::chrono_literals;
+
+constexpr const char* kMacA = "02:42:ac:14:00:05";
+constexpr const char* kMacB = "02:42:ac:14:00:06";
+constexpr const char* kMacLocal = "02:42:ac:14:00:07";
+
+ReconcilerOptions with_grace(std::chrono::seconds grace) {
+  ReconcilerOptions options;
+  options.orphan_grace = grace;
+  return options;
+}
+
+// host1 (this one) with host2 at .12 and host3 at .13; "a" runs on host2, "b" on host3, "local" on
+// host1, and "nomac" on host2 has no MAC recorded yet.
+class ReconcilerTest : public ::testing::Test {
+ protected:
+  explicit ReconcilerTest(ReconcilerOptions options = {}) : host(options) {
+    host.ipam.add_host("host2", "10.99.0.12");
+    host.ipam.add_host("host3", "10.99.0.13");
+    host.ipam.hold("a", "host2", kMacA);
+    host.ipam.hold("b", "host3", kMacB);
+    host.ipam.hold("local", "host1", kMacLocal);
+    host.ipam.hold("nomac", "host2");
+  }
+
+  std::vector<FdbEntry>& fdb() { return host.dataplane.fdbs[host.self.vxlan_device]; }
+  Status sync() { return run(host.reconciler.sync_fdb()); }
+  Status housekeeping() { return run(host.reconciler.housekeeping()); }
+
+  static std::vector<FdbEntry> desired() {
+    return sorted({{kFloodMac, ip("10.99.0.12")},
+                   {kFloodMac, ip("10.99.0.13")},
+                   {kMacA, ip("10.99.0.12")},
+                   {kMacB, ip("10.99.0.13")}});
+  }
+
+  TestHost host;
+};
+
+TEST_F(ReconcilerTest, SyncProgramsExactlyTheDesiredEntries) {
+  fdb() = {{kFloodMac, ip("10.99.0.99")},  // a host that left
+           {kMacA, ip("10.99.0.13")},      // "a" moved to host2 since
+           {kFloodMac, ip("10.99.0.12")}};
+  Status synced = sync();
+  ASSERT_TRUE(synced.ok()) << synced.error().detail;
+  EXPECT_EQ(sorted(fdb()), desired());
+  EXPECT_EQ(host.dataplane.faults.calls("remove_fdb"), 2);
+  EXPECT_EQ(host.dataplane.faults.calls("add_fdb"), 3);
+  EXPECT_TRUE(host.reconciler.state().synced);
+  EXPECT_EQ(host.reconciler.state().peers, 2u);
+  EXPECT_EQ(host.reconciler.state().remote_endpoints, 2u);
+}
+
+TEST_F(ReconcilerTest, SecondSyncMakesNoCalls) {
+  ASSERT_TRUE(sync().ok());
+  int changes = host.dataplane.changes();
+  EXPECT_EQ(changes, 4);
+  ASSERT_TRUE(sync().ok());
+  EXPECT_EQ(host.dataplane.changes(), changes);
+  EXPECT_EQ(sorted(fdb()), desired());
+}
+
+TEST_F(ReconcilerTest, SyncFollowsTheRegistry) {
+  ASSERT_TRUE(sync().ok());
+  host.ipam.names.at("nomac").mac_address = "02:42:ac:14:00:08";  // recorded meanwhile
+  host.ipam.names.erase("b");                                      // removed on host3
+  ASSERT_TRUE(sync().ok());
+  std::vector<FdbEntry> expected = sorted({{kFloodMac, ip("10.99.0.12")},
+                                           {kFloodMac, ip("10.99.0.13")},
+                                           {kMacA, ip("10.99.0.12")},
+                                           {"02:42:ac:14:00:08", ip("10.99.0.12")}});
+  EXPECT_EQ(sorted(fdb()), expected);
+}
+
+TEST_F(ReconcilerTest, ALateHostLosesItsFloodEntryOnlyAndALeftHostEverything) {
+  ASSERT_TRUE(sync().ok());
+  host.ipam.add_host("host3", "10.99.0.13", false);
+  ASSERT_TRUE(sync().ok());
+  std::vector<FdbEntry> late = sorted({{kFloodMac, ip("10.99.0.12")}, {kMacA, ip("10.99.0.12")}, {kMacB, ip("10.99.0.13")}});
+  EXPECT_EQ(sorted(fdb()), late);
+  std::erase_if(host.ipam.hosts, [](const PeerHost& peer) { return peer.host_id == "host3"; });
+  ASSERT_TRUE(sync().ok());
+  std::vector<FdbEntry> left = sorted({{kFloodMac, ip("10.99.0.12")}, {kMacA, ip("10.99.0.12")}});
+  EXPECT_EQ(sorted(fdb()), left);
+  EXPECT_EQ(host.reconciler.state().peers, 1u);
+  EXPECT_EQ(host.reconciler.state().remote_endpoints, 1u);
+}
+
+TEST_F(ReconcilerTest, IpamDownLeavesTheDataPlaneUntouched) {
+  ASSERT_TRUE(sync().ok());
+  std::vector<FdbEntry> before = fdb();
+  int changes = host.dataplane.changes();
+  host.ipam.down = true;
+  Status synced = sync();
+  ASSERT_FALSE(synced.ok());
+  EXPECT_EQ(synced.error().kind, ErrorKind::kUnavailable);
+  EXPECT_EQ(fdb(), before);
+  EXPECT_EQ(host.dataplane.changes(), changes);
+}
+
+TEST_F(ReconcilerTest, IpamDownBeforeTheFirstSyncTouchesNothing) {
+  fdb() = {{kFloodMac, ip("10.99.0.99")}};
+  host.ipam.down = true;
+  EXPECT_FALSE(sync().ok());
+  EXPECT_EQ(fdb(), std::vector<FdbEntry>({{kFloodMac, ip("10.99.0.99")}}));
+  EXPECT_EQ(host.dataplane.changes(), 0);
+  EXPECT_FALSE(host.reconciler.state().synced);
+}
+
+TEST_F(ReconcilerTest, KernelRefusalIsReturned) {
+  host.dataplane.faults.fail("add_fdb", unavailable("netlink_error", "RTM_NEWNEIGH: Operation not permitted"));
+  Status synced = sync();
+  ASSERT_FALSE(synced.ok());
+  EXPECT_EQ(synced.error().code, "netlink_error");
+  host.dataplane.faults.heal("add_fdb");
+  ASSERT_TRUE(sync().ok());
+  EXPECT_EQ(sorted(fdb()), desired());
+}
+
+TEST_F(ReconcilerTest, HousekeepingRecordsAMissingOrWrongMac) {
+  host.ipam.faults.fail("record_endpoint", unavailable("ipam_unavailable", "down"));
+  ASSERT_TRUE(run(host.service.create("web", "alpine")).ok());
+  ASSERT_TRUE(run(host.service.create("db", "alpine")).ok());
+  host.ipam.faults.heal("record_endpoint");
+  ASSERT_EQ(host.ipam.names.at("web").mac_address, "");
+  host.ipam.names.at("db").mac_address = "02:42:00:00:00:01";  // stale
+  Status kept = housekeeping();
+  ASSERT_TRUE(kept.ok()) << kept.error().detail;
+  EXPECT_EQ(host.ipam.names.at("web").mac_address, host.runtime.containers.at("web").info.mac_address);
+  EXPECT_EQ(host.ipam.names.at("db").mac_address, host.runtime.containers.at("db").info.mac_address);
+  int recorded = host.ipam.faults.calls("record_endpoint");
+  ASSERT_TRUE(housekeeping().ok());
+  EXPECT_EQ(host.ipam.faults.calls("record_endpoint"), recorded);  // nothing left to record
+}
+
+TEST_F(ReconcilerTest, HousekeepingKeepsANameWhoseContainerIsPresent) {
+  ASSERT_TRUE(run(host.service.create("web", "alpine")).ok());
+  host.runtime.containers.at("web").info.state = "exited";  // stopped is still present
+  ASSERT_TRUE(housekeeping().ok());
+  EXPECT_TRUE(host.ipam.names.count("web"));
+}
+
+class ReconcilerNoGraceTest : public ReconcilerTest {
+ protected:
+  ReconcilerNoGraceTest() : ReconcilerTest(with_grace(0s)) {}
+};
+
+TEST_F(ReconcilerNoGraceTest, ReleasesAnOrphanButNeverTheGatewayOrOtherHostsNames) {
+  ASSERT_TRUE(run(host.service.create("web", "alpine")).ok());
+  Status kept = housekeeping();
+  ASSERT_TRUE(kept.ok()) << kept.error().detail;
+  EXPECT_FALSE(host.ipam.names.count("local"));  // held by host1, no container
+  EXPECT_TRUE(host.ipam.names.count(host.self.gateway_name()));
+  EXPECT_TRUE(host.ipam.names.count("web"));
+  EXPECT_TRUE(host.ipam.names.count("a"));
+  EXPECT_TRUE(host.ipam.names.count("nomac"));
+  EXPECT_EQ(host.ipam.faults.calls("release"), 1);
+  ASSERT_TRUE(housekeeping().ok());
+  EXPECT_EQ(host.ipam.faults.calls("release"), 1);
+}
+
+TEST_F(ReconcilerNoGraceTest, AnOrphanAlreadyReleasedElsewhereIsNoError) {
+  host.ipam.faults.fail("release", not_found("unknown_container", "no container local"));
+  EXPECT_TRUE(housekeeping().ok());
+}
+
+TEST_F(ReconcilerNoGraceTest, IpamOrDockerDownReleasesNothing) {
+  host.ipam.down = true;
+  EXPECT_FALSE(housekeeping().ok());
+  host.ipam.down = false;
+  host.runtime.down = true;
+  Status kept = housekeeping();
+  ASSERT_FALSE(kept.ok());
+  EXPECT_EQ(kept.error().code, "docker_unavailable");
+  EXPECT_EQ(host.ipam.faults.calls("release"), 0);
+  EXPECT_TRUE(host.ipam.names.count("local"));
+}
+
+class ReconcilerLongGraceTest : public ReconcilerTest {
+ protected:
+  ReconcilerLongGraceTest() : ReconcilerTest(with_grace(3600s)) {}
+};
+
+TEST_F(ReconcilerLongGraceTest, KeepsAnOrphanWithinTheGracePeriod) {
+  ASSERT_TRUE(housekeeping().ok());
+  ASSERT_TRUE(housekeeping().ok());
+  EXPECT_TRUE(host.ipam.names.count("local"));
+  EXPECT_EQ(host.ipam.faults.calls("release"), 0);
+}
+
+}  // namespace
+}  // namespace vx
