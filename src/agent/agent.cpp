@@ -22,7 +22,7 @@ Agent::Agent(asio::io_context& io, AgentIdentity self, const AgentConfig& config
       heartbeat_interval_(config.heartbeat_interval),
       dataplane_(std::move(dataplane)),
       runtime_(std::make_unique<DockerRuntime>(io.get_executor(), config.docker_socket, config.call_timeout)),
-      ipam_(std::make_unique<HttpIpamClient>(io.get_executor(), config.ipam, config.call_timeout)),
+      ipam_(std::make_unique<HttpIpamClient>(io.get_executor(), config.ipam, config.call_timeout, config.token)),
       containers_(self_, *ipam_, *runtime_),
       reconciler_(self_, *ipam_, *dataplane_, *runtime_, ReconcilerOptions{config.sync_interval}),
       router_(make_agent_router({self_, containers_, *runtime_, *ipam_, *dataplane_, reconciler_, setup_})) {

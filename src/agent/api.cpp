@@ -51,17 +51,12 @@ Result<CreateRequest> parse_create(const HttpRequest& request) {
 class AgentApi : public Router {
  public:
   explicit AgentApi(AgentParts parts) : parts_(parts) {
-    auto bind = [this](auto method) {
-      return [this, method](const HttpRequest& request, const PathParams& params) {
-        return (this->*method)(request, params);
-      };
-    };
-    add("GET", "/health", bind(&AgentApi::health));
-    add("GET", "/", bind(&AgentApi::health));
-    add("POST", "/create_container", bind(&AgentApi::create));
-    add("GET", "/containers", bind(&AgentApi::list));
-    add("GET", "/container/{name}", bind(&AgentApi::get));
-    add("DELETE", "/container/{name}", bind(&AgentApi::remove));
+    add("GET", "/health", this, &AgentApi::health);
+    add("GET", "/", this, &AgentApi::health);
+    add("POST", "/create_container", this, &AgentApi::create);
+    add("GET", "/containers", this, &AgentApi::list);
+    add("GET", "/container/{name}", this, &AgentApi::get);
+    add("DELETE", "/container/{name}", this, &AgentApi::remove);
   }
 
  private:

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "agent/docker/docker_runtime.h"
+#include "common/auth.h"
 #include "common/logging.h"
 #include "common/names.h"
 
@@ -28,6 +29,7 @@ struct Flags {
   int sync_interval_ms = 500;
   int heartbeat_interval_ms = 500;
   int timeout_ms = 5000;
+  std::string token_file;
 };
 
 std::string hostname() {
@@ -64,11 +66,13 @@ Result<AgentConfig> validate(Flags flags) {
   if (flags.sync_interval_ms < 50 || flags.heartbeat_interval_ms < 50 || flags.timeout_ms < 100) {
     return bad_input("invalid_interval", "intervals must be at least 50 ms and the timeout at least 100 ms");
   }
+  auto token = load_token(flags.token_file);
+  if (!token) return token.error();
   return AgentConfig{*listen, *ipam, flags.host_id, flags.underlay_device, underlay_ip, flags.advertise_url,
                      *docker, flags.vni, flags.vxlan_port, flags.network, flags.bridge, flags.log_level,
                      std::chrono::milliseconds(flags.sync_interval_ms),
                      std::chrono::milliseconds(flags.heartbeat_interval_ms),
-                     std::chrono::milliseconds(flags.timeout_ms)};
+                     std::chrono::milliseconds(flags.timeout_ms), *token};
 }
 
 }  // namespace
@@ -100,6 +104,9 @@ std::variant<AgentConfig, AgentExit> parse_agent_config(int argc, char** argv) {
       ->envname("VXLAN_AGENT_HEARTBEAT_INTERVAL_MS");
   app.add_option("--timeout-ms", flags.timeout_ms, "deadline of each call to the IPAM and Docker")
       ->envname("VXLAN_AGENT_TIMEOUT_MS");
+  app.add_option("--token-file", flags.token_file,
+                 "a file holding the cluster's token (default: $VXLAN_TOKEN; none: no authentication)")
+      ->envname("VXLAN_AGENT_TOKEN_FILE");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -30,6 +30,7 @@ struct AgentConfig {
   std::chrono::milliseconds sync_interval;
   std::chrono::milliseconds heartbeat_interval;
   std::chrono::milliseconds call_timeout;
+  std::string token;  // required of callers and sent to the IPAM; empty: none (auth.h)
 };
 
 struct AgentExit {

@@ -12,6 +12,7 @@ namespace {
 ErrorKind kind_of(int status) {
   switch (status) {
     case 400: return ErrorKind::kBadInput;
+    case 401: return ErrorKind::kUnauthorized;
     case 404: return ErrorKind::kNotFound;
     case 409: return ErrorKind::kConflict;
     case 503: return ErrorKind::kUnavailable;
@@ -33,12 +34,12 @@ Endpoint endpoint_of(const json::value& value) {
 }  // namespace
 
 HttpIpamClient::HttpIpamClient(asio::any_io_executor executor, HttpEndpoint ipam,
-                               std::chrono::milliseconds timeout)
-    : executor_(std::move(executor)), ipam_(std::move(ipam)), timeout_(timeout) {}
+                               std::chrono::milliseconds timeout, std::string token)
+    : executor_(std::move(executor)), ipam_(std::move(ipam)), timeout_(timeout), token_(std::move(token)) {}
 
 asio::awaitable<Result<json::value>> HttpIpamClient::call(std::string method, std::string target,
                                                           std::string body) {
-  HttpCall request{std::move(method), std::move(target), std::move(body), timeout_};
+  HttpCall request{std::move(method), std::move(target), std::move(body), timeout_, token_};
   auto response = co_await http_call(executor_, ipam_, std::move(request));
   if (!response) co_return response.error();
   boost::system::error_code ec;

@@ -12,7 +12,9 @@ namespace vx {
 
 class HttpIpamClient : public IpamClient {
  public:
-  HttpIpamClient(boost::asio::any_io_executor executor, HttpEndpoint ipam, std::chrono::milliseconds timeout);
+  // `token`: the cluster's, sent with every call; empty when the IPAM requires none.
+  HttpIpamClient(boost::asio::any_io_executor executor, HttpEndpoint ipam, std::chrono::milliseconds timeout,
+                 std::string token = {});
 
   boost::asio::awaitable<Status> health() override;
   boost::asio::awaitable<Result<std::string>> register_host(const std::string& host_id,
@@ -35,6 +37,7 @@ class HttpIpamClient : public IpamClient {
   boost::asio::any_io_executor executor_;
   HttpEndpoint ipam_;
   std::chrono::milliseconds timeout_;
+  std::string token_;
 };
 
 }  // namespace vx

@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   options.address = config.listen.host;
   options.port = config.listen.port;
   options.threads = 1;  // the agent's parts share one io_context and need no locks
+  options.token = config.token;
   vx::HttpServer server(options, [&](boost::asio::io_context& io) {
     auto agent = std::make_unique<vx::Agent>(io, *self, config, std::move(dataplane));
     agent->start();

@@ -5,6 +5,7 @@ namespace vx {
 int http_status(ErrorKind kind) {
   switch (kind) {
     case ErrorKind::kBadInput: return 400;
+    case ErrorKind::kUnauthorized: return 401;
     case ErrorKind::kNotFound: return 404;
     case ErrorKind::kMethod: return 405;
     case ErrorKind::kConflict: return 409;

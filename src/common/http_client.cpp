@@ -53,6 +53,7 @@ asio::awaitable<Result<HttpResponse>> http_call(asio::any_io_executor executor,
   request.set(http::field::host, endpoint.host);
   request.set(http::field::user_agent, "vxlan-cluster");
   if (!call.body.empty()) request.set(http::field::content_type, "application/json");
+  if (!call.token.empty()) request.set(http::field::authorization, "Bearer " + call.token);
   request.body() = std::move(call.body);
   request.keep_alive(false);
   request.prepare_payload();

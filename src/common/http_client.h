@@ -28,6 +28,7 @@ struct HttpCall {
   std::string target = "/";
   std::string body;  // sent as application/json when not empty
   std::chrono::milliseconds timeout{5000};
+  std::string token;  // sent as "Authorization: Bearer TOKEN" when not empty
 };
 
 boost::asio::awaitable<Result<HttpResponse>> http_call(boost::asio::any_io_executor executor,

@@ -26,6 +26,15 @@ class RequestHandler {
 class Router : public RequestHandler {
  public:
   void add(std::string method, std::string_view pattern, HttpHandler handler);
+
+  // A member function of `owner` as the handler; `owner` must outlive the router.
+  template <typename Owner>
+  void add(std::string method, std::string_view pattern, Owner* owner,
+           boost::asio::awaitable<HttpResponse> (Owner::*handler)(const HttpRequest&, const PathParams&)) {
+    add(std::move(method), pattern, [owner, handler](const HttpRequest& request, const PathParams& params) {
+      return (owner->*handler)(request, params);
+    });
+  }
   boost::asio::awaitable<HttpResponse> handle(const HttpRequest& request) override;
 
  private:

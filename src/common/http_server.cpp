@@ -1,5 +1,7 @@
 #include "common/http_server.h"
 
+#include "common/auth.h"
+
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -51,6 +53,7 @@ Result<HttpRequest> decode_request(const http::request<http::string_body>& messa
   }
   for (auto param : url->params()) request.query[param.key] = param.value;
   request.body = message.body();
+  request.authorization = std::string(message[http::field::authorization]);
   return request;
 }
 
@@ -96,6 +99,7 @@ struct HttpServer::Impl {
                                        const http::request<http::string_body>& message) {
     auto request = decode_request(message);
     if (!request) co_return error_response(request.error());
+    if (Status allowed = check_token(*request, options.token); !allowed) co_return error_response(allowed.error());
     try {
       co_return co_await worker.handler->handle(*request);
     } catch (const std::exception& e) {

@@ -23,6 +23,7 @@ struct HttpServerOptions {
   std::chrono::seconds idle_timeout{60};
   std::chrono::seconds io_timeout{10};
   std::chrono::seconds shutdown_grace{5};
+  std::string token;  // when set, every request but GET / and GET /health must carry it (auth.h)
 };
 
 class HttpServer {

@@ -17,6 +17,7 @@ struct HttpRequest {
   std::vector<std::string> segments;          // the path split on '/', each percent-decoded
   std::map<std::string, std::string> query;   // decoded query parameters
   std::string body;
+  std::string authorization;                  // the Authorization header, if any
 };
 
 struct HttpResponse {

@@ -33,26 +33,21 @@ class IpamApi : public Router {
  public:
   IpamApi(std::unique_ptr<Store> store, std::unique_ptr<HostRegistry> hosts, const PoolSpec& pool)
       : store_(std::move(store)), hosts_(std::move(hosts)), pool_(pool) {
-    auto bind = [this](auto method) {
-      return [this, method](const HttpRequest& request, const PathParams& params) {
-        return (this->*method)(request, params);
-      };
-    };
-    add("GET", "/", bind(&IpamApi::health));
-    add("GET", "/health", bind(&IpamApi::health));
-    add("GET", "/stats", bind(&IpamApi::stats));
-    add("GET", "/containers", bind(&IpamApi::containers));
-    add("GET", "/container/{name}", bind(&IpamApi::container));
-    add("GET", "/check/{name}", bind(&IpamApi::check));
-    add("POST", "/allocate", bind(&IpamApi::allocate));
-    add("POST", "/deallocate", bind(&IpamApi::release));
-    add("POST", "/release", bind(&IpamApi::release));
-    add("POST", "/container/{name}/endpoint", bind(&IpamApi::record_endpoint));
-    add("POST", "/hosts", bind(&IpamApi::register_host));
-    add("GET", "/hosts", bind(&IpamApi::list_hosts));
-    add("POST", "/hosts/{id}/heartbeat", bind(&IpamApi::heartbeat));
-    add("DELETE", "/hosts/{id}", bind(&IpamApi::leave));
-    add("GET", "/peers", bind(&IpamApi::peers));
+    add("GET", "/", this, &IpamApi::health);
+    add("GET", "/health", this, &IpamApi::health);
+    add("GET", "/stats", this, &IpamApi::stats);
+    add("GET", "/containers", this, &IpamApi::containers);
+    add("GET", "/container/{name}", this, &IpamApi::container);
+    add("GET", "/check/{name}", this, &IpamApi::check);
+    add("POST", "/allocate", this, &IpamApi::allocate);
+    add("POST", "/deallocate", this, &IpamApi::release);
+    add("POST", "/release", this, &IpamApi::release);
+    add("POST", "/container/{name}/endpoint", this, &IpamApi::record_endpoint);
+    add("POST", "/hosts", this, &IpamApi::register_host);
+    add("GET", "/hosts", this, &IpamApi::list_hosts);
+    add("POST", "/hosts/{id}/heartbeat", this, &IpamApi::heartbeat);
+    add("DELETE", "/hosts/{id}", this, &IpamApi::leave);
+    add("GET", "/peers", this, &IpamApi::peers);
   }
 
  private:

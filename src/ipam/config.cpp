@@ -4,6 +4,7 @@
 #include <iostream>
 #include <thread>
 
+#include "common/auth.h"
 #include "common/logging.h"
 
 namespace vx {
@@ -21,6 +22,7 @@ struct Flags {
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency() / 2));
   int redis_timeout_ms = 2000;
   int host_ttl_ms = 1500;
+  std::string token_file;
 };
 
 Result<std::optional<Ipv4>> optional_ip(const std::string& text) {
@@ -52,9 +54,11 @@ Result<IpamConfig> validate(const Flags& flags) {
   if (flags.threads < 1 || flags.threads > 64) return bad_input("invalid_threads", "--threads must be 1 to 64");
   if (flags.redis_timeout_ms < 10) return bad_input("invalid_timeout", "--redis-timeout-ms must be at least 10");
   if (flags.host_ttl_ms < 100) return bad_input("invalid_ttl", "--host-ttl-ms must be at least 100");
+  auto token = load_token(flags.token_file);
+  if (!token) return token.error();
   return IpamConfig{*listen, *redis, *pool, flags.log_level, flags.threads,
                     std::chrono::milliseconds(flags.redis_timeout_ms),
-                    std::chrono::milliseconds(flags.host_ttl_ms)};
+                    std::chrono::milliseconds(flags.host_ttl_ms), *token};
 }
 
 }  // namespace
@@ -82,6 +86,9 @@ std::variant<IpamConfig, ExitCode> parse_ipam_config(int argc, char** argv) {
   app.add_option("--host-ttl-ms", flags.host_ttl_ms,
                  "a host whose last heartbeat is older than this is no longer a peer")
       ->envname("VXLAN_IPAM_HOST_TTL_MS");
+  app.add_option("--token-file", flags.token_file,
+                 "a file holding the cluster's token (default: $VXLAN_TOKEN; none: no authentication)")
+      ->envname("VXLAN_IPAM_TOKEN_FILE");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -23,6 +23,7 @@ struct IpamConfig {
   int threads;
   std::chrono::milliseconds redis_timeout;
   std::chrono::milliseconds host_ttl;
+  std::string token;  // empty: no authentication (auth.h)
 };
 
 // Ok(config), or an exit code: 0 after --help, 2 after an error already printed.

@@ -39,10 +39,10 @@ int main(int argc, char** argv) {
     fprintf(stderr, "vxlan-ipam: %s\n", logging.error().detail.c_str());
     return 2;
   }
-  spdlog::info("starting: pool {} ({} to {}, {} addresses, {} reserved), Redis at {}",
+  spdlog::info("starting: pool {} ({} to {}, {} addresses, {} reserved), Redis at {}, {}",
                config.pool.subnet().to_string(), config.pool.first().to_string(),
                config.pool.last().to_string(), config.pool.size(), config.pool.reserved().size(),
-               config.redis.to_string());
+               config.redis.to_string(), config.token.empty() ? "no authentication" : "token required");
   vx::PoolState state;
   if (!check_pool_at_start(config, state)) return 2;
 
@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   options.address = config.listen.host;
   options.port = config.listen.port;
   options.threads = config.threads;
+  options.token = config.token;
   vx::HttpServer server(options, [&](boost::asio::io_context& io) {
     auto redis = std::make_shared<vx::RedisConnection>(io, config.redis, config.redis_timeout);
     return vx::make_ipam_router(std::make_unique<vx::RedisStore>(redis, config.pool, state),

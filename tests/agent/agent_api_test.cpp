@@ -29,7 +29,7 @@ class AgentApiTest : public ::testing::Test {
 
   std::pair<int, json::value> call(const std::string& method, const std::string& path, Query query = {},
                                    const std::string& body = "") {
-    HttpRequest request{method, path, {}, std::move(query), body};
+    HttpRequest request{method, path, {}, std::move(query), body, {}};
     for (size_t start = 1; start < path.size();) {
       size_t slash = std::min(path.find('/', start), path.size());
       request.segments.push_back(path.substr(start, slash - start));

@@ -16,8 +16,8 @@ std::string text(const boost::json::value& value) {
 }
 
 JsonResponse http_json(uint16_t port, const std::string& method, const std::string& target,
-                       const std::string& body) {
-  auto response = http_call_blocking({"127.0.0.1", port}, {method, target, body, std::chrono::seconds(5)});
+                       const std::string& body, const std::string& token) {
+  auto response = http_call_blocking({"127.0.0.1", port}, {method, target, body, std::chrono::seconds(5), token});
   if (!response) return {};
   boost::system::error_code ec;
   auto parsed = boost::json::parse(response->body, ec);

@@ -21,7 +21,7 @@ std::string text(const boost::json::value& value);
 
 // One request to 127.0.0.1:port with a 5 s deadline.
 JsonResponse http_json(uint16_t port, const std::string& method, const std::string& target,
-                       const std::string& body = "");
+                       const std::string& body = "", const std::string& token = "");
 
 // Stopping it (the destructor) fails the test if the daemon's log shows a sanitizer report.
 class IpamDaemon {

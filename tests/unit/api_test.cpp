@@ -107,7 +107,7 @@ class IpamApiTest : public ::testing::Test {
   }
 
   std::pair<int, json::value> call(std::string method, std::string path, std::string body = "") {
-    HttpRequest request{method, path, {}, {}, body};
+    HttpRequest request{method, path, {}, {}, body, {}};
     for (size_t start = 1; start < path.size();) {
       size_t slash = std::min(path.find('/', start), path.size());
       request.segments.push_back(path.substr(start, slash - start));

@@ -1,0 +1,55 @@
+#include "common/auth.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace vx {
+namespace {
+
+std::string trimmed(std::string text) {
+  const char* blank = " \t\r\n";
+  size_t first = text.find_first_not_of(blank);
+  if (first == std::string::npos) return "";
+  return text.substr(first, text.find_last_not_of(blank) - first + 1);
+}
+
+// Takes as long whatever the first differing byte, so timing does not leak the token.
+bool same(std::string_view a, std::string_view b) {
+  unsigned char differ = a.size() == b.size() ? 0 : 1;
+  for (size_t i = 0; i < a.size(); ++i) differ |= a[i] ^ (i < b.size() ? b[i] : 0);
+  return differ == 0;
+}
+
+bool is_health_check(const HttpRequest& request) {
+  return request.method == "GET" &&
+         (request.segments.empty() || (request.segments.size() == 1 && request.segments[0] == "health"));
+}
+
+}  // namespace
+
+Result<std::string> load_token(const std::string& path) {
+  if (path.empty()) {
+    const char* from_env = std::getenv("VXLAN_TOKEN");
+    return trimmed(from_env ? from_env : "");
+  }
+  std::ifstream in(path);
+  if (!in) return bad_input("invalid_token_file", "cannot read the token file " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string token = trimmed(text.str());
+  if (token.empty()) return bad_input("invalid_token_file", "the token file " + path + " is empty");
+  return token;
+}
+
+Status check_token(const HttpRequest& request, const std::string& token) {
+  if (token.empty() || is_health_check(request)) return Ok{};
+  constexpr std::string_view kScheme = "Bearer ";
+  std::string_view given = request.authorization;
+  if (given.starts_with(kScheme) && same(given.substr(kScheme.size()), token)) return Ok{};
+  return Error{ErrorKind::kUnauthorized, "unauthorized",
+               given.empty() ? "this cluster requires a token: send Authorization: Bearer TOKEN"
+                             : "the token does not match this cluster's"};
+}
+
+}  // namespace vx

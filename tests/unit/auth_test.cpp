@@ -1,0 +1,49 @@
+#include "common/auth.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <fstream>
+
+namespace vx {
+namespace {
+
+HttpRequest request(std::string method, std::vector<std::string> segments, std::string authorization) {
+  HttpRequest out;
+  out.method = std::move(method);
+  out.segments = std::move(segments);
+  out.authorization = std::move(authorization);
+  return out;
+}
+
+TEST(Token, RequiredEverywhereButTheHealthChecks) {
+  const std::string token = "s3cret-token";
+  EXPECT_TRUE(check_token(request("POST", {"allocate"}, ""), ""));  // no token configured
+  EXPECT_TRUE(check_token(request("GET", {"health"}, ""), token));
+  EXPECT_TRUE(check_token(request("GET", {}, ""), token));
+  EXPECT_TRUE(check_token(request("POST", {"allocate"}, "Bearer s3cret-token"), token));
+  for (const char* wrong : {"", "s3cret-token", "Bearer s3cret-toke", "Bearer s3cret-token2", "Basic s3cret-token"}) {
+    auto refused = check_token(request("POST", {"allocate"}, wrong), token);
+    ASSERT_FALSE(refused) << wrong;
+    EXPECT_EQ(refused.error().kind, ErrorKind::kUnauthorized);
+    EXPECT_EQ(http_status(refused.error().kind), 401);
+  }
+  EXPECT_FALSE(check_token(request("POST", {"health"}, ""), token));  // only GET is a health check
+  EXPECT_FALSE(check_token(request("GET", {"health", "x"}, ""), token));
+}
+
+TEST(Token, FromAFileOrTheEnvironment) {
+  std::string path = ::testing::TempDir() + "/vxlan-token";
+  std::ofstream(path) << "  from-file\n";
+  EXPECT_EQ(*load_token(path), "from-file");
+  std::ofstream(path) << "\n";
+  EXPECT_EQ(load_token(path).error().code, "invalid_token_file");
+  EXPECT_EQ(load_token(path + ".missing").error().code, "invalid_token_file");
+  setenv("VXLAN_TOKEN", "from-env", 1);
+  EXPECT_EQ(*load_token(""), "from-env");
+  unsetenv("VXLAN_TOKEN");
+  EXPECT_EQ(*load_token(""), "");
+}
+
+}  // namespace
+}  // namespace vx
