@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -15,6 +14,27 @@ namespace vx {
 
 namespace asio = boost::asio;
 
+namespace {
+
+// A loop that dies must say so: detached coroutines otherwise swallow their exceptions.
+void log_if_failed(const char* loop, std::exception_ptr failure) {
+  if (!failure) return;
+  try {
+    std::rethrow_exception(failure);
+  } catch (const std::exception& e) {
+    spdlog::critical("the {} loop stopped: {}", loop, e.what());
+  }
+}
+
+ReconcilerOptions reconciler_options(const AgentConfig& config, const ContainerService& containers) {
+  ReconcilerOptions options;
+  options.interval = config.sync_interval;
+  options.busy = [&containers](const std::string& name) { return containers.busy(name); };
+  return options;
+}
+
+}  // namespace
+
 Agent::Agent(asio::io_context& io, AgentIdentity self, const AgentConfig& config,
              std::unique_ptr<Dataplane> dataplane)
     : io_(io),
@@ -24,19 +44,22 @@ Agent::Agent(asio::io_context& io, AgentIdentity self, const AgentConfig& config
       runtime_(std::make_unique<DockerRuntime>(io.get_executor(), config.docker_socket, config.call_timeout)),
       ipam_(std::make_unique<HttpIpamClient>(io.get_executor(), config.ipam, config.call_timeout, config.token)),
       containers_(self_, *ipam_, *runtime_),
-      reconciler_(self_, *ipam_, *dataplane_, *runtime_, ReconcilerOptions{config.sync_interval}),
+      reconciler_(self_, *ipam_, *dataplane_, *runtime_, reconciler_options(config, containers_)),
       router_(make_agent_router({self_, containers_, *runtime_, *ipam_, *dataplane_, reconciler_, setup_})) {
   setup_.error = "starting";
 }
 
-void Agent::start() { asio::co_spawn(io_, set_up(), asio::detached); }
+void Agent::start() {
+  asio::co_spawn(io_, set_up(), [](std::exception_ptr e) { log_if_failed("set-up and sync", e); });
+}
 
 asio::awaitable<void> Agent::set_up() {
   asio::steady_timer retry(io_);
   for (;;) {
     auto result = co_await set_up_host(self_, *ipam_, *runtime_, *dataplane_);
     if (result) {
-      setup_ = {true, "", result->gateway};
+      setup_ = {true, "", *result};
+      reconciler_.set_gateway(*result);
       break;
     }
     if (result.error().detail != setup_.error) spdlog::warn("cannot set the host up yet: {}", result.error().detail);
@@ -44,7 +67,7 @@ asio::awaitable<void> Agent::set_up() {
     retry.expires_after(std::chrono::seconds(1));
     co_await retry.async_wait(asio::use_awaitable);
   }
-  asio::co_spawn(io_, heartbeat(), asio::detached);
+  asio::co_spawn(io_, heartbeat(), [](std::exception_ptr e) { log_if_failed("heartbeat", e); });
   co_await reconciler_.run();
 }
 

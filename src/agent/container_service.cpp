@@ -41,9 +41,23 @@ ManagedContainer ContainerService::describe(const ContainerInfo& info) const {
   return {info.id, info.name, info.ip_address, info.mac_address, info.image, info.state, self_.host_id};
 }
 
+Result<std::unique_ptr<ContainerService::NameGuard>> ContainerService::claim(const std::string& name) {
+  if (Status allowed = refuse_gateway_name(self_, name); !allowed) return allowed.error();
+  if (!in_flight_.insert(name).second) {
+    return conflict("operation_in_progress", "a create or remove of '" + name + "' is under way; try again");
+  }
+  return std::make_unique<NameGuard>(in_flight_, name);
+}
+
 asio::awaitable<Result<ManagedContainer>> ContainerService::create(const std::string& name,
                                                                    const std::string& image) {
-  if (Status allowed = refuse_gateway_name(self_, name); !allowed) co_return allowed.error();
+  auto claimed = claim(name);
+  if (!claimed) co_return claimed.error();
+  co_return co_await create_claimed(name, image);
+}
+
+asio::awaitable<Result<ManagedContainer>> ContainerService::create_claimed(const std::string& name,
+                                                                           const std::string& image) {
   auto reservation = co_await ipam_.allocate(name, self_.host_id);
   if (!reservation) co_return reservation.error();
   if (!reservation->created) {
@@ -140,7 +154,12 @@ asio::awaitable<Result<ManagedContainer>> ContainerService::get(const std::strin
 }
 
 asio::awaitable<Result<ManagedContainer>> ContainerService::remove(const std::string& name) {
-  if (Status allowed = refuse_gateway_name(self_, name); !allowed) co_return allowed.error();
+  auto claimed = claim(name);
+  if (!claimed) co_return claimed.error();
+  co_return co_await remove_claimed(name);
+}
+
+asio::awaitable<Result<ManagedContainer>> ContainerService::remove_claimed(const std::string& name) {
   auto info = co_await runtime_.inspect_container(name);
   if (!info) co_return info.error();
   ManagedContainer removed{"", name, "", "", "", "removed", self_.host_id};

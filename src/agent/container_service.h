@@ -6,11 +6,15 @@
 //  remove: removes the container and releases its address, even if the container was gone.
 // Only containers carrying the managed label are listed or removed, and the name of this host's
 // gateway reservation is never a container's. An address is never released while a container
-// that may hold it might still exist.
+// that may hold it might still exist. A second create or remove of a name while one is in flight
+// is refused (kConflict "operation_in_progress"): the two would judge each other's half-made
+// state and could free the address under the other's container.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,7 +44,26 @@ class ContainerService {
   boost::asio::awaitable<Result<ManagedContainer>> get(const std::string& name);
   boost::asio::awaitable<Result<ManagedContainer>> remove(const std::string& name);
 
+  // Whether a create or remove of `name` is under way.
+  bool busy(const std::string& name) const { return in_flight_.count(name) > 0; }
+
  private:
+  // Marks a name busy for the lifetime of the guard.
+  class NameGuard {
+   public:
+    NameGuard(std::set<std::string>& names, std::string name) : names_(names), name_(std::move(name)) {}
+    ~NameGuard() { names_.erase(name_); }
+    NameGuard(const NameGuard&) = delete;
+    NameGuard& operator=(const NameGuard&) = delete;
+
+   private:
+    std::set<std::string>& names_;
+    std::string name_;
+  };
+  Result<std::unique_ptr<NameGuard>> claim(const std::string& name);
+  boost::asio::awaitable<Result<ManagedContainer>> create_claimed(const std::string& name, const std::string& image);
+  boost::asio::awaitable<Result<ManagedContainer>> remove_claimed(const std::string& name);
+
   ManagedContainer describe(const ContainerInfo& info) const;
   boost::asio::awaitable<Result<ManagedContainer>> create_reserved(const std::string& name,
                                                                    const std::string& image,
@@ -52,6 +75,7 @@ class ContainerService {
   const AgentIdentity& self_;
   IpamClient& ipam_;
   Runtime& runtime_;
+  std::set<std::string> in_flight_;
 };
 
 // An image reference Docker could accept: not empty, at most 255 characters, no white space.

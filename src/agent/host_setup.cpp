@@ -47,7 +47,7 @@ asio::awaitable<Result<std::string>> register_host(const AgentIdentity& self, Ip
   co_return co_await ipam.register_host(self.host_id, self.underlay_ip.to_string(), self.agent_url);
 }
 
-asio::awaitable<Result<HostSetupResult>> set_up_host(const AgentIdentity& self, IpamClient& ipam,
+asio::awaitable<Result<std::string>> set_up_host(const AgentIdentity& self, IpamClient& ipam,
                                                      Runtime& runtime, Dataplane& dataplane) {
   auto subnet_text = co_await register_host(self, ipam);
   if (!subnet_text) co_return subnet_text.error();
@@ -68,7 +68,7 @@ asio::awaitable<Result<HostSetupResult>> set_up_host(const AgentIdentity& self, 
   spdlog::info("host {} is set up: underlay {} on {}, gateway {}, {} VNI {} port {}, MTU {}", self.host_id,
                self.underlay_ip.to_string(), self.underlay_device, gateway->ip_address, self.vxlan_device,
                self.vni, self.vxlan_port, self.overlay_mtu());
-  co_return HostSetupResult{*subnet_text, gateway->ip_address};
+  co_return gateway->ip_address;
 }
 
 }  // namespace vx

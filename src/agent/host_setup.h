@@ -14,12 +14,8 @@
 
 namespace vx {
 
-struct HostSetupResult {
-  std::string subnet;
-  std::string gateway;
-};
-
-boost::asio::awaitable<Result<HostSetupResult>> set_up_host(const AgentIdentity& self, IpamClient& ipam,
+// Answers this host's gateway address.
+boost::asio::awaitable<Result<std::string>> set_up_host(const AgentIdentity& self, IpamClient& ipam,
                                                             Runtime& runtime, Dataplane& dataplane);
 
 // Registers (again, after the IPAM lost the host) without touching Docker or the kernel; answers

@@ -56,11 +56,13 @@ asio::awaitable<Result<json::value>> HttpIpamClient::call(std::string method, st
                                  : detail};
 }
 
-asio::awaitable<Status> HttpIpamClient::health() {
-  auto answer = co_await call("GET", "/health", "");
+asio::awaitable<Status> HttpIpamClient::call_status(std::string method, std::string target, std::string body) {
+  auto answer = co_await call(std::move(method), std::move(target), std::move(body));
   if (!answer) co_return answer.error();
   co_return Ok{};
 }
+
+asio::awaitable<Status> HttpIpamClient::health() { return call_status("GET", "/health", ""); }
 
 asio::awaitable<Result<std::string>> HttpIpamClient::register_host(const std::string& host_id,
                                                                    const std::string& underlay_ip,
@@ -73,33 +75,29 @@ asio::awaitable<Result<std::string>> HttpIpamClient::register_host(const std::st
 }
 
 asio::awaitable<Status> HttpIpamClient::heartbeat(const std::string& host_id) {
-  auto answer = co_await call("POST", "/hosts/" + host_id + "/heartbeat", "");
-  if (!answer) co_return answer.error();
-  co_return Ok{};
+  return call_status("POST", "/hosts/" + host_id + "/heartbeat", "");
 }
 
-asio::awaitable<Result<Reservation>> HttpIpamClient::allocate(const std::string& name,
-                                                              const std::string& host_id) {
-  std::string body = json::serialize(json::object{{"container_name", name}, {"host_id", host_id}});
-  auto answer = co_await call("POST", "/allocate", std::move(body));
+asio::awaitable<Result<Reservation>> HttpIpamClient::allocate(const std::string& name, const std::string& host_id,
+                                                              const std::string& ip_address) {
+  json::object request{{"container_name", name}, {"host_id", host_id}};
+  if (!ip_address.empty()) request["ip_address"] = ip_address;
+  auto answer = co_await call("POST", "/allocate", json::serialize(request));
   if (!answer) co_return answer.error();
-  const json::value* created = answer->as_object().if_contains("created");
+  const json::object* object = answer->if_object();
+  const json::value* created = object ? object->if_contains("created") : nullptr;
   co_return Reservation{field(*answer, "ip_address"), created && created->is_bool() && created->as_bool()};
 }
 
 asio::awaitable<Status> HttpIpamClient::release(const std::string& name, const std::string& host_id) {
-  std::string body = json::serialize(json::object{{"container_name", name}, {"host_id", host_id}});
-  auto answer = co_await call("POST", "/deallocate", std::move(body));
-  if (!answer) co_return answer.error();
-  co_return Ok{};
+  return call_status("POST", "/deallocate",
+                     json::serialize(json::object{{"container_name", name}, {"host_id", host_id}}));
 }
 
 asio::awaitable<Status> HttpIpamClient::record_endpoint(const std::string& name, const std::string& host_id,
                                                         const std::string& mac) {
-  std::string body = json::serialize(json::object{{"host_id", host_id}, {"mac_address", mac}});
-  auto answer = co_await call("POST", "/container/" + name + "/endpoint", std::move(body));
-  if (!answer) co_return answer.error();
-  co_return Ok{};
+  return call_status("POST", "/container/" + name + "/endpoint",
+                     json::serialize(json::object{{"host_id", host_id}, {"mac_address", mac}}));
 }
 
 asio::awaitable<Result<std::vector<Endpoint>>> HttpIpamClient::containers() {

@@ -21,8 +21,8 @@ class HttpIpamClient : public IpamClient {
                                                             const std::string& underlay_ip,
                                                             const std::string& agent_url) override;
   boost::asio::awaitable<Status> heartbeat(const std::string& host_id) override;
-  boost::asio::awaitable<Result<Reservation>> allocate(const std::string& name,
-                                                       const std::string& host_id) override;
+  boost::asio::awaitable<Result<Reservation>> allocate(const std::string& name, const std::string& host_id,
+                                                       const std::string& ip_address = {}) override;
   boost::asio::awaitable<Status> release(const std::string& name, const std::string& host_id) override;
   boost::asio::awaitable<Status> record_endpoint(const std::string& name, const std::string& host_id,
                                                  const std::string& mac) override;
@@ -33,6 +33,8 @@ class HttpIpamClient : public IpamClient {
   // The answer's JSON body when the status is 2xx, else the IPAM's error as an Error.
   boost::asio::awaitable<Result<boost::json::value>> call(std::string method, std::string target,
                                                           std::string body);
+  // The same, for calls whose answer matters only as success or failure.
+  boost::asio::awaitable<Status> call_status(std::string method, std::string target, std::string body);
 
   boost::asio::any_io_executor executor_;
   HttpEndpoint ipam_;

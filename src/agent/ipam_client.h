@@ -47,8 +47,9 @@ class IpamClient {
                                                                     const std::string& underlay_ip,
                                                                     const std::string& agent_url) = 0;
   virtual boost::asio::awaitable<Status> heartbeat(const std::string& host_id) = 0;
-  virtual boost::asio::awaitable<Result<Reservation>> allocate(const std::string& name,
-                                                               const std::string& host_id) = 0;
+  // With `ip_address`, exactly that address (kConflict "ip_taken" when another name holds it).
+  virtual boost::asio::awaitable<Result<Reservation>> allocate(const std::string& name, const std::string& host_id,
+                                                               const std::string& ip_address = {}) = 0;
   // kNotFound "unknown_container" when the name holds nothing.
   virtual boost::asio::awaitable<Status> release(const std::string& name, const std::string& host_id) = 0;
   virtual boost::asio::awaitable<Status> record_endpoint(const std::string& name, const std::string& host_id,

@@ -62,38 +62,59 @@ asio::awaitable<Status> Reconciler::housekeeping() {
   auto local = co_await runtime_.list_containers(kManagedLabel, "true");
   if (!local) co_return local.error();
 
-  std::map<std::string, std::string> recorded_macs;  // this host's names in the registry
-  for (const auto& endpoint : *registry) {
-    if (endpoint.host_id == self_.host_id) recorded_macs[endpoint.container_name] = endpoint.mac_address;
+  std::map<std::string, Endpoint> registered;
+  for (auto& endpoint : *registry) {
+    if (endpoint.host_id == self_.host_id) registered[endpoint.container_name] = std::move(endpoint);
   }
+  if (!gateway_ip_.empty()) co_await restore(self_.gateway_name(), gateway_ip_, "", registered);
   std::set<std::string> present;
   for (const auto& container : *local) {
     present.insert(container.name);
-    auto recorded = recorded_macs.find(container.name);
-    if (recorded == recorded_macs.end() || container.mac_address.empty() ||
-        recorded->second == container.mac_address) {
-      continue;
-    }
-    Status saved = co_await ipam_.record_endpoint(container.name, self_.host_id, container.mac_address);
-    if (!saved) co_return saved.error();
+    if (options_.busy && options_.busy(container.name)) continue;
+    co_await restore(container.name, container.ip_address, container.mac_address, registered);
   }
+  co_await release_orphans(registered, present);
+  co_return Ok{};
+}
 
+asio::awaitable<void> Reconciler::restore(const std::string& name, const std::string& ip, const std::string& mac,
+                                          const std::map<std::string, Endpoint>& registered) {
+  auto entry = registered.find(name);
+  if (entry == registered.end() && !ip.empty()) {
+    spdlog::warn("the registry lost {} ({}); reserving it again", name, ip);
+    auto reserved = co_await ipam_.allocate(name, self_.host_id, ip);
+    if (!reserved) {
+      spdlog::error("cannot reserve {} for {} again: {}", ip, name, reserved.error().detail);
+      co_return;
+    }
+  }
+  bool recorded = entry != registered.end() && entry->second.mac_address == mac;
+  if (mac.empty() || recorded) co_return;
+  if (Status saved = co_await ipam_.record_endpoint(name, self_.host_id, mac); !saved) {
+    spdlog::warn("cannot record the MAC of {}: {}", name, saved.error().detail);
+  }
+}
+
+asio::awaitable<void> Reconciler::release_orphans(const std::map<std::string, Endpoint>& registered,
+                                                  const std::set<std::string>& present) {
   auto now = Clock::now();
   std::map<std::string, Clock::time_point> still_orphaned;
-  for (const auto& [name, mac] : recorded_macs) {
-    if (present.count(name) || name == self_.gateway_name()) continue;
+  for (const auto& [name, endpoint] : registered) {
+    if (present.count(name) || name == self_.gateway_name() || (options_.busy && options_.busy(name))) continue;
     auto since = orphan_since_.emplace(name, now).first->second;
     if (now - since < options_.orphan_grace) {
       still_orphaned[name] = since;
       continue;
     }
-    spdlog::warn("releasing the address of {}: no container has held it for {} s", name,
+    spdlog::warn("releasing {} of {}: no container has held it for {} s", endpoint.ip_address, name,
                  std::chrono::duration_cast<std::chrono::seconds>(now - since).count());
     Status released = co_await ipam_.release(name, self_.host_id);
-    if (!released && released.error().kind != ErrorKind::kNotFound) co_return released.error();
+    if (!released && released.error().kind != ErrorKind::kNotFound) {
+      spdlog::warn("cannot release {}: {}", name, released.error().detail);
+      still_orphaned[name] = since;
+    }
   }
   orphan_since_ = std::move(still_orphaned);
-  co_return Ok{};
 }
 
 }  // namespace vx

@@ -1,17 +1,22 @@
 // Keeps this host in line with the registry, in the way flannel and Calico do: read the desired
 // state from the IPAM, diff it against the kernel and Docker, apply the difference, repeat.
 //  - Every sync: the VXLAN device's forwarding entries (fdb_plan.h).
-//  - Every few syncs: MACs of local containers the registry lacks are recorded (a create that
-//    crashed before recording them), and addresses the registry holds for this host with no
-//    container behind them for longer than a grace period are released (a create that crashed
-//    after reserving), so that no address leaks for good.
+//  - Every few syncs, housekeeping: local containers (and this host's gateway) the registry lacks
+//    are reserved again at their exact addresses (a Redis that lost its last second of writes, or
+//    all of them), so that the IPAM never hands out an address in use; MACs the registry lacks are
+//    recorded (a create that crashed before recording them); and addresses the registry holds for
+//    this host with no container behind them for longer than a grace period are released (a
+//    create that crashed after reserving), so that no address leaks for good. Names with a create
+//    or remove in flight are left alone. One failure is logged and the pass goes on.
 // When the IPAM does not answer, the kernel keeps what it has: a registry outage never tears
 // down the data plane. Each pass is idempotent, so a restarted agent converges to the same state.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <functional>
 #include <map>
+#include <set>
 #include <string>
 
 #include "agent/dataplane.h"
@@ -23,8 +28,11 @@ namespace vx {
 
 struct ReconcilerOptions {
   std::chrono::milliseconds interval{500};
-  int housekeeping_every = 10;               // syncs between housekeeping passes
-  std::chrono::seconds orphan_grace{30};     // how long a reserved address may lack its container
+  int housekeeping_every = 10;  // syncs between housekeeping passes
+  // How long a reserved address may lack its container: longer than any create takes, with its
+  // Docker deadlines, so that a slow create is never mistaken for a crashed one.
+  std::chrono::seconds orphan_grace{120};
+  std::function<bool(const std::string&)> busy;  // names with a create or remove in flight
 };
 
 struct SyncState {
@@ -44,15 +52,23 @@ class Reconciler {
   boost::asio::awaitable<Status> sync_fdb();
   boost::asio::awaitable<Status> housekeeping();
 
+  // The gateway address set-up reserved, to reserve again if the registry loses it.
+  void set_gateway(std::string ip) { gateway_ip_ = std::move(ip); }
   const SyncState& state() const { return state_; }
 
  private:
+  boost::asio::awaitable<void> restore(const std::string& name, const std::string& ip, const std::string& mac,
+                                       const std::map<std::string, Endpoint>& registered);
+  boost::asio::awaitable<void> release_orphans(const std::map<std::string, Endpoint>& registered,
+                                               const std::set<std::string>& present);
+
   const AgentIdentity& self_;
   IpamClient& ipam_;
   Dataplane& dataplane_;
   Runtime& runtime_;
   ReconcilerOptions options_;
   SyncState state_;
+  std::string gateway_ip_;
   std::map<std::string, std::chrono::steady_clock::time_point> orphan_since_;
 };
 

@@ -13,10 +13,14 @@
 #include <optional>
 #include <vector>
 
+#include "common/error.h"
+
 namespace vx {
 
 template <typename Item, typename Outcome>
 class Batcher {
+  static_assert(std::is_constructible_v<Outcome, Error>, "outcomes must be able to carry an Error");
+
  public:
   // Must return exactly one outcome per item, in order.
   using Flush = std::function<boost::asio::awaitable<std::vector<Outcome>>(const std::vector<Item>&)>;
@@ -58,9 +62,19 @@ class Batcher {
       std::vector<Item> items;
       items.reserve(batch.size());
       for (auto& entry : batch) items.push_back(std::move(entry.item));
-      std::vector<Outcome> outcomes = co_await flush_(items);
+      std::vector<Outcome> outcomes;
+      try {
+        outcomes = co_await flush_(items);
+      } catch (const std::exception& e) {
+        outcomes.clear();
+        outcomes.resize(batch.size(), Outcome(internal("batch_failed", e.what())));
+      }
       for (size_t i = 0; i < batch.size(); ++i) {
-        batch[i].slot->outcome.emplace(std::move(outcomes[i]));
+        if (i < outcomes.size()) {
+          batch[i].slot->outcome.emplace(std::move(outcomes[i]));
+        } else {
+          batch[i].slot->outcome.emplace(internal("batch_failed", "the batch answered too few outcomes"));
+        }
         batch[i].slot->done.cancel();
       }
     }

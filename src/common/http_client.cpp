@@ -4,12 +4,15 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
+#include <variant>
 
 namespace vx {
 
@@ -33,19 +36,41 @@ Result<HttpEndpoint> parse_http_url(std::string_view text) {
   return endpoint;
 }
 
+namespace {
+
+// Name lookup under the call's deadline: the resolver has no timeout of its own, so it races a
+// timer. An address literal needs no lookup at all.
+asio::awaitable<std::variant<tcp::resolver::results_type, beast::error_code>> resolve_until(
+    asio::any_io_executor executor, const HttpEndpoint& endpoint, std::chrono::steady_clock::time_point deadline) {
+  using namespace asio::experimental::awaitable_operators;
+  beast::error_code ec;
+  auto literal = asio::ip::make_address(endpoint.host, ec);
+  if (!ec) co_return tcp::resolver::results_type::create(tcp::endpoint(literal, endpoint.port), endpoint.host,
+                                                         std::to_string(endpoint.port));
+  tcp::resolver resolver(executor);
+  asio::steady_timer timer(executor, deadline);
+  auto first = co_await (resolver.async_resolve(endpoint.host, std::to_string(endpoint.port), kNoThrow) ||
+                         timer.async_wait(kNoThrow));
+  if (first.index() == 1) co_return beast::error_code(asio::error::timed_out);
+  auto [resolve_ec, results] = std::get<0>(first);
+  if (resolve_ec) co_return resolve_ec;
+  co_return results;
+}
+
+}  // namespace
+
 asio::awaitable<Result<HttpResponse>> http_call(asio::any_io_executor executor,
                                                 HttpEndpoint endpoint, HttpCall call) {
   auto fail = [&](std::string_view step, const beast::error_code& ec) {
     return unavailable("unreachable", call.method + " http://" + endpoint.to_string() + call.target +
                                           ": " + std::string(step) + " failed: " + ec.message());
   };
+  auto deadline = std::chrono::steady_clock::now() + call.timeout;
+  auto resolved = co_await resolve_until(executor, endpoint, deadline);
+  if (auto* ec = std::get_if<beast::error_code>(&resolved)) co_return fail("resolve", *ec);
   beast::tcp_stream stream(executor);
-  stream.expires_after(call.timeout);
-  tcp::resolver resolver(executor);
-  auto [resolve_ec, results] =
-      co_await resolver.async_resolve(endpoint.host, std::to_string(endpoint.port), kNoThrow);
-  if (resolve_ec) co_return fail("resolve", resolve_ec);
-  auto [connect_ec, connected] = co_await stream.async_connect(results, kNoThrow);
+  stream.expires_at(deadline);
+  auto [connect_ec, connected] = co_await stream.async_connect(std::get<0>(resolved), kNoThrow);
   if (connect_ec) co_return fail("connect", connect_ec);
   stream.socket().set_option(tcp::no_delay(true));
 

@@ -86,8 +86,10 @@ struct HttpServer::Impl {
       Worker& worker = *workers[next_worker++ % workers.size()];
       auto [ec, socket] = co_await acceptor->async_accept(worker.io, kNoThrow);
       if (stopping) co_return;
-      if (ec) {
+      if (ec) {  // out of descriptors, say: wait rather than spin on the error
         spdlog::warn("accept failed: {}", ec.message());
+        asio::steady_timer pause(main_io(), std::chrono::milliseconds(100));
+        co_await pause.async_wait(kNoThrow);
         continue;
       }
       socket.set_option(tcp::no_delay(true));

@@ -24,7 +24,7 @@ json::object to_json(const HostRecord& record) {
   return {{"host_id", record.host.host_id},
           {"underlay_ip", record.host.underlay_ip},
           {"agent_url", record.host.agent_url},
-          {"last_heartbeat_ms", record.heartbeat_age_ms},
+          {"heartbeat_age_ms", record.heartbeat_age_ms},
           {"alive", record.alive},
           {"containers", record.containers}};
 }

@@ -12,6 +12,9 @@
 // IPAM (every_container_holds_its_address).
 #include <gtest/gtest.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
 #include "fakes.h"
 
 namespace vx {
@@ -297,6 +300,37 @@ TEST_F(ContainerServiceTest, ListAndGetShowManagedContainersOnly) {
   EXPECT_EQ(got->ip_address, host.ipam.names.at("web").ip_address);
   expect_error(run(host.service.get("handmade")), ErrorKind::kNotFound, "unknown_container");
   expect_error(run(host.service.get("ghost")), ErrorKind::kNotFound, "unknown_container");
+}
+
+// A create and a remove of a name while another create of it is half-way would judge its half-made
+// state: both are refused until it is done.
+TEST_F(ContainerServiceTest, OneOperationPerNameAtATime) {
+  boost::asio::io_context io;
+  host.ipam.allocate_gate = std::make_shared<boost::asio::steady_timer>(io, boost::asio::steady_timer::time_point::max());
+  std::optional<Result<ManagedContainer>> first, second, removal;
+  auto start = [&](std::optional<Result<ManagedContainer>>& out, boost::asio::awaitable<Result<ManagedContainer>> task) {
+    boost::asio::co_spawn(io, [&out, task = std::move(task)]() mutable -> boost::asio::awaitable<void> {
+      out.emplace(co_await std::move(task));
+    }, boost::asio::detached);
+  };
+  const std::string name = "web", image = "alpine";  // the coroutines keep references to them
+  start(first, host.service.create(name, image));
+  io.poll();
+  ASSERT_FALSE(first.has_value());  // waiting at the IPAM
+  EXPECT_TRUE(host.service.busy("web"));
+  start(second, host.service.create(name, image));
+  start(removal, host.service.remove(name));
+  io.poll();
+  ASSERT_TRUE(second.has_value() && removal.has_value());
+  expect_error(*second, ErrorKind::kConflict, "operation_in_progress");
+  expect_error(*removal, ErrorKind::kConflict, "operation_in_progress");
+  host.ipam.allocate_gate->cancel();
+  io.run();
+  ASSERT_TRUE(first.has_value());
+  ASSERT_TRUE(first->ok()) << first->error().detail;
+  EXPECT_FALSE(host.service.busy("web"));
+  EXPECT_TRUE(has_container("web"));
+  EXPECT_TRUE(holds("web"));
 }
 
 }  // namespace

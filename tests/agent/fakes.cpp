@@ -2,6 +2,9 @@
 // each following the real one's documented answers closely enough that the agent cannot tell.
 #include "fakes.h"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -239,8 +242,10 @@ asio::awaitable<Status> FakeIpam::heartbeat(const std::string& host_id) {
   co_return not_found("unknown_host", "no host " + host_id);
 }
 
-asio::awaitable<Result<Reservation>> FakeIpam::allocate(const std::string& name, const std::string& host_id) {
+asio::awaitable<Result<Reservation>> FakeIpam::allocate(const std::string& name, const std::string& host_id,
+                                                        const std::string& ip_address) {
   if (auto failed = enter("allocate")) co_return *failed;
+  if (auto gate = allocate_gate) co_await gate->async_wait(asio::as_tuple(asio::use_awaitable));
   auto found = names.find(name);
   if (found != names.end()) {
     if (found->second.host_id != host_id) {
@@ -248,7 +253,12 @@ asio::awaitable<Result<Reservation>> FakeIpam::allocate(const std::string& name,
     }
     co_return Reservation{found->second.ip_address, false};
   }
-  co_return Reservation{hold(name, host_id).ip_address, true};
+  if (ip_address.empty()) co_return Reservation{hold(name, host_id).ip_address, true};
+  for (const auto& [other, endpoint] : names) {
+    if (endpoint.ip_address == ip_address) co_return conflict("ip_taken", ip_address + " is held by " + other);
+  }
+  names[name] = {name, ip_address, host_id, ""};
+  co_return Reservation{ip_address, true};
 }
 
 asio::awaitable<Status> FakeIpam::release(const std::string& name, const std::string& host_id) {

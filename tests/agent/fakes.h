@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <map>
 #include <ostream>
 #include <optional>
@@ -110,6 +111,9 @@ class FakeIpam : public IpamClient {
   std::map<std::string, Endpoint> names;  // what the registry holds, by container name
   std::vector<PeerHost> hosts;            // registered, each alive or not
   Faults faults;
+  // While set, allocate waits on it (cancel it to let them through): a slow IPAM, so that a test
+  // can act while a create is half-way.
+  std::shared_ptr<boost::asio::steady_timer> allocate_gate;
 
   // Plants a name held by `host` (on another host, or left by an earlier create on this one).
   Endpoint& hold(const std::string& name, const std::string& host, const std::string& mac = "");
@@ -119,7 +123,8 @@ class FakeIpam : public IpamClient {
   boost::asio::awaitable<Result<std::string>> register_host(const std::string& host_id, const std::string& underlay_ip,
                                                             const std::string& agent_url) override;
   boost::asio::awaitable<Status> heartbeat(const std::string& host_id) override;
-  boost::asio::awaitable<Result<Reservation>> allocate(const std::string& name, const std::string& host_id) override;
+  boost::asio::awaitable<Result<Reservation>> allocate(const std::string& name, const std::string& host_id,
+                                                       const std::string& ip_address = {}) override;
   boost::asio::awaitable<Status> release(const std::string& name, const std::string& host_id) override;
   boost::asio::awaitable<Status> record_endpoint(const std::string& name, const std::string& host_id,
                                                  const std::string& mac) override;

@@ -1,10 +1,12 @@
 // The Reconciler on the fakes. sync_fdb programs exactly the entries the IPAM's peers call for
 // into the VXLAN device and removes stale ones (a host that left or is late, a MAC that moved), a
 // second sync changes nothing, and an IPAM that does not answer (or a kernel that refuses) returns
-// an error with the device left as it was. housekeeping records the MAC of a local managed
-// container the registry lacks or has wrong, releases an address this host holds with no container
-// only once the grace period has passed, never releases the host's gateway name, a name with its
-// container present or another host's name, and changes nothing when the IPAM or Docker is down.
+// an error with the device left as it was. housekeeping reserves again, at the same addresses, the
+// local containers and the gateway a registry lost, records the MAC of a local managed container
+// the registry lacks or has wrong, releases an address this host holds with no container only once
+// the grace period has passed, never releases the host's gateway name, a name with its container
+// present, a name with an operation in flight or another host's name, and changes nothing when the
+// IPAM or Docker is down.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -160,6 +162,35 @@ TEST_F(ReconcilerTest, HousekeepingKeepsANameWhoseContainerIsPresent) {
   EXPECT_TRUE(host.ipam.names.count("web"));
 }
 
+TEST_F(ReconcilerTest, ARegistryThatLostEntriesGetsThemBackAtTheSameAddresses) {
+  ASSERT_TRUE(run(host.service.create("web", "alpine")).ok());
+  const std::string web_ip = host.ipam.names.at("web").ip_address;
+  const std::string gateway = host.self.gateway_name();
+  const std::string gateway_ip = host.ipam.names.at(gateway).ip_address;
+  host.reconciler.set_gateway(gateway_ip);
+  host.ipam.names.erase("web");  // Redis lost its last second of writes, say
+  host.ipam.names.erase(gateway);
+  ASSERT_TRUE(housekeeping().ok());
+  ASSERT_TRUE(host.ipam.names.count("web"));
+  EXPECT_EQ(host.ipam.names.at("web").ip_address, web_ip);
+  EXPECT_EQ(host.ipam.names.at("web").host_id, "host1");
+  EXPECT_EQ(host.ipam.names.at("web").mac_address, host.runtime.containers.at("web").info.mac_address);
+  ASSERT_TRUE(host.ipam.names.count(gateway));
+  EXPECT_EQ(host.ipam.names.at(gateway).ip_address, gateway_ip);
+}
+
+TEST_F(ReconcilerTest, AnAddressTakenMeanwhileIsReportedAndTheRestGoesOn) {
+  ASSERT_TRUE(run(host.service.create("web", "alpine")).ok());
+  ASSERT_TRUE(run(host.service.create("db", "alpine")).ok());
+  const std::string web_ip = host.ipam.names.at("web").ip_address;
+  host.ipam.names.erase("web");
+  host.ipam.names.erase("db");
+  host.ipam.names["thief"] = {"thief", web_ip, "host2", ""};
+  ASSERT_TRUE(housekeeping().ok());
+  EXPECT_FALSE(host.ipam.names.count("web"));  // refused: ip_taken, logged
+  EXPECT_TRUE(host.ipam.names.count("db"));    // and the pass went on
+}
+
 class ReconcilerNoGraceTest : public ReconcilerTest {
  protected:
   ReconcilerNoGraceTest() : ReconcilerTest(with_grace(0s)) {}
@@ -177,6 +208,23 @@ TEST_F(ReconcilerNoGraceTest, ReleasesAnOrphanButNeverTheGatewayOrOtherHostsName
   EXPECT_EQ(host.ipam.faults.calls("release"), 1);
   ASSERT_TRUE(housekeeping().ok());
   EXPECT_EQ(host.ipam.faults.calls("release"), 1);
+}
+
+ReconcilerOptions no_grace_with_local_busy() {
+  ReconcilerOptions options = with_grace(0s);
+  options.busy = [](const std::string& name) { return name == "local"; };
+  return options;
+}
+
+class ReconcilerBusyTest : public ReconcilerTest {
+ protected:
+  ReconcilerBusyTest() : ReconcilerTest(no_grace_with_local_busy()) {}
+};
+
+TEST_F(ReconcilerBusyTest, NeverReleasesANameWithAnOperationInFlight) {
+  ASSERT_TRUE(housekeeping().ok());
+  EXPECT_TRUE(host.ipam.names.count("local"));
+  EXPECT_EQ(host.ipam.faults.calls("release"), 0);
 }
 
 TEST_F(ReconcilerNoGraceTest, AnOrphanAlreadyReleasedElsewhereIsNoError) {
