@@ -26,14 +26,20 @@ void log_if_failed(const char* loop, std::exception_ptr failure) {
   }
 }
 
-ReconcilerOptions reconciler_options(const AgentConfig& config, const ContainerService& containers) {
+}  // namespace
+
+ReconcilerOptions Agent::reconciler_options(const AgentConfig& config, const ContainerService& containers,
+                                            Agent* agent) {
   ReconcilerOptions options;
   options.interval = config.sync_interval;
   options.busy = [&containers](const std::string& name) { return containers.busy(name); };
+  options.repair = [agent]() -> asio::awaitable<Status> {
+    auto gateway = co_await set_up_host(agent->self_, *agent->ipam_, *agent->runtime_, *agent->dataplane_);
+    if (!gateway) co_return gateway.error();
+    co_return Ok{};
+  };
   return options;
 }
-
-}  // namespace
 
 Agent::Agent(asio::io_context& io, AgentIdentity self, const AgentConfig& config,
              std::unique_ptr<Dataplane> dataplane)
@@ -44,7 +50,7 @@ Agent::Agent(asio::io_context& io, AgentIdentity self, const AgentConfig& config
       runtime_(std::make_unique<DockerRuntime>(io.get_executor(), config.docker_socket, config.call_timeout)),
       ipam_(std::make_unique<HttpIpamClient>(io.get_executor(), config.ipam, config.call_timeout, config.token)),
       containers_(self_, *ipam_, *runtime_),
-      reconciler_(self_, *ipam_, *dataplane_, *runtime_, reconciler_options(config, containers_)),
+      reconciler_(self_, *ipam_, *dataplane_, *runtime_, reconciler_options(config, containers_, this)),
       router_(make_agent_router({self_, containers_, *runtime_, *ipam_, *dataplane_, reconciler_, setup_})) {
   setup_.error = "starting";
 }

@@ -24,6 +24,8 @@ class Agent : public RequestHandler {
   }
 
  private:
+  static ReconcilerOptions reconciler_options(const AgentConfig& config, const ContainerService& containers,
+                                              Agent* agent);
   boost::asio::awaitable<void> set_up();
   boost::asio::awaitable<void> heartbeat();
 

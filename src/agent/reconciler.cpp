@@ -35,6 +35,12 @@ asio::awaitable<void> Reconciler::run() {
 }
 
 asio::awaitable<Status> Reconciler::sync_fdb() {
+  auto device = dataplane_.vxlan_state(self_.vxlan_device);
+  bool device_ok = device && device->exists && device->up && device->master == self_.bridge;
+  if (!device_ok && options_.repair) {
+    spdlog::warn("{} is missing, down or off {}: setting the host up again", self_.vxlan_device, self_.bridge);
+    if (Status repaired = co_await options_.repair(); !repaired) co_return repaired.error();
+  }
   auto peers = co_await ipam_.peers();
   if (!peers) co_return peers.error();
   auto current = dataplane_.fdb(self_.vxlan_device);

@@ -8,7 +8,8 @@
 //    this host with no container behind them for longer than a grace period are released (a
 //    create that crashed after reserving), so that no address leaks for good. Names with a create
 //    or remove in flight are left alone. One failure is logged and the pass goes on.
-// When the IPAM does not answer, the kernel keeps what it has: a registry outage never tears
+// Every sync first checks that the VXLAN device is up on its bridge, and has the host set up again
+// when it is not. When the IPAM does not answer, the kernel keeps what it has: a registry outage never tears
 // down the data plane. Each pass is idempotent, so a restarted agent converges to the same state.
 #pragma once
 
@@ -33,6 +34,9 @@ struct ReconcilerOptions {
   // Docker deadlines, so that a slow create is never mistaken for a crashed one.
   std::chrono::seconds orphan_grace{120};
   std::function<bool(const std::string&)> busy;  // names with a create or remove in flight
+  // Sets the host up again (host_setup.h) when the VXLAN device is missing, down or off its
+  // bridge: deleted by hand, or the bridge recreated by Docker.
+  std::function<boost::asio::awaitable<Status>()> repair;
 };
 
 struct SyncState {

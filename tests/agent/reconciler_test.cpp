@@ -191,6 +191,35 @@ TEST_F(ReconcilerTest, AnAddressTakenMeanwhileIsReportedAndTheRestGoesOn) {
   EXPECT_TRUE(host.ipam.names.count("db"));    // and the pass went on
 }
 
+ReconcilerOptions counting_repairs(int& repairs) {
+  ReconcilerOptions options;
+  options.repair = [&repairs]() -> boost::asio::awaitable<Status> {
+    ++repairs;
+    co_return Ok{};
+  };
+  return options;
+}
+
+class ReconcilerRepairTest : public ReconcilerTest {
+ protected:
+  ReconcilerRepairTest() : ReconcilerTest(counting_repairs(repairs)) {}
+  int repairs = 0;
+};
+
+TEST_F(ReconcilerRepairTest, ADeviceThatIsGoneDownOrOffItsBridgeGetsTheHostSetUpAgain) {
+  ASSERT_TRUE(sync().ok());
+  EXPECT_EQ(repairs, 0);  // all well: no repair
+  host.dataplane.vxlans[host.self.vxlan_device].up = false;
+  ASSERT_TRUE(sync().ok());
+  EXPECT_EQ(repairs, 1);
+  host.dataplane.vxlans[host.self.vxlan_device] = {true, true, "another-bridge", host.self.vni, 1450};
+  ASSERT_TRUE(sync().ok());
+  EXPECT_EQ(repairs, 2);
+  host.dataplane.vxlans.erase(host.self.vxlan_device);
+  static_cast<void>(sync());  // whatever the fake repair leaves, it was asked
+  EXPECT_EQ(repairs, 3);
+}
+
 class ReconcilerNoGraceTest : public ReconcilerTest {
  protected:
   ReconcilerNoGraceTest() : ReconcilerTest(with_grace(0s)) {}

@@ -115,6 +115,9 @@ check "test2 reaches test1 after the restarts" eventually 10 pings 2 test2 "$ip1
 check "host1's forwarding entries have no duplicates" no_duplicate_fdb 1
 check "host2's forwarding entries have no duplicates" no_duplicate_fdb 2
 
+lab exec host1 ip link del vxlan0   # as an operator's mistake would
+check "the agent sets host1 up again after vxlan0 was deleted" eventually 10 pings 1 test1 "$ip2"
+
 echo "# 7. a third host joins with no manual step"
 lab add-host >"$OUT/add-host.log" 2>&1 || { cat "$OUT/add-host.log"; bad "add host3"; }
 joined=$(eventually 10 bash -c "$(declare -f lab fdb_has); P=$P ROOT=$ROOT; fdb_has 1 00:00:00:00:00:00 10.99.0.13 && fdb_has 2 00:00:00:00:00:00 10.99.0.13")
