@@ -307,6 +307,10 @@ TEST_F(ContainerServiceTest, ListAndGetShowManagedContainersOnly) {
 TEST_F(ContainerServiceTest, OneOperationPerNameAtATime) {
   boost::asio::io_context io;
   host.ipam.allocate_gate = std::make_shared<boost::asio::steady_timer>(io, boost::asio::steady_timer::time_point::max());
+  struct DropGate {  // the gate's timer must go before the io_context it lives on, on every path
+    fakes::FakeIpam& ipam;
+    ~DropGate() { ipam.allocate_gate.reset(); }
+  } drop_gate{host.ipam};
   std::optional<Result<ManagedContainer>> first, second, removal;
   auto start = [&](std::optional<Result<ManagedContainer>>& out, boost::asio::awaitable<Result<ManagedContainer>> task) {
     boost::asio::co_spawn(io, [&out, task = std::move(task)]() mutable -> boost::asio::awaitable<void> {
