@@ -1,6 +1,7 @@
 // Child processes for tests: started with an argument vector (no shell), output to a log file,
 // stopped by the PID this object recorded and reaped. The destructor kills what is still running,
-// so a failing test leaves no daemon behind.
+// so a failing test leaves no daemon behind, and the kernel kills the child when the thread that
+// started it dies, so neither does a test that is killed. Start children from the test's main thread.
 #pragma once
 
 #include <sys/types.h>
