@@ -86,7 +86,7 @@ class IpamApi : public Router {
     auto found = co_await store_->find(name);
     if (!found) co_return error_response(found.error());
     if (!found->has_value()) {
-      co_return error_response(not_found("unknown_container", "container '" + name + "' holds no address"));
+      co_return error_response(no_address(name));
     }
     co_return json_response(200, to_json(**found));
   }

@@ -60,8 +60,7 @@ asio::awaitable<Status> RedisHostRegistry::leave(const std::string& host_id) {
 }
 
 asio::awaitable<Result<std::vector<HostRecord>>> RedisHostRegistry::hosts() {
-  std::vector<std::string> no_args;
-  auto reply = co_await list_.run(*redis_, no_args);
+  auto reply = co_await list_.run(*redis_, kNoScriptArgs);
   if (!reply) co_return reply.error();
   uint64_t now = reply_number(*reply, 0);
   std::vector<HostRecord> out;

@@ -13,6 +13,9 @@
 
 namespace vx {
 
+// The arguments of a script that takes none.
+inline const std::vector<std::string> kNoScriptArgs;
+
 class RedisScript {
  public:
   RedisScript(const char* source, std::vector<std::string> keys)

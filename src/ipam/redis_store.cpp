@@ -11,8 +11,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-const std::vector<std::string> kNoArgs;
-
 // Bounds how long one script call keeps Redis busy.
 constexpr size_t kMaxBatch = 128;
 
@@ -148,7 +146,7 @@ asio::awaitable<Result<Allocation>> RedisStore::release(const std::string& name,
     co_return Allocation{name, reply_text(*reply, 1), reply_text(*reply, 2), {}};
   }
   if (outcome == "not_found") {
-    co_return not_found("unknown_container", "container '" + name + "' holds no address");
+    co_return no_address(name);
   }
   if (outcome == "host_mismatch") {
     co_return conflict("host_mismatch", "container '" + name + "' belongs to host '" + reply_text(*reply, 2) +
@@ -167,7 +165,7 @@ asio::awaitable<Result<std::optional<Allocation>>> RedisStore::find(const std::s
 }
 
 asio::awaitable<Result<std::vector<Allocation>>> RedisStore::list() {
-  auto reply = co_await list_.run(*redis_, kNoArgs);
+  auto reply = co_await list_.run(*redis_, kNoScriptArgs);
   if (!reply) co_return reply.error();
   std::vector<Allocation> out;
   out.reserve(reply->elements.size() / 4);
@@ -190,7 +188,7 @@ asio::awaitable<Result<Allocation>> RedisStore::record_endpoint(const std::strin
     co_return Allocation{name, reply_text(*reply, 1), host_id, mac};
   }
   if (outcome == "not_found") {
-    co_return not_found("unknown_container", "container '" + name + "' holds no address");
+    co_return no_address(name);
   }
   if (outcome == "host_mismatch") {
     co_return conflict("host_mismatch", "container '" + name + "' belongs to host '" +
@@ -201,7 +199,7 @@ asio::awaitable<Result<Allocation>> RedisStore::record_endpoint(const std::strin
 
 asio::awaitable<Result<PoolStats>> RedisStore::stats() {
   for (int attempt = 0;; ++attempt) {
-    auto reply = co_await stats_.run(*redis_, kNoArgs);
+    auto reply = co_await stats_.run(*redis_, kNoScriptArgs);
     if (!reply) co_return reply.error();
     if (!reply_text(*reply, 2).empty()) {
       co_return PoolStats{reply_number(*reply, 3), reply_number(*reply, 1), reply_number(*reply, 0), reply_text(*reply, 2)};

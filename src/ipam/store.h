@@ -40,6 +40,11 @@ struct PoolStats {
   std::string subnet;
 };
 
+// The answer for a name the registry does not hold.
+inline Error no_address(const std::string& name) {
+  return not_found("unknown_container", "container '" + name + "' holds no address");
+}
+
 class Store {
  public:
   virtual ~Store() = default;
