@@ -5,7 +5,7 @@ VX_PACKAGES=(
   libboost1.81-all-dev libhiredis-dev libnl-3-dev libnl-route-3-dev prometheus-cpp-dev
   libspdlog-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   redis-server redis-tools wrk curl jq
-  docker.io busybox-static iproute2 iputils-ping tcpdump procps
+  docker.io busybox-static iproute2 iputils-ping tcpdump procps docker-compose systemd nftables
 )
 
 vx_install_deps() {

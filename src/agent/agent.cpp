@@ -9,6 +9,7 @@
 #include "agent/docker/docker_runtime.h"
 #include "agent/host_setup.h"
 #include "agent/http_ipam_client.h"
+#include "agent/probe/netns_prober.h"
 
 namespace vx {
 
@@ -49,9 +50,11 @@ Agent::Agent(asio::io_context& io, AgentIdentity self, const AgentConfig& config
       dataplane_(std::move(dataplane)),
       runtime_(std::make_unique<DockerRuntime>(io.get_executor(), config.docker_socket, config.call_timeout)),
       ipam_(std::make_unique<HttpIpamClient>(io.get_executor(), config.ipam, config.call_timeout, config.token)),
+      prober_(std::make_unique<NetnsProber>()),
       containers_(self_, *ipam_, *runtime_),
       reconciler_(self_, *ipam_, *dataplane_, *runtime_, reconciler_options(config, containers_, this)),
-      router_(make_agent_router({self_, containers_, *runtime_, *ipam_, *dataplane_, reconciler_, setup_})) {
+      router_(make_agent_router(
+          {self_, containers_, *runtime_, *ipam_, *dataplane_, *prober_, reconciler_, setup_})) {
   setup_.error = "starting";
 }
 

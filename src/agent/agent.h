@@ -35,6 +35,7 @@ class Agent : public RequestHandler {
   std::unique_ptr<Dataplane> dataplane_;
   std::unique_ptr<Runtime> runtime_;
   std::unique_ptr<IpamClient> ipam_;
+  std::unique_ptr<Prober> prober_;
   ContainerService containers_;
   Reconciler reconciler_;
   SetupState setup_;

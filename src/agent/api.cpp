@@ -1,7 +1,9 @@
 #include "agent/api.h"
 
 #include <boost/json.hpp>
+#include <cmath>
 
+#include "agent/ping_check.h"
 #include "common/json_body.h"
 #include "common/names.h"
 
@@ -17,6 +19,27 @@ json::object to_json(const ManagedContainer& container) {
           {"ip_address", container.ip_address}, {"mac_address", container.mac_address},
           {"host_id", container.host_id},       {"image", container.image},
           {"status", container.status}};
+}
+
+// Milliseconds to the microsecond: finer is noise.
+double rounded_ms(double ms) { return std::round(ms * 1000.0) / 1000.0; }
+
+json::object to_json(const PingResult& result, const PingRequest& request, const std::string& host_id) {
+  json::array rtts;
+  for (double rtt : result.report.rtt_ms) rtts.push_back(rounded_ms(rtt));
+  json::object out{{"container_name", result.container_name},
+                   {"host_id", host_id},
+                   {"source_ip", result.source.to_string()},
+                   {"target", request.target},
+                   {"target_ip", result.target_ip.to_string()},
+                   {"method", request.port ? "tcp" : "icmp"},
+                   {"sent", result.report.sent},
+                   {"received", result.report.received()},
+                   {"reachable", result.report.received() > 0},
+                   {"rtt_ms", std::move(rtts)}};
+  if (request.port) out["port"] = *request.port;
+  if (auto average = result.report.average_rtt_ms()) out["avg_rtt_ms"] = rounded_ms(*average);
+  return out;
 }
 
 struct CreateRequest {
@@ -50,13 +73,15 @@ Result<CreateRequest> parse_create(const HttpRequest& request) {
 
 class AgentApi : public Router {
  public:
-  explicit AgentApi(AgentParts parts) : parts_(parts) {
+  explicit AgentApi(AgentParts parts)
+      : parts_(parts), ping_check_(parts.containers, parts.runtime, parts.ipam, parts.prober) {
     add("GET", "/health", this, &AgentApi::health);
     add("GET", "/", this, &AgentApi::health);
     add("POST", "/create_container", this, &AgentApi::create);
     add("GET", "/containers", this, &AgentApi::list);
     add("GET", "/container/{name}", this, &AgentApi::get);
     add("DELETE", "/container/{name}", this, &AgentApi::remove);
+    add("POST", "/container/{name}/ping", this, &AgentApi::ping);
   }
 
  private:
@@ -128,7 +153,18 @@ class AgentApi : public Router {
     co_return json_response(200, out);
   }
 
+  asio::awaitable<HttpResponse> ping(const HttpRequest& request, const PathParams& params) {
+    const std::string& name = params.at("name");
+    if (auto valid = validate_container_name(name); !valid) co_return error_response(valid.error());
+    auto parsed = parse_ping_request(request.body);
+    if (!parsed) co_return error_response(parsed.error());
+    auto result = co_await ping_check_.run(name, *parsed);
+    if (!result) co_return error_response(result.error());
+    co_return json_response(200, to_json(*result, *parsed, parts_.self.host_id));
+  }
+
   AgentParts parts_;
+  PingCheck ping_check_;
 };
 
 }  // namespace

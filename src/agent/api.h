@@ -5,6 +5,9 @@
 //   GET    /containers              this host's managed containers
 //   GET    /container/{name}
 //   DELETE /container/{name}
+//   POST   /container/{name}/ping   {"target": NAME or IPv4, "count"?, "timeout_ms"?, "port"?}:
+//                                   ICMP echoes or TCP connects sent from inside the container
+//                                   (ping_check.h); 200 with the outcome, reachable or not
 #pragma once
 
 #include <memory>
@@ -12,6 +15,7 @@
 
 #include "agent/container_service.h"
 #include "agent/dataplane.h"
+#include "agent/prober.h"
 #include "agent/reconciler.h"
 #include "common/http_router.h"
 
@@ -30,6 +34,7 @@ struct AgentParts {
   Runtime& runtime;
   IpamClient& ipam;
   Dataplane& dataplane;
+  Prober& prober;
   const Reconciler& reconciler;
   const SetupState& setup;
 };

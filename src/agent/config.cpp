@@ -2,10 +2,9 @@
 
 #include <unistd.h>
 
-#include <CLI/CLI.hpp>
-#include <iostream>
 
 #include "agent/docker/docker_runtime.h"
+#include "agent/identity.h"
 #include "common/auth.h"
 #include "common/logging.h"
 #include "common/names.h"
@@ -21,10 +20,11 @@ struct Flags {
   std::string underlay_ip;
   std::string advertise_url;
   std::string docker = "unix:///var/run/docker.sock";
-  uint32_t vni = 100;
-  uint16_t vxlan_port = 4789;
-  std::string network = "vxlan-net";
-  std::string bridge = "br-vxlan";
+  // The overlay's parameters default to the seed's, as AgentIdentity states them.
+  uint32_t vni = AgentIdentity{}.vni;
+  uint16_t vxlan_port = AgentIdentity{}.vxlan_port;
+  std::string network = AgentIdentity{}.network;
+  std::string bridge = AgentIdentity{}.bridge;
   std::string log_level = "info";
   int sync_interval_ms = 500;
   int heartbeat_interval_ms = 500;
@@ -77,7 +77,7 @@ Result<AgentConfig> validate(Flags flags) {
 
 }  // namespace
 
-std::variant<AgentConfig, AgentExit> parse_agent_config(int argc, char** argv) {
+std::variant<AgentConfig, ExitCode> parse_agent_config(int argc, char** argv) {
   Flags flags;
   CLI::App app{"vxlan-agent: puts this host's containers on the VXLAN overlay"};
   app.option_defaults()->always_capture_default();
@@ -107,17 +107,7 @@ std::variant<AgentConfig, AgentExit> parse_agent_config(int argc, char** argv) {
   app.add_option("--token-file", flags.token_file,
                  "a file holding the cluster's token (default: $VXLAN_TOKEN; none: no authentication)")
       ->envname("VXLAN_AGENT_TOKEN_FILE");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return AgentExit{app.exit(e)};
-  }
-  auto config = validate(std::move(flags));
-  if (!config) {
-    std::cerr << "vxlan-agent: " << config.error().detail << "\n";
-    return AgentExit{2};
-  }
-  return std::move(*config);
+  return parse_command_line<AgentConfig>(app, argc, argv, "vxlan-agent", [&] { return validate(std::move(flags)); });
 }
 
 }  // namespace vx

@@ -7,6 +7,7 @@
 #include <string>
 #include <variant>
 
+#include "common/command_line.h"
 #include "common/error.h"
 #include "common/host_port.h"
 #include "common/http_client.h"
@@ -33,10 +34,7 @@ struct AgentConfig {
   std::string token;  // required of callers and sent to the IPAM; empty: none (auth.h)
 };
 
-struct AgentExit {
-  int code;  // 0 after --help, 2 after an error already printed
-};
-
-std::variant<AgentConfig, AgentExit> parse_agent_config(int argc, char** argv);
+// The configuration, or the status to exit with: 0 after --help, 2 after an error already printed.
+std::variant<AgentConfig, ExitCode> parse_agent_config(int argc, char** argv);
 
 }  // namespace vx

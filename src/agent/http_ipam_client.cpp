@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "common/json_answer.h"
+
 namespace vx {
 
 namespace asio = boost::asio;
@@ -9,26 +11,9 @@ namespace json = boost::json;
 
 namespace {
 
-ErrorKind kind_of(int status) {
-  switch (status) {
-    case 400: return ErrorKind::kBadInput;
-    case 401: return ErrorKind::kUnauthorized;
-    case 404: return ErrorKind::kNotFound;
-    case 409: return ErrorKind::kConflict;
-    case 503: return ErrorKind::kUnavailable;
-    default: return status >= 500 ? ErrorKind::kUnavailable : ErrorKind::kInternal;
-  }
-}
-
-std::string field(const json::value& value, std::string_view key) {
-  const json::object* object = value.if_object();
-  const json::value* found = object ? object->if_contains(key) : nullptr;
-  return found && found->is_string() ? std::string(found->as_string()) : std::string();
-}
-
 Endpoint endpoint_of(const json::value& value) {
-  return {field(value, "container_name"), field(value, "ip_address"), field(value, "host_id"),
-          field(value, "mac_address")};
+  return {string_field(value, "container_name"), string_field(value, "ip_address"), string_field(value, "host_id"),
+          string_field(value, "mac_address")};
 }
 
 }  // namespace
@@ -42,18 +27,7 @@ asio::awaitable<Result<json::value>> HttpIpamClient::call(std::string method, st
   HttpCall request{std::move(method), std::move(target), std::move(body), timeout_, token_};
   auto response = co_await http_call(executor_, ipam_, std::move(request));
   if (!response) co_return response.error();
-  boost::system::error_code ec;
-  json::value parsed = json::parse(response->body, ec);
-  if (response->status >= 200 && response->status < 300) {
-    if (ec) co_return internal("bad_ipam_answer", "the IPAM at " + ipam_.to_string() + " answered no JSON");
-    co_return parsed;
-  }
-  std::string code = ec ? "ipam_error" : field(parsed, "error");
-  std::string detail = ec ? "" : field(parsed, "detail");
-  co_return Error{kind_of(response->status), code.empty() ? "ipam_error" : code,
-                  detail.empty() ? "the IPAM at " + ipam_.to_string() + " answered " +
-                                       std::to_string(response->status)
-                                 : detail};
+  co_return json_answer(*response, "the IPAM at " + ipam_.to_string());
 }
 
 asio::awaitable<Status> HttpIpamClient::call_status(std::string method, std::string target, std::string body) {
@@ -71,7 +45,7 @@ asio::awaitable<Result<std::string>> HttpIpamClient::register_host(const std::st
       json::object{{"host_id", host_id}, {"underlay_ip", underlay_ip}, {"agent_url", agent_url}});
   auto answer = co_await call("POST", "/hosts", std::move(body));
   if (!answer) co_return answer.error();
-  co_return field(*answer, "network_subnet");
+  co_return string_field(*answer, "network_subnet");
 }
 
 asio::awaitable<Status> HttpIpamClient::heartbeat(const std::string& host_id) {
@@ -84,9 +58,7 @@ asio::awaitable<Result<Reservation>> HttpIpamClient::allocate(const std::string&
   if (!ip_address.empty()) request["ip_address"] = ip_address;
   auto answer = co_await call("POST", "/allocate", json::serialize(request));
   if (!answer) co_return answer.error();
-  const json::object* object = answer->if_object();
-  const json::value* created = object ? object->if_contains("created") : nullptr;
-  co_return Reservation{field(*answer, "ip_address"), created && created->is_bool() && created->as_bool()};
+  co_return Reservation{string_field(*answer, "ip_address"), bool_field(*answer, "created")};
 }
 
 asio::awaitable<Status> HttpIpamClient::release(const std::string& name, const std::string& host_id) {
@@ -110,6 +82,12 @@ asio::awaitable<Result<std::vector<Endpoint>>> HttpIpamClient::containers() {
   co_return out;
 }
 
+asio::awaitable<Result<Endpoint>> HttpIpamClient::container(const std::string& name) {
+  auto answer = co_await call("GET", "/container/" + name, "");
+  if (!answer) co_return answer.error();
+  co_return endpoint_of(*answer);
+}
+
 asio::awaitable<Result<Peers>> HttpIpamClient::peers() {
   auto answer = co_await call("GET", "/peers", "");
   if (!answer) co_return answer.error();
@@ -121,9 +99,8 @@ asio::awaitable<Result<Peers>> HttpIpamClient::peers() {
     co_return internal("bad_ipam_answer", "the IPAM's /peers answer lacks hosts or endpoints");
   }
   for (const auto& host : hosts->as_array()) {
-    auto underlay = Ipv4::parse(field(host, "underlay_ip"));
-    const json::value* alive = host.is_object() ? host.as_object().if_contains("alive") : nullptr;
-    if (underlay) peers.hosts.push_back({field(host, "host_id"), *underlay, alive && alive->is_bool() && alive->as_bool()});
+    auto underlay = Ipv4::parse(string_field(host, "underlay_ip"));
+    if (underlay) peers.hosts.push_back({string_field(host, "host_id"), *underlay, bool_field(host, "alive")});
   }
   for (const auto& endpoint : endpoints->as_array()) peers.endpoints.push_back(endpoint_of(endpoint));
   co_return peers;

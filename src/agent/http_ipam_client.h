@@ -27,6 +27,7 @@ class HttpIpamClient : public IpamClient {
   boost::asio::awaitable<Status> record_endpoint(const std::string& name, const std::string& host_id,
                                                  const std::string& mac) override;
   boost::asio::awaitable<Result<std::vector<Endpoint>>> containers() override;
+  boost::asio::awaitable<Result<Endpoint>> container(const std::string& name) override;
   boost::asio::awaitable<Result<Peers>> peers() override;
 
  private:

@@ -55,6 +55,8 @@ class IpamClient {
   virtual boost::asio::awaitable<Status> record_endpoint(const std::string& name, const std::string& host_id,
                                                          const std::string& mac) = 0;
   virtual boost::asio::awaitable<Result<std::vector<Endpoint>>> containers() = 0;
+  // One name's entry, on whichever host; kNotFound "unknown_container" when the name holds nothing.
+  virtual boost::asio::awaitable<Result<Endpoint>> container(const std::string& name) = 0;
   virtual boost::asio::awaitable<Result<Peers>> peers() = 0;
 };
 

@@ -33,7 +33,7 @@ vx::Result<vx::AgentIdentity> identify(const vx::AgentConfig& config, vx::Datapl
 
 int main(int argc, char** argv) {
   auto parsed = vx::parse_agent_config(argc, argv);
-  if (auto* exit = std::get_if<vx::AgentExit>(&parsed)) return exit->code;
+  if (auto* exit = std::get_if<vx::ExitCode>(&parsed)) return exit->code;
   const auto& config = std::get<vx::AgentConfig>(parsed);
   if (auto logging = vx::setup_logging("vxlan-agent", config.log_level); !logging) {
     fprintf(stderr, "vxlan-agent: %s\n", logging.error().detail.c_str());

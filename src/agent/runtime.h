@@ -58,6 +58,8 @@ struct ContainerInfo {
   std::string ip_address;   // on the overlay network; empty when not attached
   std::string mac_address;  // on the overlay network, "02:42:ac:14:00:05"; empty when not attached
   Labels labels;
+  int pid = 0;              // its main process in the runtime's PID namespace; 0 unless running
+                            // and inspected (lists do not carry it)
 };
 
 struct ExecResult {

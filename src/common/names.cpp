@@ -9,7 +9,7 @@ bool is_alnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-Status validate(std::string_view value, size_t max_length, const char* what, const char* code) {
+Status validate(std::string_view value, size_t min_length, size_t max_length, const char* what, const char* code) {
   auto reject = [&](const std::string& why) {
     return bad_input(code, std::string(what) + " '" + std::string(value.substr(0, max_length)) +
                                (value.size() > max_length ? "...'" : "'") + " is invalid: " + why);
@@ -18,6 +18,7 @@ Status validate(std::string_view value, size_t max_length, const char* what, con
   if (value.size() > max_length) {
     return reject("longer than " + std::to_string(max_length) + " characters");
   }
+  if (value.size() < min_length) return reject("shorter than " + std::to_string(min_length) + " characters");
   if (!is_alnum(value[0])) return reject("it must start with a letter or a digit");
   for (char c : value) {
     if (!is_alnum(c) && c != '_' && c != '.' && c != '-') {
@@ -30,11 +31,11 @@ Status validate(std::string_view value, size_t max_length, const char* what, con
 }  // namespace
 
 Status validate_container_name(std::string_view name) {
-  return validate(name, kMaxContainerName, "container name", "invalid_name");
+  return validate(name, kMinContainerName, kMaxContainerName, "container name", "invalid_name");
 }
 
 Status validate_host_id(std::string_view host_id) {
-  return validate(host_id, kMaxHostId, "host id", "invalid_host_id");
+  return validate(host_id, 1, kMaxHostId, "host id", "invalid_host_id");
 }
 
 }  // namespace vx

@@ -1,7 +1,5 @@
 #include "ipam/config.h"
 
-#include <CLI/CLI.hpp>
-#include <iostream>
 #include <thread>
 
 #include "common/auth.h"
@@ -89,17 +87,7 @@ std::variant<IpamConfig, ExitCode> parse_ipam_config(int argc, char** argv) {
   app.add_option("--token-file", flags.token_file,
                  "a file holding the cluster's token (default: $VXLAN_TOKEN; none: no authentication)")
       ->envname("VXLAN_IPAM_TOKEN_FILE");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return ExitCode{app.exit(e)};
-  }
-  auto config = validate(flags);
-  if (!config) {
-    std::cerr << "vxlan-ipam: " << config.error().detail << "\n";
-    return ExitCode{2};
-  }
-  return std::move(*config);
+  return parse_command_line<IpamConfig>(app, argc, argv, "vxlan-ipam", [&] { return validate(flags); });
 }
 
 }  // namespace vx

@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "common/command_line.h"
 #include "common/error.h"
 #include "common/host_port.h"
 #include "ipam/pool.h"
@@ -26,10 +27,7 @@ struct IpamConfig {
   std::string token;  // empty: no authentication (auth.h)
 };
 
-// Ok(config), or an exit code: 0 after --help, 2 after an error already printed.
-struct ExitCode {
-  int code;
-};
+// The configuration, or the status to exit with: 0 after --help, 2 after an error already printed.
 std::variant<IpamConfig, ExitCode> parse_ipam_config(int argc, char** argv);
 
 }  // namespace vx

@@ -24,7 +24,7 @@ struct HostRecord {
   HostRegistration host;
   uint64_t heartbeat_age_ms = 0;
   bool alive = false;
-  uint64_t containers = 0;  // names the registry holds for this host, gateways included
+  uint64_t containers = 0;  // containers the registry holds for this host (its gateway not counted)
 };
 
 struct PeerHost {

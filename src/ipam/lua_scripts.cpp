@@ -205,10 +205,16 @@ return {'left'}
 )lua";
 
 // KEYS: vxlan:hosts, vxlan:host_underlay, vxlan:host_agents, container_hosts
+// ARGV: the gateways' name prefix, so that a host's count is of its containers only
 // -> {now, id, underlay, agent, last heartbeat, containers, id, ...}
 const char* const kListHosts = VX_LUA_NOW R"lua(
 local counts = {}
-for _, host in ipairs(redis.call('HVALS', KEYS[4])) do counts[host] = (counts[host] or 0) + 1 end
+local names = redis.call('HGETALL', KEYS[4])
+for i = 1, #names, 2 do
+  if string.sub(names[i], 1, #ARGV[1]) ~= ARGV[1] then
+    counts[names[i + 1]] = (counts[names[i + 1]] or 0) + 1
+  end
+end
 local out = {tostring(now)}
 local hosts = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
 for i = 1, #hosts, 2 do

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/names.h"
 #include "ipam/keys.h"
 #include "ipam/lua_scripts.h"
 
@@ -60,7 +61,8 @@ asio::awaitable<Status> RedisHostRegistry::leave(const std::string& host_id) {
 }
 
 asio::awaitable<Result<std::vector<HostRecord>>> RedisHostRegistry::hosts() {
-  auto reply = co_await list_.run(*redis_, kNoScriptArgs);
+  const std::vector<std::string> args{std::string(kGatewayNamePrefix)};
+  auto reply = co_await list_.run(*redis_, args);
   if (!reply) co_return reply.error();
   uint64_t now = reply_number(*reply, 0);
   std::vector<HostRecord> out;

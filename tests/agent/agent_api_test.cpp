@@ -4,61 +4,20 @@
 // (unknown image 400, name on another host 409); DELETE /container/{name} and its 404; GET
 // /containers and /container/{name} for managed containers only; /health 200 when everything
 // answers and 503 with each reason when Docker, the IPAM or the VXLAN device is not right.
-#include <gtest/gtest.h>
-
-#include <boost/json.hpp>
-
-#include "agent/api.h"
-#include "fakes.h"
+#include "agent_api_fixture.h"
 
 namespace vx {
 namespace {
 
 namespace json = boost::json;
-using fakes::run;
-using fakes::TestHost;
 
-using Query = std::map<std::string, std::string>;
-
-class AgentApiTest : public ::testing::Test {
+class AgentApiTest : public fakes::AgentApiTest {
  protected:
-  AgentApiTest()
-      : setup{true, "", host.ipam.names.at(host.self.gateway_name()).ip_address},
-        router(make_agent_router(
-            {host.self, host.service, host.runtime, host.ipam, host.dataplane, host.reconciler, setup})) {}
-
-  std::pair<int, json::value> call(const std::string& method, const std::string& path, Query query = {},
-                                   const std::string& body = "") {
-    HttpRequest request{method, path, {}, std::move(query), body, {}};
-    for (size_t start = 1; start < path.size();) {
-      size_t slash = std::min(path.find('/', start), path.size());
-      request.segments.push_back(path.substr(start, slash - start));
-      start = slash + 1;
-    }
-    HttpResponse response = run(router->handle(request));
-    json::value parsed;
-    EXPECT_NO_THROW(parsed = json::parse(response.body)) << response.body;
-    return {response.status, parsed};
-  }
-
-  std::pair<int, json::value> create(Query query) { return call("POST", "/create_container", std::move(query)); }
-
-  static void expect_error(const std::pair<int, json::value>& answer, int status, const std::string& code) {
-    EXPECT_EQ(answer.first, status) << json::serialize(answer.second);
-    ASSERT_TRUE(answer.second.is_object());
-    EXPECT_EQ(answer.second.at("error"), code.c_str());
-    EXPECT_TRUE(answer.second.at("detail").is_string());
-  }
-
   static std::vector<std::string> reasons(const json::value& health) {
     std::vector<std::string> out;
     for (const auto& reason : health.at("detail").as_array()) out.emplace_back(reason.as_string());
     return out;
   }
-
-  TestHost host;
-  SetupState setup;
-  std::unique_ptr<Router> router;
 };
 
 TEST_F(AgentApiTest, CreateWithQueryParameters) {

@@ -97,6 +97,7 @@ void FakeRuntime::add_container(const std::string& name, Labels labels, const st
   Container container;
   container.info = {"id-" + std::to_string(next_id_++), name, "alpine", "running", address,
                     address.empty() ? "" : mac_for(ip(address)), labels};
+  container.info.pid = kFirstPid + next_id_++;
   container.spec = {name, "alpine", "", address.empty() ? Ipv4{} : ip(address), std::move(labels)};
   containers[name] = std::move(container);
 }
@@ -163,6 +164,7 @@ asio::awaitable<Status> FakeRuntime::start_container(const std::string& id_or_na
                });
   if (taken) co_return conflict("address_in_use", "Address already in use: " + address);
   container->info.state = "running";
+  container->info.pid = kFirstPid + next_id_++;
   container->info.mac_address = mac_for(container->spec.ip);
   if (auto lost = faults.leave("start_container")) co_return *lost;
   co_return Ok{};
@@ -291,6 +293,13 @@ asio::awaitable<Result<std::vector<Endpoint>>> FakeIpam::containers() {
   co_return out;
 }
 
+asio::awaitable<Result<Endpoint>> FakeIpam::container(const std::string& name) {
+  if (auto failed = enter("container")) co_return *failed;
+  auto found = names.find(name);
+  if (found == names.end()) co_return not_found("unknown_container", "container '" + name + "' holds no address");
+  co_return found->second;
+}
+
 asio::awaitable<Result<Peers>> FakeIpam::peers() {
   if (auto failed = enter("peers")) co_return *failed;
   Peers out{hosts, {}};
@@ -355,6 +364,16 @@ Status FakeDataplane::remove_fdb(const std::string& device, const FdbEntry& entr
   if (!vxlans.count(device)) return unknown_device(device);
   std::erase(fdbs[device], entry);
   return Ok{};
+}
+
+// ---------------------------------------------------------------- FakeProber
+
+asio::awaitable<Result<ProbeReport>> FakeProber::probe(int pid, Ipv4 target, ProbeOptions options) {
+  checks.push_back({pid, target, options});
+  if (auto failed = faults.enter("probe")) co_return *failed;
+  ProbeReport report{options.count, {}};
+  if (!unreachable.count(target)) report.rtt_ms.assign(options.count, kRttMs);
+  co_return report;
 }
 
 // ---------------------------------------------------------------- TestHost

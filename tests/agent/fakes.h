@@ -1,11 +1,12 @@
-// In-memory stand-ins for the agent's three interfaces, so that its logic is tested without Docker,
-// a kernel or a network: FakeRuntime (containers and networks, Docker's own rules: a container of a
+// In-memory stand-ins for the agent's interfaces, so that its logic is tested without Docker, a
+// kernel or a network: FakeRuntime (containers and networks, Docker's own rules: a container of a
 // name that exists is a conflict, an image the host lacks is kBadInput "unknown_image", a container
-// gets its address and MAC when it starts), FakeIpam (names held per host, the IPAM's 409s and
-// 404s, hosts and peers) and FakeDataplane (a forwarding database per device, with the kernel's
-// replace-versus-append rule, counting every change). Each can be switched down, and each call can
-// be told to fail once or for good with a given Error; every call is counted. TestHost wires one
-// host's identity, fakes, ContainerService and Reconciler together, and run() drives a coroutine.
+// gets its address, MAC and PID when it starts), FakeIpam (names held per host, the IPAM's 409s and
+// 404s, hosts and peers), FakeDataplane (a forwarding database per device, with the kernel's
+// replace-versus-append rule, counting every change) and FakeProber (every probe answered, but for
+// targets marked unreachable; records each check). Each can be switched down or told to fail for
+// good with a given Error; every call is counted. TestHost wires one host's identity, fakes,
+// ContainerService and Reconciler together, and run() drives a coroutine.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -23,6 +24,7 @@
 #include "agent/dataplane.h"
 #include "agent/identity.h"
 #include "agent/ipam_client.h"
+#include "agent/prober.h"
 #include "agent/reconciler.h"
 #include "agent/runtime.h"
 #include "common/run_blocking.h"
@@ -74,6 +76,7 @@ class FakeRuntime : public Runtime {
     ContainerSpec spec;  // as given to create_container
   };
 
+  static constexpr int kFirstPid = 4000;     // running containers get PIDs above it
   bool down = false;                         // every call kUnavailable, as a stopped dockerd
   std::set<std::string> images{"alpine"};    // what this host has pulled
   std::map<std::string, Container> containers;  // by name
@@ -129,11 +132,28 @@ class FakeIpam : public IpamClient {
   boost::asio::awaitable<Status> record_endpoint(const std::string& name, const std::string& host_id,
                                                  const std::string& mac) override;
   boost::asio::awaitable<Result<std::vector<Endpoint>>> containers() override;
+  boost::asio::awaitable<Result<Endpoint>> container(const std::string& name) override;
   boost::asio::awaitable<Result<Peers>> peers() override;
 
  private:
   std::optional<Error> enter(const std::string& call);
   uint32_t next_ip_ = 2;  // 172.20.0.2 first
+};
+
+class FakeProber : public Prober {
+ public:
+  struct Check {
+    int pid;
+    Ipv4 target;
+    ProbeOptions options;
+  };
+  static constexpr double kRttMs = 0.25;  // every answered probe's round trip
+
+  std::set<Ipv4> unreachable;  // targets that answer no probe
+  std::vector<Check> checks;   // every probe() call, in order
+  Faults faults;               // "probe"
+
+  boost::asio::awaitable<Result<ProbeReport>> probe(int pid, Ipv4 target, ProbeOptions options) override;
 };
 
 class FakeDataplane : public Dataplane {

@@ -6,41 +6,8 @@
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-P=${E2E_PREFIX:-ve}
-OUT=$(mktemp -d /tmp/${P}-e2e.XXXXXX)
-PASS=0
-FAIL=0
-
-lab() { "$ROOT/lab/lab" --prefix "$P" "$@"; }
-teardown() {
-  lab down >/dev/null 2>&1 || lab down
-  rm -rf "$OUT"
-}
-trap teardown EXIT
-
-ok() { PASS=$((PASS + 1)); echo "ok   - $*"; }
-bad() { FAIL=$((FAIL + 1)); echo "FAIL - $*"; }
-# check DESCRIPTION CMD...: passes when CMD succeeds.
-check() {
-  local what=$1
-  shift
-  if "$@" >"$OUT/last" 2>&1; then ok "$what"; else bad "$what"; sed 's/^/       | /' "$OUT/last" | tail -n 15; fi
-}
-# expect_eq DESCRIPTION ACTUAL EXPECTED
-expect_eq() {
-  if [[ $2 == "$3" ]]; then ok "$1"; else bad "$1: got '$2', expected '$3'"; return 1; fi
-}
-# eventually SECONDS CMD...: retries CMD every 0.2 s; prints how long it took.
-eventually() {
-  local secs=$1 start=$SECONDS t0
-  shift
-  t0=$(date +%s%N)
-  until "$@" >/dev/null 2>&1; do
-    ((SECONDS - start < secs)) || return 1
-    sleep 0.2
-  done
-  echo "after $(( ($(date +%s%N) - t0) / 1000000 )) ms"
-}
+source "$ROOT/tests/e2e/checks.sh"
+use_lab "${E2E_PREFIX:-ve}" e2e
 
 agent() {   # HOST METHOD PATH: the agent's API, from inside that host
   lab exec "host$1" curl -s -m 60 -X "$2" "http://127.0.0.1:8001$3"
@@ -168,5 +135,4 @@ expect_eq "DELETE of a container already gone still answers 200" "$(agent_status
 expect_eq "... and releases its address" "$(lab exec ctl redis-cli SISMEMBER available_ips "$ip1")" "1"
 expect_eq "DELETE of an unknown name answers 404" "$(agent_status 1 DELETE /container/never-was)" "404"
 
-echo "$PASS passed, $FAIL failed"
-((FAIL == 0))
+finish

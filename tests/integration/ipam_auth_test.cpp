@@ -28,7 +28,7 @@ class IpamWithToken : public ::testing::Test {
 };
 
 TEST_F(IpamWithToken, RefusesCallersWithoutTheToken) {
-  const std::string body = R"({"container_name":"a","host_id":"host1"})";
+  const std::string body = R"({"container_name":"ca","host_id":"host1"})";
   auto anonymous = ipam_.post("/allocate", body);
   EXPECT_EQ(anonymous.status, 401);
   EXPECT_EQ(anonymous.body.at("error"), "unauthorized");

@@ -102,8 +102,8 @@ TEST_F(IpamEndpoints, ExactAddressReservation) {
 }
 
 TEST_F(IpamEndpoints, ReadEndpoints) {
-  ASSERT_EQ(ipam_.allocate("a", "host1").status, 200);
-  ASSERT_EQ(ipam_.allocate("b", "host2").status, 200);
+  ASSERT_EQ(ipam_.allocate("ca", "host1").status, 200);
+  ASSERT_EQ(ipam_.allocate("cb", "host2").status, 200);
   auto list = ipam_.get("/containers");
   ASSERT_EQ(list.status, 200);
   ASSERT_EQ(list.body.as_array().size(), 2u);
@@ -112,13 +112,13 @@ TEST_F(IpamEndpoints, ReadEndpoints) {
     EXPECT_TRUE(entry.at("ip_address").is_string());
     hosts[std::string(entry.at("container_name").as_string())] = entry.at("host_id").as_string();
   }
-  EXPECT_EQ(hosts, (std::map<std::string, std::string>{{"a", "host1"}, {"b", "host2"}}));
+  EXPECT_EQ(hosts, (std::map<std::string, std::string>{{"ca", "host1"}, {"cb", "host2"}}));
 
-  auto one = ipam_.get("/container/b");
+  auto one = ipam_.get("/container/cb");
   ASSERT_EQ(one.status, 200);
   EXPECT_EQ(one.body.at("host_id"), "host2");
   EXPECT_EQ(ipam_.get("/container/zzz").status, 404);
-  auto exists = ipam_.get("/check/a");
+  auto exists = ipam_.get("/check/ca");
   EXPECT_EQ(exists.body.at("exists"), true);
   EXPECT_EQ(exists.body.at("host_id"), "host1");
   auto absent = ipam_.get("/check/zzz");
@@ -127,18 +127,18 @@ TEST_F(IpamEndpoints, ReadEndpoints) {
 }
 
 TEST_F(IpamEndpoints, DeallocateAndReleaseReturnTheAddress) {
-  std::string a(ipam_.allocate("a", "host1").body.at("ip_address").as_string());
-  std::string b(ipam_.allocate("b", "host1").body.at("ip_address").as_string());
-  auto released = ipam_.post("/deallocate", R"({"container_name":"a"})");
+  std::string a(ipam_.allocate("ca", "host1").body.at("ip_address").as_string());
+  std::string b(ipam_.allocate("cb", "host1").body.at("ip_address").as_string());
+  auto released = ipam_.post("/deallocate", R"({"container_name":"ca"})");
   ASSERT_EQ(released.status, 200) << released.raw;
   EXPECT_EQ(text(released.body.at("ip_address")), a);
   EXPECT_EQ(client_.integer({"SISMEMBER", "available_ips", a}), 1);
-  auto wrong_host = ipam_.post("/release", R"({"container_name":"b","host_id":"host9"})");
+  auto wrong_host = ipam_.post("/release", R"({"container_name":"cb","host_id":"host9"})");
   EXPECT_EQ(wrong_host.status, 409);
   EXPECT_EQ(wrong_host.body.at("error"), "host_mismatch");
-  EXPECT_EQ(ipam_.post("/release", R"({"container_name":"b","host_id":"host1"})").status, 200);
+  EXPECT_EQ(ipam_.post("/release", R"({"container_name":"cb","host_id":"host1"})").status, 200);
   EXPECT_EQ(client_.integer({"SISMEMBER", "available_ips", b}), 1);
-  auto gone = ipam_.post("/release", R"({"container_name":"b"})");
+  auto gone = ipam_.post("/release", R"({"container_name":"cb"})");
   EXPECT_EQ(gone.status, 404);
   EXPECT_EQ(gone.body.at("error"), "unknown_container");
   EXPECT_EQ(ipam_.get("/stats").body.at("available_ips"), 65534);
@@ -157,12 +157,12 @@ TEST_F(IpamEndpoints, BadInputGetsPreciseErrorsAndChangesNothing) {
       {"POST", "/allocate", "{not json", 400, "invalid_json"},
       {"POST", "/allocate", "[]", 400, "invalid_json"},
       {"POST", "/allocate", R"({"host_id":"h"})", 400, "missing_field"},
-      {"POST", "/allocate", R"({"container_name":"x"})", 400, "missing_field"},
+      {"POST", "/allocate", R"({"container_name":"cx"})", 400, "missing_field"},
       {"POST", "/allocate", R"({"container_name":["x"],"host_id":"h"})", 400, "wrong_type"},
       {"POST", "/allocate", R"({"container_name":"x y","host_id":"h"})", 400, "invalid_name"},
       {"POST", "/allocate", R"({"container_name":"_x","host_id":"h"})", 400, "invalid_name"},
       {"POST", "/allocate", alloc_body(std::string(129, 'x'), "h"), 400, "invalid_name"},
-      {"POST", "/allocate", alloc_body("x", "h", "172.20.1"), 400, "invalid_ip"},
+      {"POST", "/allocate", alloc_body("cx", "h", "172.20.1"), 400, "invalid_ip"},
       {"POST", "/allocate", std::string(70000, ' '), 413, "body_too_large"},
       {"POST", "/deallocate", R"({"container_name":5})", 400, "wrong_type"},
       {"POST", "/release", "", 400, "invalid_json"},

@@ -113,10 +113,10 @@ TEST(IpamFaults, RedisKilledWithAppendfsyncAlwaysKeepsTheRegistry) {
 TEST(IpamFaults, RedisWipedGetsItsPoolBack) {
   RedisServer redis;
   IpamDaemon ipam(redis.url());
-  ASSERT_EQ(ipam.allocate("a", "host1").status, 200);
+  ASSERT_EQ(ipam.allocate("ca", "host1").status, 200);
   auto client = redis.client();
   client.get({"FLUSHALL"});
-  auto response = ipam.allocate("b", "host1");
+  auto response = ipam.allocate("cb", "host1");
   ASSERT_EQ(response.status, 200) << response.raw;
   auto stats = ipam.get("/stats");
   EXPECT_EQ(stats.body.at("total_ips"), 65534);

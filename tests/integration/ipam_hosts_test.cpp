@@ -96,9 +96,10 @@ TEST_F(IpamHosts, EndpointsCarryTheirMacToThePeers) {
   ASSERT_EQ(ipam_.release("web").status, 200);  // releasing forgets the MAC too
   EXPECT_EQ(ipam_.get("/peers").body.at("endpoints").as_array().size(), 0u);
   EXPECT_FALSE(redis_.client().get({"HGET", "vxlan:container_macs", "web"}));
+  ASSERT_EQ(ipam_.allocate("vxlan-gateway.host1", "host1").status, 200);
   auto hosts = ipam_.get("/hosts").body.as_array();
   ASSERT_EQ(hosts.size(), 1u);
-  EXPECT_EQ(hosts[0].at("containers"), 1);  // "nomac"
+  EXPECT_EQ(hosts[0].at("containers"), 1);  // "nomac"; the host's gateway is not a container
 }
 
 }  // namespace

@@ -142,9 +142,9 @@ TEST_F(IpamApiTest, AllocateAnswersTheSeedShape) {
 }
 
 TEST_F(IpamApiTest, BadInputNeverReachesTheStore) {
-  for (const char* body : {"{", R"({"container_name":"x"})", R"({"container_name":1,"host_id":"h"})",
+  for (const char* body : {"{", R"({"container_name":"cx"})", R"({"container_name":1,"host_id":"h"})",
                            R"({"container_name":"a/b","host_id":"h"})",
-                           R"({"container_name":"x","host_id":"h","ip_address":"10.0.0.1"})"}) {
+                           R"({"container_name":"cx","host_id":"h","ip_address":"10.0.0.1"})"}) {
     auto [status, response] = call("POST", "/allocate", body);
     EXPECT_EQ(status, 400) << body;
     EXPECT_TRUE(response.at("error").is_string());
@@ -165,15 +165,15 @@ TEST_F(IpamApiTest, RoutingErrors) {
 }
 
 TEST_F(IpamApiTest, ReadEndpoints) {
-  call("POST", "/allocate", R"({"container_name":"a","host_id":"h1"})");
+  call("POST", "/allocate", R"({"container_name":"ca","host_id":"h1"})");
   auto [list_status, list] = call("GET", "/containers");
   EXPECT_EQ(list_status, 200);
   ASSERT_EQ(list.as_array().size(), 1u);
   EXPECT_EQ(list.as_array()[0].at("host_id"), "h1");
-  EXPECT_EQ(call("GET", "/container/a").second.at("container_name"), "a");
-  EXPECT_EQ(call("GET", "/container/b").first, 404);
-  EXPECT_EQ(call("GET", "/check/a").second.at("exists"), true);
-  auto [check_status, check] = call("GET", "/check/b");
+  EXPECT_EQ(call("GET", "/container/ca").second.at("container_name"), "ca");
+  EXPECT_EQ(call("GET", "/container/cb").first, 404);
+  EXPECT_EQ(call("GET", "/check/ca").second.at("exists"), true);
+  auto [check_status, check] = call("GET", "/check/cb");
   EXPECT_EQ(check_status, 200);
   EXPECT_EQ(check.at("exists"), false);
   auto [stats_status, stats] = call("GET", "/stats");
@@ -185,11 +185,11 @@ TEST_F(IpamApiTest, ReadEndpoints) {
 }
 
 TEST_F(IpamApiTest, ReleaseUnderBothNames) {
-  call("POST", "/allocate", R"({"container_name":"a","host_id":"h1"})");
-  call("POST", "/allocate", R"({"container_name":"b","host_id":"h1"})");
-  EXPECT_EQ(call("POST", "/deallocate", R"({"container_name":"a"})").first, 200);
-  EXPECT_EQ(call("POST", "/release", R"({"container_name":"b"})").first, 200);
-  auto [again, body] = call("POST", "/release", R"({"container_name":"b"})");
+  call("POST", "/allocate", R"({"container_name":"ca","host_id":"h1"})");
+  call("POST", "/allocate", R"({"container_name":"cb","host_id":"h1"})");
+  EXPECT_EQ(call("POST", "/deallocate", R"({"container_name":"ca"})").first, 200);
+  EXPECT_EQ(call("POST", "/release", R"({"container_name":"cb"})").first, 200);
+  auto [again, body] = call("POST", "/release", R"({"container_name":"cb"})");
   EXPECT_EQ(again, 404);
   EXPECT_EQ(body.at("error"), "unknown_container");
 }
@@ -204,7 +204,7 @@ TEST_F(IpamApiTest, HealthTellsTheTruth) {
   EXPECT_EQ(down, 503);
   EXPECT_EQ(down_body.at("status"), "unhealthy");
   EXPECT_EQ(down_body.at("error"), "redis_unavailable");
-  EXPECT_EQ(call("POST", "/allocate", R"({"container_name":"a","host_id":"h1"})").first, 503);
+  EXPECT_EQ(call("POST", "/allocate", R"({"container_name":"ca","host_id":"h1"})").first, 503);
 }
 
 TEST_F(IpamApiTest, HostsAndEndpoints) {
@@ -223,13 +223,13 @@ TEST_F(IpamApiTest, HostsAndEndpoints) {
   EXPECT_EQ(hosts.as_array()[0].at("underlay_ip"), "10.0.1.5");
   EXPECT_EQ(hosts.as_array()[0].at("alive"), true);
 
-  call("POST", "/allocate", R"({"container_name":"a","host_id":"host1"})");
-  EXPECT_EQ(call("POST", "/container/a/endpoint", R"({"host_id":"host1","mac_address":"02:42:AC:14:00:05"})").first, 200);
-  EXPECT_EQ(store_->by_name["a"].mac_address, "02:42:ac:14:00:05");
-  auto [bad_mac, bad_body] = call("POST", "/container/a/endpoint", R"({"host_id":"host1","mac_address":"02:42"})");
+  call("POST", "/allocate", R"({"container_name":"ca","host_id":"host1"})");
+  EXPECT_EQ(call("POST", "/container/ca/endpoint", R"({"host_id":"host1","mac_address":"02:42:AC:14:00:05"})").first, 200);
+  EXPECT_EQ(store_->by_name["ca"].mac_address, "02:42:ac:14:00:05");
+  auto [bad_mac, bad_body] = call("POST", "/container/ca/endpoint", R"({"host_id":"host1","mac_address":"02:42"})");
   EXPECT_EQ(bad_mac, 400);
   EXPECT_EQ(bad_body.at("error"), "invalid_mac");
-  EXPECT_EQ(call("GET", "/container/a").second.at("mac_address"), "02:42:ac:14:00:05");
+  EXPECT_EQ(call("GET", "/container/ca").second.at("mac_address"), "02:42:ac:14:00:05");
   auto [peers_status, peers] = call("GET", "/peers");
   EXPECT_EQ(peers_status, 200);
   EXPECT_EQ(peers.at("hosts").as_array().size(), 1u);

@@ -18,10 +18,10 @@ TEST(AllocateRequest, ParsesTheSeedShape) {
   EXPECT_EQ(request->container_name, "test1");
   EXPECT_EQ(request->host_id, "host1");
   EXPECT_FALSE(request->ip_address);
-  auto exact = parse_allocate(R"({"container_name":"t","host_id":"h","ip_address":"172.20.9.9"})", pool());
+  auto exact = parse_allocate(R"({"container_name":"ct","host_id":"h","ip_address":"172.20.9.9"})", pool());
   ASSERT_TRUE(exact);
   EXPECT_EQ(exact->ip_address->to_string(), "172.20.9.9");
-  EXPECT_TRUE(parse_allocate(R"({"container_name":"t","host_id":"h","ip_address":null})", pool()));
+  EXPECT_TRUE(parse_allocate(R"({"container_name":"ct","host_id":"h","ip_address":null})", pool()));
 }
 
 TEST(AllocateRequest, EachFaultHasItsCode) {
@@ -30,29 +30,29 @@ TEST(AllocateRequest, EachFaultHasItsCode) {
   EXPECT_EQ(code_of(parse_allocate("{", p)), "invalid_json");
   EXPECT_EQ(code_of(parse_allocate("[1]", p)), "invalid_json");
   EXPECT_EQ(code_of(parse_allocate(R"({"host_id":"h"})", p)), "missing_field");
-  EXPECT_EQ(code_of(parse_allocate(R"({"container_name":"t"})", p)), "missing_field");
+  EXPECT_EQ(code_of(parse_allocate(R"({"container_name":"ct"})", p)), "missing_field");
   EXPECT_EQ(code_of(parse_allocate(R"({"container_name":5,"host_id":"h"})", p)), "wrong_type");
-  EXPECT_EQ(code_of(parse_allocate(R"({"container_name":"t","host_id":["h"]})", p)), "wrong_type");
+  EXPECT_EQ(code_of(parse_allocate(R"({"container_name":"ct","host_id":["h"]})", p)), "wrong_type");
   EXPECT_EQ(code_of(parse_allocate(R"({"container_name":"-t","host_id":"h"})", p)), "invalid_name");
-  EXPECT_EQ(code_of(parse_allocate(R"({"container_name":"t","host_id":"h h"})", p)), "invalid_host_id");
-  EXPECT_EQ(code_of(parse_allocate(R"({"container_name":"t","host_id":"h","ip_address":"x"})", p)), "invalid_ip");
-  EXPECT_EQ(code_of(parse_allocate(R"({"container_name":"t","host_id":"h","ip_address":"10.0.0.1"})", p)),
+  EXPECT_EQ(code_of(parse_allocate(R"({"container_name":"ct","host_id":"h h"})", p)), "invalid_host_id");
+  EXPECT_EQ(code_of(parse_allocate(R"({"container_name":"ct","host_id":"h","ip_address":"x"})", p)), "invalid_ip");
+  EXPECT_EQ(code_of(parse_allocate(R"({"container_name":"ct","host_id":"h","ip_address":"10.0.0.1"})", p)),
             "ip_outside_pool");
-  EXPECT_EQ(code_of(parse_allocate(R"({"container_name":"t","host_id":"h","ip_address":"172.20.255.255"})", p)),
+  EXPECT_EQ(code_of(parse_allocate(R"({"container_name":"ct","host_id":"h","ip_address":"172.20.255.255"})", p)),
             "ip_outside_pool");
-  EXPECT_EQ(code_of(parse_allocate(R"({"container_name":"t","host_id":"h","ip_address":"172.20.0.1"})", p)),
+  EXPECT_EQ(code_of(parse_allocate(R"({"container_name":"ct","host_id":"h","ip_address":"172.20.0.1"})", p)),
             "ip_reserved");
-  EXPECT_EQ(code_of(parse_allocate(R"({"container_name":"t","host_id":"h","ip_address":7})", p)), "wrong_type");
+  EXPECT_EQ(code_of(parse_allocate(R"({"container_name":"ct","host_id":"h","ip_address":7})", p)), "wrong_type");
 }
 
 TEST(ReleaseRequest, HostIsOptional) {
-  auto any = parse_release(R"({"container_name":"t"})");
+  auto any = parse_release(R"({"container_name":"ct"})");
   ASSERT_TRUE(any);
   EXPECT_EQ(any->host_id, "");
-  EXPECT_EQ(parse_release(R"({"container_name":"t","host_id":"h1"})")->host_id, "h1");
+  EXPECT_EQ(parse_release(R"({"container_name":"ct","host_id":"h1"})")->host_id, "h1");
   EXPECT_EQ(parse_release("{}").error().code, "missing_field");
   EXPECT_EQ(parse_release(R"({"container_name":"a b"})").error().code, "invalid_name");
-  EXPECT_EQ(parse_release(R"({"container_name":"t","host_id":1})").error().code, "wrong_type");
+  EXPECT_EQ(parse_release(R"({"container_name":"ct","host_id":1})").error().code, "wrong_type");
 }
 
 }  // namespace

@@ -199,7 +199,11 @@ ContainerInfo read_inspected_container(const json::object& object) {
   ContainerInfo info;
   info.id = string_at(object, "Id");
   info.name = without_leading_slash(string_at(object, "Name"));
-  if (const json::object* state = object_at(object, "State")) info.state = string_at(*state, "Status");
+  if (const json::object* state = object_at(object, "State")) {
+    info.state = string_at(*state, "Status");
+    const json::value* pid = state->if_contains("Pid");
+    if (pid != nullptr && pid->is_int64()) info.pid = static_cast<int>(pid->get_int64());
+  }
   if (const json::object* config = object_at(object, "Config")) {
     info.image = string_at(*config, "Image");
     info.labels = labels_at(*config, "Labels");

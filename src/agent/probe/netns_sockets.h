@@ -1,0 +1,54 @@
+// Sockets opened inside the network namespace of another process (a container's main process),
+// for the agent to use from its own threads: a socket stays in the namespace it was created in,
+// whichever thread uses it later. Creating one needs a thread inside that namespace; the job runs
+// on a fresh thread (on_thread.h) that enters it with setns(CLONE_NEWNET), creates the sockets and
+// ends, so no thread of the agent ever stays in a container's namespace. Needs CAP_SYS_ADMIN and
+// access to /proc/PID/ns/net, plus whatever the socket type needs (CAP_NET_RAW for raw sockets).
+// Errors are kUnavailable "netns_failed", saying which step failed and why.
+#pragma once
+
+#include <unistd.h>
+
+#include <boost/asio/awaitable.hpp>
+#include <utility>
+#include <vector>
+
+#include "common/error.h"
+
+namespace vx {
+
+// Owns one file descriptor; closes it unless released.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept {
+    if (this != &other) {
+      close();
+      fd_ = other.release();
+    }
+    return *this;
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd() { close(); }
+
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+  explicit operator bool() const { return fd_ >= 0; }
+
+ private:
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+  int fd_ = -1;
+};
+
+// `count` IPv4 sockets of socket(2)'s `type` and `protocol`, created in the network namespace of
+// process `pid`.
+boost::asio::awaitable<Result<std::vector<UniqueFd>>> sockets_in_netns(int pid, int type, int protocol, int count);
+
+}  // namespace vx

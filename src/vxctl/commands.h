@@ -1,0 +1,47 @@
+// vxctl's commands. Each prints its answer to `out` (a table or fields for people, the daemons'
+// JSON with --json) and returns the exit status of a command that ran: 0, or 1 when a check ran
+// and its answer is no (ping found B unreachable). A command that cannot run returns the Error
+// that stopped it and prints nothing; main turns that into one line and an exit status of its
+// kind (exit_status.h).
+#pragma once
+
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+#include "common/error.h"
+#include "vxctl/cluster_client.h"
+
+namespace vx {
+
+struct Output {
+  std::ostream& out;
+  std::ostream& warnings;  // what went wrong on the side (an agent that did not answer in `ps`)
+  bool json = false;
+};
+
+struct RunCommand {
+  std::string name;
+  std::string image;
+  std::string host_id;  // empty: the live host with the fewest containers
+};
+
+struct PingCommand {
+  std::string from;
+  std::string to;  // a container name or an IPv4 address
+  int count = 3;
+  int timeout_ms = 1000;
+  std::optional<int> port;  // a TCP connect instead of an ICMP echo
+};
+
+Result<int> show_hosts(ClusterClient& cluster, const Output& output);
+Result<int> show_containers(ClusterClient& cluster, const Output& output, bool with_gateways);
+Result<int> show_stats(ClusterClient& cluster, const Output& output);
+Result<int> inspect_container(ClusterClient& cluster, const Output& output, const std::string& name);
+Result<int> check_name(ClusterClient& cluster, const Output& output, const std::string& name);
+
+Result<int> run_container(ClusterClient& cluster, const Output& output, const RunCommand& request);
+Result<int> remove_container(ClusterClient& cluster, const Output& output, const std::string& name);
+Result<int> ping_container(ClusterClient& cluster, const Output& output, const PingCommand& request);
+
+}  // namespace vx

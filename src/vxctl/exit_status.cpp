@@ -1,0 +1,19 @@
+#include "vxctl/exit_status.h"
+
+namespace vx {
+
+int exit_status_of(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kBadInput: return kExitUsage;
+    case ErrorKind::kNotFound: return kExitNotFound;
+    case ErrorKind::kConflict: return kExitConflict;
+    case ErrorKind::kUnavailable: return kExitUnavailable;
+    case ErrorKind::kUnauthorized: return kExitUnauthorized;
+    case ErrorKind::kMethod:
+    case ErrorKind::kTooLarge:
+    case ErrorKind::kInternal: return kExitFailed;
+  }
+  return kExitFailed;
+}
+
+}  // namespace vx

@@ -1,0 +1,147 @@
+// vxctl: the command-line client for people. Talks to the IPAM (--ipam or VXLAN_IPAM) and, through
+// the host list the IPAM keeps, to each host's agent. Errors are one line on stderr and an exit
+// status of their kind (exit_status.h); nothing it prints is a stack trace or a raw answer.
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <iostream>
+
+#include "common/auth.h"
+#include "vxctl/commands.h"
+#include "vxctl/exit_status.h"
+
+namespace {
+
+using Command = std::function<vx::Result<int>(vx::ClusterClient&, const vx::Output&)>;
+
+// Everything the command line says; the chosen subcommand fills in `command`.
+struct CommandLine {
+  std::string ipam = "http://127.0.0.1:8000";
+  std::string token_file;
+  int timeout_ms = 5000;
+  bool json = false;
+  bool with_gateways = false;
+  vx::RunCommand run;
+  std::string name;
+  vx::PingCommand ping;
+  int port = 0;
+  Command command;
+};
+
+int fail(const vx::Error& error) {
+  std::cerr << "vxctl: " << error.detail << "\n";
+  return vx::exit_status_of(error.kind);
+}
+
+void add_listings(CLI::App& app, CommandLine& line) {
+  app.add_subcommand("hosts", "every host: underlay address, agent, last heartbeat, containers")
+      ->callback([&line] { line.command = vx::show_hosts; });
+  auto* ps = app.add_subcommand("ps", "every container in the cluster: host, address, state");
+  ps->add_flag("--all,-a", line.with_gateways, "list the hosts' gateway addresses too");
+  ps->callback([&line] {
+    line.command = [&line](auto& cluster, auto& output) { return vx::show_containers(cluster, output, line.with_gateways); };
+  });
+  app.add_subcommand("stats", "the address pool: size, used, free")->callback([&line] { line.command = vx::show_stats; });
+}
+
+// rm, inspect and check: one container name each.
+void add_named(CLI::App& app, CommandLine& line) {
+  struct Named {
+    const char* command;
+    const char* help;
+    vx::Result<int> (*run)(vx::ClusterClient&, const vx::Output&, const std::string&);
+  };
+  for (const Named& named : {Named{"rm", "stop and remove a container, freeing its address", vx::remove_container},
+                             Named{"inspect", "a container's address, host, MAC, state and image", vx::inspect_container},
+                             Named{"check", "whether a name is taken, and by whom", vx::check_name}}) {
+    auto* sub = app.add_subcommand(named.command, named.help);
+    sub->add_option("NAME", line.name, "the container's name")->required();
+    sub->callback([&line, run = named.run] {
+      line.command = [&line, run](auto& cluster, auto& output) { return run(cluster, output, line.name); };
+    });
+  }
+}
+
+void add_run(CLI::App& app, CommandLine& line) {
+  auto* run = app.add_subcommand("run", "create and start a container on the overlay");
+  run->add_option("NAME", line.run.name, "the container's name")->required();
+  run->add_option("IMAGE", line.run.image, "an image present on the host")->required();
+  run->add_option("--host", line.run.host_id, "the host to run it on (default: the live host with the fewest containers)");
+  run->callback([&line] {
+    line.command = [&line](auto& cluster, auto& output) { return vx::run_container(cluster, output, line.run); };
+  });
+}
+
+void add_ping(CLI::App& app, CommandLine& line) {
+  auto* ping = app.add_subcommand("ping", "can container A reach B? A's agent probes from inside A");
+  ping->add_option("A", line.ping.from, "the container the probes leave from")->required();
+  ping->add_option("B", line.ping.to, "a container name or an IPv4 address")->required();
+  ping->add_option("--count,-c", line.ping.count, "how many probes (1-10)")->check(CLI::Range(1, 10))->capture_default_str();
+  ping->add_option("--probe-timeout-ms", line.ping.timeout_ms, "how long each probe waits (100-5000)")
+      ->check(CLI::Range(100, 5000))
+      ->capture_default_str();
+  ping->add_option("--port,-p", line.port, "probe with a TCP connect to this port instead of ICMP echo")
+      ->check(CLI::Range(1, 65535));
+  ping->callback([&line] {
+    if (line.port != 0) line.ping.port = line.port;
+    line.command = [&line](auto& cluster, auto& output) { return vx::ping_container(cluster, output, line.ping); };
+  });
+}
+
+// CLI11 reports a mistyped command as a missing one; name it instead.
+std::string usage_error(CLI::App& app, int argc, char** argv, const CLI::ParseError& error) {
+  for (int i = 1; i < argc; ++i) {
+    std::string word = argv[i];
+    if (word.starts_with("-")) {
+      if (word.find('=') == std::string::npos && word != "--json") ++i;  // skip the option's value
+      continue;
+    }
+    bool known = false;
+    for (const auto* sub : app.get_subcommands([](CLI::App*) { return true; })) known = known || sub->get_name() == word;
+    return known ? error.what() : "unknown command '" + word + "'";
+  }
+  return error.what();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CommandLine line;
+  CLI::App app{"vxctl: the vxlan-cluster's containers, hosts and addresses"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.footer(vx::kExitStatusHelp);
+  app.add_option("--ipam", line.ipam, "the IPAM, http://HOST:PORT")->envname("VXLAN_IPAM")->capture_default_str();
+  app.add_option("--token-file", line.token_file, "a file holding the cluster's token (default: $VXLAN_TOKEN)");
+  app.add_option("--timeout-ms", line.timeout_ms, "deadline of each call to the IPAM and the agents")
+      ->check(CLI::Range(100, 600000))
+      ->capture_default_str();
+  app.add_flag("--json", line.json, "print the answer as JSON, for scripts");
+  add_listings(app, line);
+  add_named(app, line);
+  add_run(app, line);
+  add_ping(app, line);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "vxctl: " << usage_error(app, argc, argv, e) << " (see vxctl --help)\n";
+    return vx::kExitUsage;
+  }
+
+  auto token = vx::load_token(line.token_file);
+  if (!token) return fail(token.error());
+  auto cluster = vx::ClusterClient::connect({line.ipam, *token, std::chrono::milliseconds(line.timeout_ms)});
+  if (!cluster) return fail(cluster.error());
+  vx::Output output{std::cout, std::cerr, line.json};
+  try {
+    auto status = line.command(*cluster, output);
+    if (!status) return fail(status.error());
+    return *status;
+  } catch (const std::exception& e) {
+    // A daemon's answer of an unexpected shape: still one line, never a stack trace.
+    return fail(vx::internal("unexpected", std::string("unexpected answer: ") + e.what()));
+  }
+}

@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# vxctl against a real 2-host lab (prefix "vc"): every command, its table and its --json answer,
+# and the error paths a person meets (an unknown name, a duplicate name, a bad name, a host that
+# does not exist, the IPAM down, an agent down): each must be one line on stderr, no JSON dump and
+# no stack trace, with the exit status of its kind. vxctl runs in the controller's namespace, as
+# on an operator's machine. The lab is torn down on every exit path.
+#   vxctl_test.sh [BIN_DIR]     (default: build/bin)
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+source "$ROOT/tests/e2e/checks.sh"
+use_lab "${E2E_PREFIX:-vc}" vxctl
+export LAB_BIN_DIR=${1:-${LAB_BIN_DIR:-$ROOT/build/bin}}
+
+# vx ARGS...: runs vxctl; its stdout in $OUT/out, stderr in $OUT/err, exit status in $rc.
+vx() {
+  lab vxctl "$@" >"$OUT/out" 2>"$OUT/err"
+  rc=$?
+}
+out() { cat "$OUT/out"; }
+js() { jq -r "$1" "$OUT/out"; }
+# expect_rc DESCRIPTION STATUS: the last vx exited with STATUS.
+expect_rc() {
+  expect_eq "$1 (exit $2)" "$rc" "$2" || sed 's/^/       | /' "$OUT/out" "$OUT/err" | tail -n 10
+}
+# expect_one_line_error DESCRIPTION STATUS PATTERN: a clean failure: the status, one line on stderr
+# matching PATTERN, nothing on stdout, no JSON and no C++ exception text.
+expect_one_line_error() {
+  expect_rc "$1" "$2"
+  check "$1: one clear line on stderr" one_clean_line "$3"
+}
+one_clean_line() {
+  cat "$OUT/err"
+  [[ $(wc -l <"$OUT/err") == 1 && ! -s $OUT/out ]] && grep -q -- "$1" "$OUT/err" &&
+    ! grep -q -e '{' -e terminate -e 'what()' "$OUT/err"
+}
+healthy() { [[ $(lab exec "host$1" curl -s -m 5 -o /dev/null -w '%{http_code}' http://127.0.0.1:8001/health) == 200 ]]; }
+
+echo "# bringing up a 2-host lab '$P'"
+lab up --hosts 2 >"$OUT/up.log" 2>&1 || { cat "$OUT/up.log"; echo "0 passed, 1 failed"; exit 1; }
+check "both agents report healthy" eventually 20 bash -c "$(declare -f lab healthy); P=$P ROOT=$ROOT; healthy 1 && healthy 2"
+
+echo "# hosts"
+vx hosts
+expect_rc "vxctl hosts" 0
+check "the table lists both hosts alive with their underlay addresses" bash -c \
+  "grep -Eq '^host1 +10\.99\.0\.11 +http://10\.99\.0\.11:8001 +[0-9.]+s ago +alive +0$' '$OUT/out' &&
+   grep -Eq '^host2 +10\.99\.0\.12 +http://10\.99\.0\.12:8001 +[0-9.]+s ago +alive +0$' '$OUT/out'"
+vx --json hosts
+expect_eq "hosts --json: ids, underlay, alive, no containers yet (gateways are not counted)" \
+  "$(js '[.[] | "\(.host_id) \(.underlay_ip) \(.alive) \(.containers)"] | join(",")')" \
+  "host1 10.99.0.11 true 0,host2 10.99.0.12 true 0"
+
+echo "# stats"
+vx stats
+check "the table shows the pool and its use" grep -Eq '^pool +172\.20\.0\.0/16$' "$OUT/out"
+check "two addresses in use: the gateways" grep -Eq '^used +2 \(0\.0%\)$' "$OUT/out"
+vx --json stats
+expect_eq "stats --json" "$(js '"\(.network_subnet) \(.total_ips) \(.allocated_ips) \(.available_ips)"')" \
+  "172.20.0.0/16 65534 2 65532"
+
+echo "# run"
+vx run web1 nginx:alpine --host host1
+expect_rc "vxctl run web1 --host host1" 0
+check "it says where web1 runs" grep -Eq '^web1 is running on host1 at 172\.20\.[0-9]+\.[0-9]+ \(container [0-9a-f]{12}\)$' "$OUT/out"
+vx --json run web2 nginx:alpine --host host2
+expect_eq "run --json: web2 on host2, running" "$(js '"\(.container_name) \(.host_id) \(.status) \(.success)"')" "web2 host2 running true"
+ip2=$(js .ip_address)
+vx run web3 nginx:alpine
+expect_rc "vxctl run with no --host picks a live host" 0
+web3_host=$(sed -E 's/.* on (host[0-9]+) .*/\1/' "$OUT/out")
+check "web3 landed on a host of the lab" bash -c "[[ '$web3_host' == host1 || '$web3_host' == host2 ]]"
+
+vx --json hosts
+expect_eq "hosts --json counts the new containers" "$(js '[.[].containers] | add')" "3"
+
+echo "# ps"
+vx ps
+check "ps lists the three containers running, and no gateway" bash -c \
+  "[[ \$(grep -Ec '^web[123] +host[12] +172\.20\.[0-9.]+ +running +nginx:alpine$' '$OUT/out') == 3 ]] && ! grep -q gateway '$OUT/out'"
+vx --json ps
+expect_eq "ps --json: names, states, images" "$(js '[.[] | "\(.container_name):\(.state):\(.image)"] | join(",")')" \
+  "web1:running:nginx:alpine,web2:running:nginx:alpine,web3:running:nginx:alpine"
+expect_eq "ps --json: web2's address and host agree with run" "$(js '.[] | select(.container_name == "web2") | "\(.ip_address) \(.host_id)"')" "$ip2 host2"
+vx --json ps --all
+expect_eq "ps --all adds the two gateways" "$(js '[.[] | select(.state == "gateway")] | length')" "2"
+
+echo "# inspect"
+vx inspect web2
+check "inspect shows web2's address, host, MAC and state" bash -c \
+  "grep -Eq '^ip_address +$ip2$' '$OUT/out' && grep -Eq '^host_id +host2$' '$OUT/out' &&
+   grep -Eq '^mac_address +([0-9a-f]{2}:){5}[0-9a-f]{2}$' '$OUT/out' && grep -Eq '^status +running$' '$OUT/out'"
+vx --json inspect web2
+mac=$(lab docker host2 inspect web2 -f '{{(index .NetworkSettings.Networks "vxlan-net").MacAddress}}')
+expect_eq "inspect --json agrees with docker inspect on host2" "$(js '"\(.ip_address) \(.mac_address) \(.status)"')" "$ip2 $mac running"
+
+echo "# check"
+vx check web2
+expect_eq "check of a taken name" "$(out)" "web2 is taken: $ip2 on host2"
+vx --json check web2
+expect_eq "check --json of a taken name" "$(js '"\(.exists) \(.ip_address) \(.host_id)"')" "true $ip2 host2"
+vx check nobody
+expect_eq "check of a free name" "$(out)" "nobody is free"
+vx --json check nobody
+expect_eq "check --json of a free name" "$(js .exists)" "false"
+
+echo "# ping: the agent of A's host probes from inside A"
+vx ping web1 web2
+expect_rc "vxctl ping web1 web2" 0
+check "3 of 3 echo replies, and the round trip" grep -Eq "^web1 \(host1\) -> web2 \($ip2\) icmp: 3 of 3 answered, average [0-9.]+ ms: reachable$" "$OUT/out"
+vx --json ping web2 web1 --count 2
+expect_eq "ping --json the other way" "$(js '"\(.reachable) \(.sent) \(.received) \(.method) \(.rtt_ms | length)"')" "true 2 2 icmp 2"
+vx ping web1 web2 --port 80
+expect_rc "TCP port 80 of web2 from web1" 0
+vx --json ping web1 web2 --port 81 --count 1
+expect_rc "a closed TCP port is not reachable" 1
+expect_eq "ping --json of a closed port" "$(js '"\(.reachable) \(.received) \(.method) \(.port)"')" "false 0 tcp 81"
+vx ping web1 172.20.255.254 --count 1 --probe-timeout-ms 300
+expect_rc "an address nobody holds is unreachable" 1
+check "it says so" grep -q "0 of 1 answered: UNREACHABLE" "$OUT/out"
+
+echo "# rm"
+vx rm web3
+expect_rc "vxctl rm web3" 0
+check "it says the address is free again" grep -Eq "^removed web3 from host[12]; 172\.20\.[0-9.]+ is free again$" "$OUT/out"
+vx --json check web3
+expect_eq "web3's name is free after rm" "$(js .exists)" "false"
+expect_eq "and no container web3 is left on $web3_host" "$(lab docker "$web3_host" ps -aq -f name=^web3$)" ""
+
+echo "# errors: one line each, an exit status per kind"
+vx inspect ghost
+expect_one_line_error "inspect of an unknown container" 3 "no container named 'ghost'"
+vx rm ghost
+expect_one_line_error "rm of an unknown container" 3 "no container named 'ghost'"
+vx ping ghost web1
+expect_one_line_error "ping from an unknown container" 3 "no container named 'ghost'"
+vx ping web1 ghost
+expect_one_line_error "ping to an unknown container" 3 "ghost"
+vx run web2 nginx:alpine --host host1
+expect_one_line_error "run of a name held on another host" 4 "held by host 'host2'"
+vx run 'bad/name' nginx:alpine
+expect_one_line_error "run with an invalid name" 2 "invalid"
+vx run web9 nginx:alpine --host nohost
+expect_one_line_error "run on an unknown host" 3 "no host named 'nohost'"
+vx run web9 no-such-image:1 --host host1
+expect_one_line_error "run of an image the host lacks" 2 "no-such-image"
+vx --json stats
+expect_eq "the failures changed nothing: still 2 gateways + web1 + web2" "$(js .allocated_ips)" "4"
+vx frobnicate
+expect_one_line_error "an unknown command" 2 "vxctl"
+
+lab stop agent-host2 >/dev/null
+vx ps
+expect_rc "ps with host2's agent down still lists" 0
+check "web2's state is unknown, and the warning names host2's agent" bash -c \
+  "grep -Eq '^web2 +host2 +$ip2 +unknown' '$OUT/out' && grep -q '10.99.0.12:8001 does not answer' '$OUT/err'"
+vx ping web2 web1
+expect_one_line_error "ping from a host whose agent is down" 5 "does not answer"
+lab restart agent-host2 >/dev/null 2>&1
+
+lab stop ipam >/dev/null
+for command in hosts ps stats "inspect web1" "check web1" "rm web1" "run web4 nginx:alpine" "ping web1 web2"; do
+  vx $command
+  expect_one_line_error "vxctl $command with the IPAM down" 5 "the IPAM at http://10.99.0.2:8000 does not answer"
+done
+lab restart ipam >/dev/null 2>&1
+vx --ipam http://10.99.0.2:9 stats
+expect_one_line_error "a wrong --ipam" 5 "10.99.0.2:9 does not answer"
+vx --json ps
+expect_eq "after the IPAM is back, nothing was lost" "$(js '[.[].container_name] | join(",")')" "web1,web2"
+
+finish
