@@ -48,7 +48,7 @@ check "the table lists both hosts alive with their underlay addresses" bash -c \
    grep -Eq '^host2 +10\.99\.0\.12 +http://10\.99\.0\.12:8001 +[0-9.]+s ago +alive +0$' '$OUT/out'"
 vx --json hosts
 expect_eq "hosts --json: ids, underlay, alive, no containers yet (gateways are not counted)" \
-  "$(js '[.[] | "\(.host_id) \(.underlay_ip) \(.alive) \(.containers)"] | join(",")')" \
+  "$(js 'sort_by(.host_id) | [.[] | "\(.host_id) \(.underlay_ip) \(.alive) \(.containers)"] | join(",")')" \
   "host1 10.99.0.11 true 0,host2 10.99.0.12 true 0"
 
 echo "# stats"
