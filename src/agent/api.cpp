@@ -74,7 +74,8 @@ Result<CreateRequest> parse_create(const HttpRequest& request) {
 class AgentApi : public Router {
  public:
   explicit AgentApi(AgentParts parts)
-      : parts_(parts), ping_check_(parts.containers, parts.runtime, parts.ipam, parts.prober) {
+      : parts_(parts), ping_check_(parts.containers, parts.ipam, parts.prober) {
+    check_param("name", validate_container_name);
     add("GET", "/health", this, &AgentApi::health);
     add("GET", "/", this, &AgentApi::health);
     add("POST", "/create_container", this, &AgentApi::create);
@@ -122,9 +123,7 @@ class AgentApi : public Router {
     }
     auto created = co_await parts_.containers.create(parsed->name, parsed->image);
     if (!created) co_return error_response(created.error());
-    json::object out = to_json(*created);
-    out["success"] = true;
-    co_return json_response(200, out);
+    co_return success_response(to_json(*created));
   }
 
   asio::awaitable<HttpResponse> list(const HttpRequest&, const PathParams&) {
@@ -137,7 +136,6 @@ class AgentApi : public Router {
 
   asio::awaitable<HttpResponse> get(const HttpRequest&, const PathParams& params) {
     const std::string& name = params.at("name");
-    if (auto valid = validate_container_name(name); !valid) co_return error_response(valid.error());
     auto container = co_await parts_.containers.get(name);
     if (!container) co_return error_response(container.error());
     co_return json_response(200, to_json(*container));
@@ -145,17 +143,13 @@ class AgentApi : public Router {
 
   asio::awaitable<HttpResponse> remove(const HttpRequest&, const PathParams& params) {
     const std::string& name = params.at("name");
-    if (auto valid = validate_container_name(name); !valid) co_return error_response(valid.error());
     auto removed = co_await parts_.containers.remove(name);
     if (!removed) co_return error_response(removed.error());
-    json::object out = to_json(*removed);
-    out["success"] = true;
-    co_return json_response(200, out);
+    co_return success_response(to_json(*removed));
   }
 
   asio::awaitable<HttpResponse> ping(const HttpRequest& request, const PathParams& params) {
     const std::string& name = params.at("name");
-    if (auto valid = validate_container_name(name); !valid) co_return error_response(valid.error());
     auto parsed = parse_ping_request(request.body);
     if (!parsed) co_return error_response(parsed.error());
     auto result = co_await ping_check_.run(name, *parsed);

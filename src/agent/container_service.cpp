@@ -38,7 +38,7 @@ Status validate_image(const std::string& image) {
 }
 
 ManagedContainer ContainerService::describe(const ContainerInfo& info) const {
-  return {info.id, info.name, info.ip_address, info.mac_address, info.image, info.state, self_.host_id};
+  return {info.id, info.name, info.ip_address, info.mac_address, info.image, info.state, self_.host_id, info.pid};
 }
 
 Result<std::unique_ptr<ContainerService::NameGuard>> ContainerService::claim(const std::string& name) {

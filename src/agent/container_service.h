@@ -32,6 +32,7 @@ struct ManagedContainer {
   std::string image;
   std::string status;
   std::string host_id;
+  int pid = 0;  // its main process while it runs (a reachability check enters its namespace)
 };
 
 class ContainerService {

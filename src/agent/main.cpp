@@ -6,7 +6,6 @@
 #include "agent/config.h"
 #include "agent/dataplane/netlink_dataplane.h"
 #include "common/http_server.h"
-#include "common/logging.h"
 
 namespace {
 
@@ -35,10 +34,6 @@ int main(int argc, char** argv) {
   auto parsed = vx::parse_agent_config(argc, argv);
   if (auto* exit = std::get_if<vx::ExitCode>(&parsed)) return exit->code;
   const auto& config = std::get<vx::AgentConfig>(parsed);
-  if (auto logging = vx::setup_logging("vxlan-agent", config.log_level); !logging) {
-    fprintf(stderr, "vxlan-agent: %s\n", logging.error().detail.c_str());
-    return 2;
-  }
   auto dataplane = std::make_unique<vx::NetlinkDataplane>();
   auto self = identify(config, *dataplane);
   if (!self) {

@@ -9,8 +9,7 @@ namespace asio = boost::asio;
 namespace {
 
 Error not_running(const std::string& name, const std::string& state) {
-  return conflict("not_running", "container '" + name + "' is not running (" + (state.empty() ? "gone" : state) +
-                                     "): nothing can be sent from it");
+  return conflict("not_running", "container '" + name + "' is not running (" + state + "): nothing can be sent from it");
 }
 
 std::string method_of(const PingRequest& request) {
@@ -20,15 +19,10 @@ std::string method_of(const PingRequest& request) {
 }  // namespace
 
 asio::awaitable<Result<PingResult>> PingCheck::run(const std::string& name, const PingRequest& request) {
-  // The service decides what is managed here; Docker's inspect adds the PID the service omits.
   auto managed = co_await containers_.get(name);
   if (!managed) co_return managed.error();
-  auto inspected = co_await runtime_.inspect_container(managed->id);
-  if (!inspected) co_return inspected.error();
-  if (!inspected->has_value()) co_return not_running(name, "");
-  const ContainerInfo& info = **inspected;
-  if (info.state != "running" || info.pid <= 0) co_return not_running(name, info.state);
-  auto source = Ipv4::parse(info.ip_address);
+  if (managed->status != "running" || managed->pid <= 0) co_return not_running(name, managed->status);
+  auto source = Ipv4::parse(managed->ip_address);
   if (!source) {
     co_return unavailable("probe_failed", "container '" + name + "' has no address on the overlay network");
   }
@@ -36,7 +30,7 @@ asio::awaitable<Result<PingResult>> PingCheck::run(const std::string& name, cons
   if (!target) co_return target.error();
 
   ProbeOptions options{*source, request.count, request.timeout, request.port};
-  auto report = co_await prober_.probe(info.pid, *target, options);
+  auto report = co_await prober_.probe(managed->pid, *target, options);
   std::string check = "ping from " + name + " (" + source->to_string() + ") to " + request.target + " (" +
                       target->to_string() + ") by " + method_of(request);
   if (!report) {

@@ -14,7 +14,6 @@
 #include "agent/ipam_client.h"
 #include "agent/ping_request.h"
 #include "agent/prober.h"
-#include "agent/runtime.h"
 
 namespace vx {
 
@@ -27,8 +26,8 @@ struct PingResult {
 
 class PingCheck {
  public:
-  PingCheck(ContainerService& containers, Runtime& runtime, IpamClient& ipam, Prober& prober)
-      : containers_(containers), runtime_(runtime), ipam_(ipam), prober_(prober) {}
+  PingCheck(ContainerService& containers, IpamClient& ipam, Prober& prober)
+      : containers_(containers), ipam_(ipam), prober_(prober) {}
 
   // `name` must be a valid container name.
   boost::asio::awaitable<Result<PingResult>> run(const std::string& name, const PingRequest& request);
@@ -37,7 +36,6 @@ class PingCheck {
   boost::asio::awaitable<Result<Ipv4>> resolve(const PingRequest& request);
 
   ContainerService& containers_;
-  Runtime& runtime_;
   IpamClient& ipam_;
   Prober& prober_;
 };

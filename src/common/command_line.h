@@ -1,6 +1,7 @@
-// How every daemon's command line ends: CLI11 parses it (--help prints and exits 0, a malformed
-// line prints the usage and exits non-zero), then `validate` turns the flags into the daemon's
-// configuration; a configuration error is one line on stderr, "PROGRAM: why", and exit status 2.
+// How every daemon starts: CLI11 parses its command line (--help prints and exits 0, a malformed
+// line prints the usage and exits non-zero), `validate` turns the flags into the daemon's
+// configuration, and the log is set up at the configuration's log_level with PROGRAM in each
+// line. A configuration error is one line on stderr, "PROGRAM: why", and exit status 2.
 // Header-only so that only the binaries that use it link CLI11.
 #pragma once
 
@@ -9,6 +10,7 @@
 #include <variant>
 
 #include "common/error.h"
+#include "common/logging.h"
 
 namespace vx {
 
@@ -25,11 +27,13 @@ std::variant<Config, ExitCode> parse_command_line(CLI::App& app, int argc, char*
   } catch (const CLI::ParseError& e) {
     return ExitCode{app.exit(e)};
   }
-  Result<Config> config = validate();
-  if (!config) {
-    std::cerr << program << ": " << config.error().detail << "\n";
+  auto fail = [program](const Error& error) {
+    std::cerr << program << ": " << error.detail << "\n";
     return ExitCode{2};
-  }
+  };
+  Result<Config> config = validate();
+  if (!config) return fail(config.error());
+  if (Status logging = setup_logging(program, config->log_level); !logging) return fail(logging.error());
   return std::move(*config);
 }
 

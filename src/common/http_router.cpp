@@ -25,6 +25,19 @@ void Router::add(std::string method, std::string_view pattern, HttpHandler handl
   routes_.push_back({std::move(method), split_pattern(pattern), std::move(handler)});
 }
 
+void Router::check_param(std::string param, Status (*check)(std::string_view)) {
+  param_checks_[std::move(param)] = check;
+}
+
+Status Router::check_params(const PathParams& params) const {
+  for (const auto& [param, value] : params) {
+    auto check = param_checks_.find(param);
+    if (check == param_checks_.end()) continue;
+    if (Status valid = check->second(value); !valid) return valid;
+  }
+  return Ok{};
+}
+
 bool Router::match(const Route& route, const std::vector<std::string>& segments,
                    PathParams& params) {
   if (route.pattern.size() != segments.size()) return false;
@@ -44,7 +57,10 @@ boost::asio::awaitable<HttpResponse> Router::handle(const HttpRequest& request) 
   for (const Route& route : routes_) {
     PathParams params;
     if (!match(route, request.segments, params)) continue;
-    if (route.method == request.method) co_return co_await route.handler(request, params);
+    if (route.method == request.method) {
+      if (Status valid = check_params(params); !valid) co_return error_response(valid.error());
+      co_return co_await route.handler(request, params);
+    }
     allowed += (allowed.empty() ? "" : ", ") + route.method;
   }
   if (allowed.empty()) {

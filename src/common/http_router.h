@@ -1,5 +1,7 @@
 // Maps a method and a path pattern such as "/container/{name}" to a handler. A path that matches
 // no pattern answers 404; one that matches with another method answers 405 with an Allow header.
+// A path parameter with a check (check_param) reaches no handler unless it passes; a failure is
+// answered with its own error.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -35,6 +37,9 @@ class Router : public RequestHandler {
       return (owner->*handler)(request, params);
     });
   }
+  // Every "{param}" of every route is checked by `check` before its handler runs.
+  void check_param(std::string param, Status (*check)(std::string_view));
+
   boost::asio::awaitable<HttpResponse> handle(const HttpRequest& request) override;
 
  private:
@@ -46,7 +51,10 @@ class Router : public RequestHandler {
   static bool match(const Route& route, const std::vector<std::string>& segments,
                     PathParams& params);
 
+  Status check_params(const PathParams& params) const;
+
   std::vector<Route> routes_;
+  std::map<std::string, Status (*)(std::string_view)> param_checks_;
 };
 
 }  // namespace vx

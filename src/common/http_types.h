@@ -2,6 +2,7 @@
 // that handlers and their tests never touch Beast.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <map>
 #include <string>
@@ -28,6 +29,9 @@ struct HttpResponse {
 };
 
 HttpResponse json_response(int status, const boost::json::value& body);
+
+// 200 with `body` and "success": true: the seed's answer to a change that was made.
+HttpResponse success_response(boost::json::object body);
 
 // {"error": code, "detail": sentence} with the status the error's kind maps to.
 HttpResponse error_response(const Error& error);

@@ -33,6 +33,8 @@ class IpamApi : public Router {
  public:
   IpamApi(std::unique_ptr<Store> store, std::unique_ptr<HostRegistry> hosts, const PoolSpec& pool)
       : store_(std::move(store)), hosts_(std::move(hosts)), pool_(pool) {
+    check_param("name", validate_container_name);
+    check_param("id", validate_host_id);
     add("GET", "/", this, &IpamApi::health);
     add("GET", "/health", this, &IpamApi::health);
     add("GET", "/stats", this, &IpamApi::stats);
@@ -82,7 +84,6 @@ class IpamApi : public Router {
 
   asio::awaitable<HttpResponse> container(const HttpRequest&, const PathParams& params) {
     const std::string& name = params.at("name");
-    if (auto valid = validate_container_name(name); !valid) co_return error_response(valid.error());
     auto found = co_await store_->find(name);
     if (!found) co_return error_response(found.error());
     if (!found->has_value()) {
@@ -93,7 +94,6 @@ class IpamApi : public Router {
 
   asio::awaitable<HttpResponse> check(const HttpRequest&, const PathParams& params) {
     const std::string& name = params.at("name");
-    if (auto valid = validate_container_name(name); !valid) co_return error_response(valid.error());
     auto found = co_await store_->find(name);
     if (!found) co_return error_response(found.error());
     if (!found->has_value()) co_return json_response(200, {{"exists", false}, {"container_name", name}});
@@ -108,9 +108,8 @@ class IpamApi : public Router {
     auto result = co_await store_->allocate(*parsed);
     if (!result) co_return error_response(result.error());
     json::object out = to_json(result->allocation);
-    out["success"] = true;
     out["created"] = result->created;
-    co_return json_response(200, out);
+    co_return success_response(std::move(out));
   }
 
   asio::awaitable<HttpResponse> release(const HttpRequest& request, const PathParams&) {
@@ -118,21 +117,16 @@ class IpamApi : public Router {
     if (!parsed) co_return error_response(parsed.error());
     auto released = co_await store_->release(parsed->container_name, parsed->host_id);
     if (!released) co_return error_response(released.error());
-    json::object out = to_json(*released);
-    out["success"] = true;
-    co_return json_response(200, out);
+    co_return success_response(to_json(*released));
   }
 
   asio::awaitable<HttpResponse> record_endpoint(const HttpRequest& request, const PathParams& params) {
     const std::string& name = params.at("name");
-    if (auto valid = validate_container_name(name); !valid) co_return error_response(valid.error());
     auto parsed = parse_endpoint(request.body);
     if (!parsed) co_return error_response(parsed.error());
     auto recorded = co_await store_->record_endpoint(name, parsed->host_id, parsed->mac_address);
     if (!recorded) co_return error_response(recorded.error());
-    json::object out = to_json(*recorded);
-    out["success"] = true;
-    co_return json_response(200, out);
+    co_return success_response(to_json(*recorded));
   }
 
   asio::awaitable<HttpResponse> register_host(const HttpRequest& request, const PathParams&) {
@@ -140,11 +134,10 @@ class IpamApi : public Router {
     if (!parsed) co_return error_response(parsed.error());
     auto registered = co_await hosts_->register_host(*parsed);
     if (!registered) co_return error_response(registered.error());
-    co_return json_response(200, {{"host_id", parsed->host_id},
-                                  {"underlay_ip", parsed->underlay_ip},
-                                  {"agent_url", parsed->agent_url},
-                                  {"network_subnet", pool_.subnet().to_string()},
-                                  {"success", true}});
+    co_return success_response({{"host_id", parsed->host_id},
+                                {"underlay_ip", parsed->underlay_ip},
+                                {"agent_url", parsed->agent_url},
+                                {"network_subnet", pool_.subnet().to_string()}});
   }
 
   asio::awaitable<HttpResponse> list_hosts(const HttpRequest&, const PathParams&) {
@@ -157,7 +150,6 @@ class IpamApi : public Router {
 
   asio::awaitable<HttpResponse> heartbeat(const HttpRequest&, const PathParams& params) {
     const std::string& id = params.at("id");
-    if (auto valid = validate_host_id(id); !valid) co_return error_response(valid.error());
     auto alive = co_await hosts_->heartbeat(id);
     if (!alive) co_return error_response(alive.error());
     co_return json_response(200, {{"host_id", id}, {"alive", true}});
@@ -165,10 +157,9 @@ class IpamApi : public Router {
 
   asio::awaitable<HttpResponse> leave(const HttpRequest&, const PathParams& params) {
     const std::string& id = params.at("id");
-    if (auto valid = validate_host_id(id); !valid) co_return error_response(valid.error());
     auto left = co_await hosts_->leave(id);
     if (!left) co_return error_response(left.error());
-    co_return json_response(200, {{"host_id", id}, {"success", true}});
+    co_return success_response({{"host_id", id}});
   }
 
   asio::awaitable<HttpResponse> peers(const HttpRequest&, const PathParams&) {

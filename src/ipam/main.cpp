@@ -2,9 +2,7 @@
 // including a Redis that holds the pool of another subnet.
 #include <spdlog/spdlog.h>
 
-
 #include "common/http_server.h"
-#include "common/logging.h"
 #include "common/run_blocking.h"
 #include "ipam/api.h"
 #include "ipam/config.h"
@@ -35,10 +33,6 @@ int main(int argc, char** argv) {
   auto parsed = vx::parse_ipam_config(argc, argv);
   if (auto* exit = std::get_if<vx::ExitCode>(&parsed)) return exit->code;
   const auto& config = std::get<vx::IpamConfig>(parsed);
-  if (auto logging = vx::setup_logging("vxlan-ipam", config.log_level); !logging) {
-    fprintf(stderr, "vxlan-ipam: %s\n", logging.error().detail.c_str());
-    return 2;
-  }
   spdlog::info("starting: pool {} ({} to {}, {} addresses, {} reserved), Redis at {}, {}",
                config.pool.subnet().to_string(), config.pool.first().to_string(),
                config.pool.last().to_string(), config.pool.size(), config.pool.reserved().size(),

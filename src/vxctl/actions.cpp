@@ -17,23 +17,32 @@ namespace {
 // agent gives 30 s each.
 constexpr std::chrono::milliseconds kCreateTimeout{75'000};
 
+struct Host {
+  std::string id;
+  std::string agent_url;
+};
+
 // With no host asked for: the live host that runs the fewest containers, so that a bare `vxctl
 // run` spreads work and never lands on a host that stopped answering.
-Result<std::string> pick_host(ClusterClient& cluster) {
+Result<Host> pick_host(ClusterClient& cluster) {
   auto hosts = cluster.ipam("GET", "/hosts");
   if (!hosts) return hosts.error();
-  std::string best;
-  int64_t fewest = 0;
+  const json::value* best = nullptr;
   for (const auto& host : array_or_empty(*hosts)) {
     if (!bool_field(host, "alive")) continue;
-    int64_t containers = int_field(host, "containers");
-    if (best.empty() || containers < fewest) {
-      best = string_field(host, "host_id");
-      fewest = containers;
-    }
+    if (best == nullptr || int_field(host, "containers") < int_field(*best, "containers")) best = &host;
   }
-  if (best.empty()) return unavailable("no_live_host", "no host is alive in the cluster (see vxctl hosts)");
-  return best;
+  if (best == nullptr) return unavailable("no_live_host", "no host is alive in the cluster (see vxctl hosts)");
+  return Host{string_field(*best, "host_id"), string_field(*best, "agent_url")};
+}
+
+// The host asked for, or the one pick_host() chooses.
+Result<Host> host_for(ClusterClient& cluster, const std::string& host_id) {
+  if (host_id.empty()) return pick_host(cluster);
+  if (auto valid = validate_host_id(host_id); !valid) return valid.error();
+  auto agent_url = cluster.agent_url_of(host_id);
+  if (!agent_url) return agent_url.error();
+  return Host{host_id, std::move(*agent_url)};
 }
 
 std::string format_ms(double milliseconds) {
@@ -47,24 +56,16 @@ std::string format_ms(double milliseconds) {
 Result<int> run_container(ClusterClient& cluster, const Output& output, const RunCommand& request) {
   if (auto valid = validate_container_name(request.name); !valid) return valid.error();
   if (request.image.empty()) return bad_input("invalid_image", "IMAGE must not be empty");
-  std::string host_id = request.host_id;
-  if (host_id.empty()) {
-    auto picked = pick_host(cluster);
-    if (!picked) return picked.error();
-    host_id = *picked;
-  } else if (auto valid = validate_host_id(host_id); !valid) {
-    return valid.error();
-  }
-  auto agent_url = cluster.agent_url_of(host_id);
-  if (!agent_url) return agent_url.error();
+  auto host = host_for(cluster, request.host_id);
+  if (!host) return host.error();
   std::string body = json::serialize(json::object{{"container_name", request.name}, {"image", request.image}});
-  auto created = cluster.agent(*agent_url, "POST", "/create_container", std::move(body), kCreateTimeout);
+  auto created = cluster.agent(host->agent_url, "POST", "/create_container", std::move(body), kCreateTimeout);
   if (!created) return created.error();
   if (output.json) {
     output.out << json::serialize(*created) << "\n";
     return 0;
   }
-  output.out << request.name << " is " << string_field(*created, "status") << " on " << host_id << " at "
+  output.out << request.name << " is " << string_field(*created, "status") << " on " << host->id << " at "
              << string_field(*created, "ip_address") << " (container " << string_field(*created, "container_id").substr(0, 12)
              << ")\n";
   return 0;

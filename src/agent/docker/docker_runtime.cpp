@@ -295,17 +295,23 @@ asio::awaitable<Status> DockerRuntime::ping() {
 
 // ---------------------------------------------------------------- networks
 
-asio::awaitable<Result<std::optional<NetworkInfo>>> DockerRuntime::inspect_network(const std::string& name) {
-  auto path = segment(name);
-  if (!path) co_return path.error();
-  auto response = co_await client_.call("GET", "/networks/" + *path, "", quick_deadline());
+asio::awaitable<Result<std::optional<json::object>>> DockerRuntime::inspect(std::string path, std::string action) {
+  auto response = co_await client_.call("GET", path, "", quick_deadline());
   if (!response) co_return response.error();
-  if (response->status == 404) co_return std::optional<NetworkInfo>();
-  std::string action = "inspect network " + name;
+  if (response->status == 404) co_return std::optional<json::object>();
   if (response->status != 200) co_return answer_error(*response, action);
   auto object = answer_json(*response, action, json::kind::object);
   if (!object) co_return object.error();
-  co_return std::optional<NetworkInfo>(read_network(object->get_object()));
+  co_return std::optional<json::object>(std::move(object->get_object()));
+}
+
+asio::awaitable<Result<std::optional<NetworkInfo>>> DockerRuntime::inspect_network(const std::string& name) {
+  auto path = segment(name);
+  if (!path) co_return path.error();
+  auto object = co_await inspect("/networks/" + *path, "inspect network " + name);
+  if (!object) co_return object.error();
+  if (!object->has_value()) co_return std::optional<NetworkInfo>();
+  co_return std::optional<NetworkInfo>(read_network(**object));
 }
 
 asio::awaitable<Result<NetworkInfo>> DockerRuntime::create_network(const NetworkSpec& spec) {
@@ -379,14 +385,10 @@ asio::awaitable<Result<std::optional<ContainerInfo>>> DockerRuntime::inspect_con
     const std::string& id_or_name) {
   auto path = segment(id_or_name);
   if (!path) co_return path.error();
-  auto response = co_await client_.call("GET", "/containers/" + *path + "/json", "", quick_deadline());
-  if (!response) co_return response.error();
-  if (response->status == 404) co_return std::optional<ContainerInfo>();
-  std::string action = "inspect container " + id_or_name;
-  if (response->status != 200) co_return answer_error(*response, action);
-  auto object = answer_json(*response, action, json::kind::object);
+  auto object = co_await inspect("/containers/" + *path + "/json", "inspect container " + id_or_name);
   if (!object) co_return object.error();
-  co_return std::optional<ContainerInfo>(read_inspected_container(object->get_object()));
+  if (!object->has_value()) co_return std::optional<ContainerInfo>();
+  co_return std::optional<ContainerInfo>(read_inspected_container(**object));
 }
 
 asio::awaitable<Status> DockerRuntime::remove_container(const std::string& id_or_name) {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/json/object.hpp>
 #include <chrono>
 #include <string>
 
@@ -50,6 +51,8 @@ class DockerRuntime : public Runtime {
   Clock::time_point quick_deadline() const { return Clock::now() + timeout_; }
   Clock::time_point work_deadline() const { return Clock::now() + work_timeout_; }
 
+  // GET `path` for a JSON object; nothing when Docker answers 404 (no such network or container).
+  boost::asio::awaitable<Result<std::optional<boost::json::object>>> inspect(std::string path, std::string action);
   boost::asio::awaitable<Result<int>> exec_exit_code(const std::string& exec_id,
                                                      Clock::time_point deadline);
 
