@@ -33,6 +33,7 @@ ReconcilerOptions Agent::reconciler_options(const AgentConfig& config, const Con
                                             Agent* agent) {
   ReconcilerOptions options;
   options.interval = config.sync_interval;
+  options.resync_interval = config.resync_interval;
   options.busy = [&containers](const std::string& name) { return containers.busy(name); };
   options.repair = [agent]() -> asio::awaitable<Status> {
     auto gateway = co_await set_up_host(agent->self_, *agent->ipam_, *agent->runtime_, *agent->dataplane_);

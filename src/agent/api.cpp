@@ -107,7 +107,10 @@ class AgentApi : public Router {
                      {"gateway", parts_.setup.gateway},
                      {"mtu", parts_.self.overlay_mtu()},
                      {"peers", sync.peers},
-                     {"remote_endpoints", sync.remote_endpoints}};
+                     {"remote_endpoints", sync.remote_endpoints},
+                     {"revision", sync.revision},
+                     {"changes_applied", sync.changes_applied},
+                     {"snapshots", sync.resets}};
     if (!problems.empty()) {
       out["error"] = "unhealthy";
       out["detail"] = problems;

@@ -27,6 +27,7 @@ struct Flags {
   std::string bridge = AgentIdentity{}.bridge;
   std::string log_level = "info";
   int sync_interval_ms = 500;
+  int resync_interval_ms = 60000;
   int heartbeat_interval_ms = 500;
   int timeout_ms = 5000;
   std::string token_file;
@@ -63,7 +64,8 @@ Result<AgentConfig> validate(Flags flags) {
   if (flags.bridge.empty() || flags.bridge.size() > 15) {
     return bad_input("invalid_bridge", "--bridge must be 1 to 15 characters");
   }
-  if (flags.sync_interval_ms < 50 || flags.heartbeat_interval_ms < 50 || flags.timeout_ms < 100) {
+  if (flags.sync_interval_ms < 50 || flags.resync_interval_ms < 50 || flags.heartbeat_interval_ms < 50 ||
+      flags.timeout_ms < 100) {
     return bad_input("invalid_interval", "intervals must be at least 50 ms and the timeout at least 100 ms");
   }
   auto token = load_token(flags.token_file);
@@ -71,6 +73,7 @@ Result<AgentConfig> validate(Flags flags) {
   return AgentConfig{*listen, *ipam, flags.host_id, flags.underlay_device, underlay_ip, flags.advertise_url,
                      *docker, flags.vni, flags.vxlan_port, flags.network, flags.bridge, flags.log_level,
                      std::chrono::milliseconds(flags.sync_interval_ms),
+                     std::chrono::milliseconds(flags.resync_interval_ms),
                      std::chrono::milliseconds(flags.heartbeat_interval_ms),
                      std::chrono::milliseconds(flags.timeout_ms), *token};
 }
@@ -98,8 +101,12 @@ std::variant<AgentConfig, ExitCode> parse_agent_config(int argc, char** argv) {
   app.add_option("--network", flags.network, "the Docker network containers join")->envname("VXLAN_AGENT_NETWORK");
   app.add_option("--bridge", flags.bridge, "the Linux bridge of that network")->envname("VXLAN_AGENT_BRIDGE");
   app.add_option("--log-level", flags.log_level, std::string("one of ") + kLogLevels)->envname("VXLAN_AGENT_LOG_LEVEL");
-  app.add_option("--sync-interval-ms", flags.sync_interval_ms, "how often peers are read and programmed")
+  app.add_option("--sync-interval-ms", flags.sync_interval_ms,
+                 "how often the VXLAN device is checked (and, ten times slower, the registry's record of this host)")
       ->envname("VXLAN_AGENT_SYNC_INTERVAL_MS");
+  app.add_option("--resync-interval-ms", flags.resync_interval_ms,
+                 "how often the whole forwarding database is diffed against the watched peers (a safety net)")
+      ->envname("VXLAN_AGENT_RESYNC_INTERVAL_MS");
   app.add_option("--heartbeat-interval-ms", flags.heartbeat_interval_ms, "how often this host tells the IPAM it is alive")
       ->envname("VXLAN_AGENT_HEARTBEAT_INTERVAL_MS");
   app.add_option("--timeout-ms", flags.timeout_ms, "deadline of each call to the IPAM and Docker")

@@ -29,6 +29,7 @@ struct AgentConfig {
   std::string bridge;
   std::string log_level;
   std::chrono::milliseconds sync_interval;
+  std::chrono::milliseconds resync_interval;
   std::chrono::milliseconds heartbeat_interval;
   std::chrono::milliseconds call_timeout;
   std::string token;  // required of callers and sent to the IPAM; empty: none (auth.h)

@@ -23,8 +23,8 @@ HttpIpamClient::HttpIpamClient(asio::any_io_executor executor, HttpEndpoint ipam
     : executor_(std::move(executor)), ipam_(std::move(ipam)), timeout_(timeout), token_(std::move(token)) {}
 
 asio::awaitable<Result<json::value>> HttpIpamClient::call(std::string method, std::string target,
-                                                          std::string body) {
-  HttpCall request{std::move(method), std::move(target), std::move(body), timeout_, token_};
+                                                          std::string body, std::chrono::milliseconds wait) {
+  HttpCall request{std::move(method), std::move(target), std::move(body), timeout_ + wait, token_};
   auto response = co_await http_call(executor_, ipam_, std::move(request));
   if (!response) co_return response.error();
   co_return json_answer(*response, "the IPAM at " + ipam_.to_string());
@@ -72,8 +72,8 @@ asio::awaitable<Status> HttpIpamClient::record_endpoint(const std::string& name,
                      json::serialize(json::object{{"host_id", host_id}, {"mac_address", mac}}));
 }
 
-asio::awaitable<Result<std::vector<Endpoint>>> HttpIpamClient::containers() {
-  auto answer = co_await call("GET", "/containers", "");
+asio::awaitable<Result<std::vector<Endpoint>>> HttpIpamClient::containers(const std::string& host_id) {
+  auto answer = co_await call("GET", "/containers?host_id=" + host_id, "");
   if (!answer) co_return answer.error();
   std::vector<Endpoint> out;
   if (const json::array* list = answer->if_array()) {
@@ -88,22 +88,13 @@ asio::awaitable<Result<Endpoint>> HttpIpamClient::container(const std::string& n
   co_return endpoint_of(*answer);
 }
 
-asio::awaitable<Result<Peers>> HttpIpamClient::peers() {
-  auto answer = co_await call("GET", "/peers", "");
+asio::awaitable<Result<proto::Update>> HttpIpamClient::watch_peers(std::optional<uint64_t> since,
+                                                                   std::chrono::milliseconds wait) {
+  std::string target = "/peers";
+  if (since) target += "?since=" + std::to_string(*since) + "&wait_ms=" + std::to_string(wait.count());
+  auto answer = co_await call("GET", std::move(target), "", since ? wait : std::chrono::milliseconds(0));
   if (!answer) co_return answer.error();
-  Peers peers;
-  const json::object* object = answer->if_object();
-  const json::value* hosts = object ? object->if_contains("hosts") : nullptr;
-  const json::value* endpoints = object ? object->if_contains("endpoints") : nullptr;
-  if (hosts == nullptr || !hosts->is_array() || endpoints == nullptr || !endpoints->is_array()) {
-    co_return internal("bad_ipam_answer", "the IPAM's /peers answer lacks hosts or endpoints");
-  }
-  for (const auto& host : hosts->as_array()) {
-    auto underlay = Ipv4::parse(string_field(host, "underlay_ip"));
-    if (underlay) peers.hosts.push_back({string_field(host, "host_id"), *underlay, bool_field(host, "alive")});
-  }
-  for (const auto& endpoint : endpoints->as_array()) peers.endpoints.push_back(endpoint_of(endpoint));
-  co_return peers;
+  co_return proto::parse_update(*answer);
 }
 
 }  // namespace vx

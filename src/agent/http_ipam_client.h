@@ -26,14 +26,17 @@ class HttpIpamClient : public IpamClient {
   boost::asio::awaitable<Status> release(const std::string& name, const std::string& host_id) override;
   boost::asio::awaitable<Status> record_endpoint(const std::string& name, const std::string& host_id,
                                                  const std::string& mac) override;
-  boost::asio::awaitable<Result<std::vector<Endpoint>>> containers() override;
+  boost::asio::awaitable<Result<std::vector<Endpoint>>> containers(const std::string& host_id) override;
   boost::asio::awaitable<Result<Endpoint>> container(const std::string& name) override;
-  boost::asio::awaitable<Result<Peers>> peers() override;
+  boost::asio::awaitable<Result<proto::Update>> watch_peers(std::optional<uint64_t> since,
+                                                             std::chrono::milliseconds wait) override;
 
  private:
   // The answer's JSON body when the status is 2xx, else the IPAM's error as an Error.
+  // `wait`: how long the IPAM may hold the answer back, on top of the call's deadline.
   boost::asio::awaitable<Result<boost::json::value>> call(std::string method, std::string target,
-                                                          std::string body);
+                                                          std::string body,
+                                                          std::chrono::milliseconds wait = {});
   // The same, for calls whose answer matters only as success or failure.
   boost::asio::awaitable<Status> call_status(std::string method, std::string target, std::string body);
 

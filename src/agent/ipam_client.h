@@ -4,12 +4,14 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/error.h"
 #include "common/ipv4.h"
+#include "proto/peers.h"
 
 namespace vx {
 
@@ -18,24 +20,8 @@ struct Reservation {
   bool created = false;  // false: the name already held this address on this host
 };
 
-struct Endpoint {
-  std::string container_name;
-  std::string ip_address;
-  std::string host_id;
-  std::string mac_address;  // empty when not recorded yet
-};
-
-struct PeerHost {
-  std::string host_id;
-  Ipv4 underlay;
-  bool alive = false;  // heartbeats arrive
-};
-
-// What the IPAM says every host's data plane should hold.
-struct Peers {
-  std::vector<PeerHost> hosts;       // registered hosts, this one included
-  std::vector<Endpoint> endpoints;   // those with a MAC
-};
+// A name's entry in the registry, with its MAC once recorded.
+using Endpoint = proto::Endpoint;
 
 class IpamClient {
  public:
@@ -54,10 +40,15 @@ class IpamClient {
   virtual boost::asio::awaitable<Status> release(const std::string& name, const std::string& host_id) = 0;
   virtual boost::asio::awaitable<Status> record_endpoint(const std::string& name, const std::string& host_id,
                                                          const std::string& mac) = 0;
-  virtual boost::asio::awaitable<Result<std::vector<Endpoint>>> containers() = 0;
+  // The names the registry holds for one host.
+  virtual boost::asio::awaitable<Result<std::vector<Endpoint>>> containers(const std::string& host_id) = 0;
   // One name's entry, on whichever host; kNotFound "unknown_container" when the name holds nothing.
   virtual boost::asio::awaitable<Result<Endpoint>> container(const std::string& name) = 0;
-  virtual boost::asio::awaitable<Result<Peers>> peers() = 0;
+  // Without `since`, the snapshot of what every data plane should hold. With it, the changes after
+  // that revision, waiting up to `wait` for one; or the snapshot again, marked reset, when the IPAM
+  // cannot continue from there (proto/peers.h).
+  virtual boost::asio::awaitable<Result<proto::Update>> watch_peers(std::optional<uint64_t> since,
+                                                                     std::chrono::milliseconds wait) = 0;
 };
 
 }  // namespace vx

@@ -2,9 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <random>
 #include <set>
 
 #include "agent/fdb_plan.h"
@@ -14,18 +17,137 @@ namespace vx {
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
+namespace {
+
+bool is_flood(const FdbEntry& entry) { return entry.mac == kFloodMac; }
+
+}  // namespace
+
 Reconciler::Reconciler(const AgentIdentity& self, IpamClient& ipam, Dataplane& dataplane, Runtime& runtime,
                        ReconcilerOptions options)
-    : self_(self), ipam_(ipam), dataplane_(dataplane), runtime_(runtime), options_(options) {}
+    : self_(self), ipam_(ipam), dataplane_(dataplane), runtime_(runtime), options_(options), model_(self.host_id) {}
 
 asio::awaitable<void> Reconciler::run() {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  for (int pass = 0;; ++pass) {
-    Status synced = co_await sync_fdb();
-    if (!synced && synced.error().detail != state_.last_error) {
-      spdlog::warn("sync failed, keeping the data plane as it is: {}", synced.error().detail);
+  asio::co_spawn(co_await asio::this_coro::executor, follow(), [](std::exception_ptr failure) {
+    if (!failure) return;
+    try {
+      std::rethrow_exception(failure);
+    } catch (const std::exception& e) {
+      spdlog::critical("following the peer feed stopped: {}", e.what());
     }
-    state_.last_error = synced ? "" : synced.error().detail;
+  });
+  co_await keep_host();
+}
+
+std::chrono::milliseconds Reconciler::jittered(std::chrono::milliseconds interval) const {
+  static thread_local std::minstd_rand random(std::random_device{}());
+  std::uniform_int_distribution<int64_t> spread(-interval.count() / 10, interval.count() / 10);
+  return interval + std::chrono::milliseconds(spread(random));
+}
+
+void Reconciler::note(const Status& status, const char* what) {
+  if (!status && status.error().detail != state_.last_error) {
+    spdlog::warn("{} failed, keeping the data plane as it is: {}", what, status.error().detail);
+  }
+  if (status && !state_.last_error.empty()) spdlog::info("{} works again", what);
+  state_.last_error = status ? "" : status.error().detail;
+}
+
+asio::awaitable<void> Reconciler::follow() {
+  asio::steady_timer pause(co_await asio::this_coro::executor);
+  auto next_resync = Clock::now() + jittered(options_.resync_interval);
+  for (int resyncs = 1;;) {
+    Status step = Ok{};
+    if (!revision_) {
+      step = co_await sync_fdb();
+    } else if (Clock::now() >= next_resync) {
+      step = ++resyncs % 10 == 0 ? co_await sync_fdb() : diff_kernel();
+      next_resync = Clock::now() + jittered(options_.resync_interval);
+    } else {
+      step = co_await follow_once();
+    }
+    note(step, "following the peer feed");
+    if (!step) {
+      pause.expires_after(options_.interval);
+      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+  }
+}
+
+asio::awaitable<Status> Reconciler::sync_fdb() {
+  auto update = co_await ipam_.watch_peers(std::nullopt, std::chrono::milliseconds(0));
+  if (!update) co_return update.error();
+  state_.last_answer = Clock::now();
+  if (!update->full) co_return internal("bad_answer", "the IPAM answered GET /peers without a snapshot");
+  co_return replace(update->snapshot);
+}
+
+asio::awaitable<Status> Reconciler::follow_once() {
+  if (!revision_) co_return co_await sync_fdb();
+  auto update = co_await ipam_.watch_peers(revision_, options_.watch_wait);
+  if (!update) co_return update.error();
+  state_.last_answer = Clock::now();
+  if (update->full) {
+    spdlog::info("the IPAM cannot continue the feed from revision {}: taking its snapshot at {}", *revision_,
+                 update->revision);
+    co_return replace(update->snapshot);
+  }
+  for (const auto& change : update->changes) {
+    Status applied = apply_plan(model_.apply(change));
+    if (!applied) {
+      revision_.reset();  // the kernel lags the model: diff everything on the next step
+      co_return applied;
+    }
+    ++state_.changes_applied;
+  }
+  revision_ = state_.revision = update->revision;
+  co_return Ok{};
+}
+
+Status Reconciler::replace(const proto::Snapshot& snapshot) {
+  model_.replace(snapshot);
+  ++state_.resets;
+  Status diffed = diff_kernel();
+  if (diffed) revision_ = state_.revision = snapshot.revision;
+  return diffed;
+}
+
+Status Reconciler::diff_kernel() {
+  auto current = dataplane_.fdb(self_.vxlan_device);
+  if (!current) return current.error();
+  std::vector<FdbEntry> desired = model_.desired();
+  FdbPlan plan = plan_fdb(desired, *current);
+  if (Status applied = apply_plan(plan); !applied) return applied;
+  if (!plan.empty()) {
+    spdlog::info("forwarding entries synced: {} added, {} removed", plan.add.size(), plan.remove.size());
+  }
+  state_.synced = true;
+  state_.peers = std::count_if(desired.begin(), desired.end(), is_flood);
+  state_.remote_endpoints = desired.size() - state_.peers;
+  return Ok{};
+}
+
+Status Reconciler::apply_plan(const FdbPlan& plan) {
+  for (const auto& entry : plan.remove) {
+    if (Status removed = dataplane_.remove_fdb(self_.vxlan_device, entry); !removed) return removed.error();
+    size_t& count = is_flood(entry) ? state_.peers : state_.remote_endpoints;
+    if (count > 0) --count;
+  }
+  for (const auto& entry : plan.add) {
+    if (Status added = dataplane_.add_fdb(self_.vxlan_device, entry); !added) return added.error();
+    ++(is_flood(entry) ? state_.peers : state_.remote_endpoints);
+  }
+  return Ok{};
+}
+
+asio::awaitable<void> Reconciler::keep_host() {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  std::string device_error;
+  for (int pass = 0;; ++pass) {
+    Status device = co_await check_device();
+    std::string error = device ? "" : device.error().detail;
+    if (!error.empty() && error != device_error) spdlog::warn("cannot set the host up again: {}", error);
+    device_error = error;
     if (pass % options_.housekeeping_every == 0) {
       if (Status kept = co_await housekeeping(); !kept) spdlog::warn("housekeeping: {}", kept.error().detail);
     }
@@ -34,36 +156,17 @@ asio::awaitable<void> Reconciler::run() {
   }
 }
 
-asio::awaitable<Status> Reconciler::sync_fdb() {
+asio::awaitable<Status> Reconciler::check_device() {
   auto device = dataplane_.vxlan_state(self_.vxlan_device);
-  bool device_ok = device && device->exists && device->up && device->master == self_.bridge;
-  if (!device_ok && options_.repair) {
-    spdlog::warn("{} is missing, down or off {}: setting the host up again", self_.vxlan_device, self_.bridge);
-    if (Status repaired = co_await options_.repair(); !repaired) co_return repaired.error();
-  }
-  auto peers = co_await ipam_.peers();
-  if (!peers) co_return peers.error();
-  auto current = dataplane_.fdb(self_.vxlan_device);
-  if (!current) co_return current.error();
-  std::vector<FdbEntry> desired = desired_fdb(*peers, self_.host_id);
-  FdbPlan plan = plan_fdb(desired, *current);
-  for (const auto& entry : plan.remove) {
-    if (Status removed = dataplane_.remove_fdb(self_.vxlan_device, entry); !removed) co_return removed.error();
-  }
-  for (const auto& entry : plan.add) {
-    if (Status added = dataplane_.add_fdb(self_.vxlan_device, entry); !added) co_return added.error();
-  }
-  if (!plan.empty()) {
-    spdlog::info("forwarding entries synced: {} added, {} removed", plan.add.size(), plan.remove.size());
-  }
-  state_.synced = true;
-  state_.peers = std::count_if(desired.begin(), desired.end(), [](const FdbEntry& e) { return e.mac == kFloodMac; });
-  state_.remote_endpoints = desired.size() - state_.peers;
-  co_return Ok{};
+  if (device && device->exists && device->up && device->master == self_.bridge) co_return Ok{};
+  if (!options_.repair) co_return Ok{};
+  spdlog::warn("{} is missing, down or off {}: setting the host up again", self_.vxlan_device, self_.bridge);
+  if (Status repaired = co_await options_.repair(); !repaired) co_return repaired.error();
+  co_return diff_kernel();  // a new device holds no entries
 }
 
 asio::awaitable<Status> Reconciler::housekeeping() {
-  auto registry = co_await ipam_.containers();
+  auto registry = co_await ipam_.containers(self_.host_id);
   if (!registry) co_return registry.error();
   auto local = co_await runtime_.list_containers(kManagedLabel, "true");
   if (!local) co_return local.error();

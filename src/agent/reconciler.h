@@ -1,35 +1,48 @@
-// Keeps this host in line with the registry, in the way flannel and Calico do: read the desired
-// state from the IPAM, diff it against the kernel and Docker, apply the difference, repeat.
-//  - Every sync: the VXLAN device's forwarding entries (fdb_plan.h).
-//  - Every few syncs, housekeeping: local containers (and this host's gateway) the registry lacks
-//    are reserved again at their exact addresses (a Redis that lost its last second of writes, or
-//    all of them), so that the IPAM never hands out an address in use; MACs the registry lacks are
-//    recorded (a create that crashed before recording them); and addresses the registry holds for
-//    this host with no container behind them for longer than a grace period are released (a
-//    create that crashed after reserving), so that no address leaks for good. Names with a create
-//    or remove in flight are left alone. One failure is logged and the pass goes on.
-// Every sync first checks that the VXLAN device is up on its bridge, and has the host set up again
-// when it is not. When the IPAM does not answer, the kernel keeps what it has: a registry outage never tears
-// down the data plane. Each pass is idempotent, so a restarted agent converges to the same state.
+// Keeps this host in line with the registry, as flannel and Calico do, but on a watch instead of a
+// poll: follow the IPAM's peer feed (list, then watch from the revision) and apply each change to
+// the kernel as it comes; diff everything only at start, when the IPAM resets the watch, and on a
+// slow timer as a safety net.
+//  - follow(): a snapshot, then long-polls of the changes after its revision (PeerModel turns each
+//    into the few forwarding entries it touches). A reset replaces the model and diffs the kernel
+//    against it. Every resync interval (with jitter, so that a thousand agents do not line up) the
+//    kernel is diffed against the model again, and every tenth time against a fresh snapshot.
+//  - keep_host(): every interval, checks that the VXLAN device is up on its bridge (and has the host
+//    set up again, then reprograms it, when not); every few of those, housekeeping: local containers
+//    (and this host's gateway) that the registry lacks are reserved again at their exact addresses
+//    (a Redis that lost its last second of writes, or all of them), so that the IPAM never hands out
+//    an address in use; MACs the registry lacks are recorded (a create that crashed before recording
+//    them); and addresses the registry holds for this host with no container behind them for longer
+//    than a grace period are released (a create that crashed after reserving), so that no address
+//    leaks for good. Names with a create or remove in flight are left alone. One failure is logged
+//    and the pass goes on.
+// When the IPAM does not answer, the kernel keeps what it has: a registry outage never tears down
+// the data plane. Each pass is idempotent, so a restarted agent converges to the same state.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 
 #include "agent/dataplane.h"
 #include "agent/identity.h"
 #include "agent/ipam_client.h"
+#include "agent/peer_model.h"
 #include "agent/runtime.h"
 
 namespace vx {
 
 struct ReconcilerOptions {
-  std::chrono::milliseconds interval{500};
-  int housekeeping_every = 10;  // syncs between housekeeping passes
+  std::chrono::milliseconds interval{500};  // between checks of the device
+  int housekeeping_every = 10;              // checks between housekeeping passes
+  // How long one long-poll may wait for a change: under the IPAM's limit and any idle timeout.
+  std::chrono::milliseconds watch_wait{25000};
+  // Between diffs of the whole kernel against the model (the safety net); every tenth uses a fresh
+  // snapshot.
+  std::chrono::milliseconds resync_interval{60000};
   // How long a reserved address may lack its container: longer than any create takes, with its
   // Docker deadlines, so that a slow create is never mistaken for a crashed one.
   std::chrono::seconds orphan_grace{120};
@@ -39,11 +52,16 @@ struct ReconcilerOptions {
   std::function<boost::asio::awaitable<Status>()> repair;
 };
 
+// What the loops publish, for /health.
 struct SyncState {
-  bool synced = false;          // at least one sync applied
+  bool synced = false;          // the kernel was brought in line with a snapshot at least once
   size_t peers = 0;             // flood entries programmed
   size_t remote_endpoints = 0;  // MAC entries programmed
-  std::string last_error;       // empty after a good sync
+  uint64_t revision = 0;        // of the last change applied
+  size_t changes_applied = 0;   // since start, one by one
+  size_t resets = 0;            // snapshots taken since start, the first included
+  std::chrono::steady_clock::time_point last_answer{};  // of the IPAM's feed
+  std::string last_error;       // empty after a good step
 };
 
 class Reconciler {
@@ -51,9 +69,14 @@ class Reconciler {
   Reconciler(const AgentIdentity& self, IpamClient& ipam, Dataplane& dataplane, Runtime& runtime,
              ReconcilerOptions options);
 
-  // Syncs every interval until the io_context stops.
+  // Follows the feed and keeps the host until the io_context stops.
   boost::asio::awaitable<void> run();
+
+  // A fresh snapshot, and the kernel diffed against it.
   boost::asio::awaitable<Status> sync_fdb();
+  // One long-poll of the feed, its changes applied (or the snapshot it answers, diffed in).
+  boost::asio::awaitable<Status> follow_once();
+  boost::asio::awaitable<Status> check_device();
   boost::asio::awaitable<Status> housekeeping();
 
   // The gateway address set-up reserved, to reserve again if the registry loses it.
@@ -61,6 +84,15 @@ class Reconciler {
   const SyncState& state() const { return state_; }
 
  private:
+  boost::asio::awaitable<void> follow();
+  boost::asio::awaitable<void> keep_host();
+  Status replace(const proto::Snapshot& snapshot);
+  Status diff_kernel();
+  Status apply_plan(const FdbPlan& plan);
+  void count_entries();
+  void note(const Status& status, const char* what);
+  std::chrono::milliseconds jittered(std::chrono::milliseconds interval) const;
+
   boost::asio::awaitable<void> restore(const std::string& name, const std::string& ip, const std::string& mac,
                                        const std::map<std::string, Endpoint>& registered);
   boost::asio::awaitable<void> release_orphans(const std::map<std::string, Endpoint>& registered,
@@ -71,6 +103,8 @@ class Reconciler {
   Dataplane& dataplane_;
   Runtime& runtime_;
   ReconcilerOptions options_;
+  PeerModel model_;
+  std::optional<uint64_t> revision_;  // none until a snapshot
   SyncState state_;
   std::string gateway_ip_;
   std::map<std::string, std::chrono::steady_clock::time_point> orphan_since_;

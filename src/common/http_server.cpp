@@ -19,6 +19,8 @@
 #include <list>
 #include <thread>
 
+#include <sys/resource.h>
+
 namespace vx {
 
 namespace asio = boost::asio;
@@ -69,6 +71,24 @@ http::response<http::string_body> encode_response(const HttpResponse& response, 
   return message;
 }
 
+// Descriptors kept for everything but connections: Redis, Docker, logs, the listening sockets.
+constexpr rlim_t kSpareDescriptors = 64;
+
+// Raises the soft open-file limit as far as needed for `connections` (up to the hard limit), and
+// answers how many connections fit.
+size_t fit_open_file_limit(size_t connections) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return connections;
+  rlim_t wanted = connections + kSpareDescriptors;
+  if (limit.rlim_cur < wanted) {
+    limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
+    setrlimit(RLIMIT_NOFILE, &limit);
+    getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  if (limit.rlim_cur >= wanted) return connections;
+  return limit.rlim_cur > 2 * kSpareDescriptors ? limit.rlim_cur - kSpareDescriptors : kSpareDescriptors;
+}
+
 }  // namespace
 
 struct HttpServer::Impl {
@@ -77,6 +97,7 @@ struct HttpServer::Impl {
   std::unique_ptr<tcp::acceptor> acceptor;
   std::atomic<bool> stopping{false};
   std::atomic<int> open_sessions{0};
+  std::atomic<uint64_t> refused{0};
   size_t next_worker = 0;
 
   asio::io_context& main_io() { return workers.front()->io; }
@@ -93,8 +114,32 @@ struct HttpServer::Impl {
         continue;
       }
       socket.set_option(tcp::no_delay(true));
+      if (static_cast<size_t>(open_sessions.load()) >= options.max_connections) {
+        asio::co_spawn(worker.io, refuse(std::move(socket)), asio::detached);
+        continue;
+      }
       asio::co_spawn(worker.io, serve(worker, std::move(socket)), asio::detached);
     }
+  }
+
+  // Says why before closing, so that a client over the limit sees a reason, not a reset.
+  asio::awaitable<void> refuse(tcp::socket socket) {
+    ++open_sessions;
+    if (refused++ % 1000 == 0) {
+      spdlog::warn("{} connections open, the limit: refusing more ({} refused so far)", options.max_connections,
+                   refused.load());
+    }
+    beast::tcp_stream stream(std::move(socket));
+    stream.expires_after(std::chrono::seconds(1));
+    auto response = encode_response(
+        error_response(unavailable("too_many_connections",
+                                   "this server already serves " + std::to_string(options.max_connections) +
+                                       " connections; try again later or another replica")),
+        11, false);
+    co_await http::async_write(stream, response, kNoThrow);
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    --open_sessions;
   }
 
   asio::awaitable<HttpResponse> answer(Worker& worker,
@@ -220,6 +265,12 @@ Status HttpServer::listen() {
                                             std::to_string(impl_->options.port) + ": " + ec.message());
   }
   impl_->acceptor = std::move(acceptor);
+  size_t fit = fit_open_file_limit(impl_->options.max_connections);
+  if (fit < impl_->options.max_connections) {
+    spdlog::warn("the open-file limit allows {} connections, not {}: serving {} at most", fit,
+                 impl_->options.max_connections, fit);
+    impl_->options.max_connections = fit;
+  }
   return Ok{};
 }
 

@@ -1,7 +1,8 @@
 // An HTTP/1.1 server on Beast with a fixed number of worker threads, each running its own
 // io_context with its own request handler, so per-thread resources (a Redis connection, say) need
 // no locks. Bodies over the limit answer 413, malformed requests 400, idle connections time out.
-// run() returns after SIGTERM or SIGINT, once in-flight requests finished or the grace period ran out.
+// Past max_connections, a new connection is answered 503 and closed. run() returns after SIGTERM or
+// SIGINT, once in-flight requests finished or the grace period ran out.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -24,6 +25,9 @@ struct HttpServerOptions {
   std::chrono::seconds io_timeout{10};
   std::chrono::seconds shutdown_grace{5};
   std::string token;  // when set, every request but GET / and GET /health must carry it (auth.h)
+  // Connections served at once. One more is answered 503 "too_many_connections" and closed, so that
+  // the process never runs out of descriptors; listen() raises the open-file limit to fit.
+  size_t max_connections = 10000;
 };
 
 class HttpServer {

@@ -1,6 +1,8 @@
 #include "ipam/api.h"
 
+#include <boost/asio/this_coro.hpp>
 #include <boost/json.hpp>
+#include <charconv>
 
 #include "common/names.h"
 #include "ipam/requests.h"
@@ -12,27 +14,39 @@ namespace json = boost::json;
 
 namespace {
 
-json::object to_json(const Allocation& allocation) {
-  json::object out{{"container_name", allocation.container_name},
-                   {"ip_address", allocation.ip_address},
-                   {"host_id", allocation.host_id}};
-  if (!allocation.mac_address.empty()) out["mac_address"] = allocation.mac_address;
-  return out;
+using Clock = std::chrono::steady_clock;
+using proto::to_json;
+
+// How long a read waits for this process's view to catch up with Redis before it answers 503.
+constexpr auto kCatchUp = std::chrono::seconds(2);
+
+
+// A query parameter that must be a whole number up to `max`; absent gives std::nullopt.
+Result<std::optional<uint64_t>> number_param(const HttpRequest& request, const std::string& name, uint64_t max,
+                                             const char* code) {
+  auto found = request.query.find(name);
+  if (found == request.query.end()) return std::optional<uint64_t>();
+  const std::string& text = found->second;
+  uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value > max) {
+    return bad_input(code, "'" + name + "' must be a whole number from 0 to " + std::to_string(max) + ", not '" +
+                               text + "'");
+  }
+  return std::optional<uint64_t>(value);
 }
 
-json::object to_json(const HostRecord& record) {
-  return {{"host_id", record.host.host_id},
-          {"underlay_ip", record.host.underlay_ip},
-          {"agent_url", record.host.agent_url},
-          {"heartbeat_age_ms", record.heartbeat_age_ms},
-          {"alive", record.alive},
-          {"containers", record.containers}};
+HttpResponse raw_json(std::string body) {
+  HttpResponse response;
+  response.body = std::move(body);
+  return response;
 }
 
 class IpamApi : public Router {
  public:
-  IpamApi(std::unique_ptr<Store> store, std::unique_ptr<HostRegistry> hosts, const PoolSpec& pool)
-      : store_(std::move(store)), hosts_(std::move(hosts)), pool_(pool) {
+  IpamApi(std::unique_ptr<Store> store, std::unique_ptr<HostRegistry> hosts, const PoolSpec& pool,
+          ipam::ClusterView& view)
+      : store_(std::move(store)), hosts_(std::move(hosts)), pool_(pool), view_(view) {
     check_param("name", validate_container_name);
     check_param("id", validate_host_id);
     add("GET", "/", this, &IpamApi::health);
@@ -55,13 +69,17 @@ class IpamApi : public Router {
  private:
   asio::awaitable<HttpResponse> health(const HttpRequest&, const PathParams&) {
     auto status = co_await store_->check_health();
+    if (status && !view_.loaded()) status = unavailable("view_not_loaded", view_.feed_error());
     if (!status) {
       co_return json_response(503, {{"status", "unhealthy"},
                                     {"error", status.error().code},
                                     {"detail", status.error().detail}});
     }
+    std::string feed = view_.feed_error();
     co_return json_response(200, {{"status", "healthy"}, {"redis", "ok"},
-                                  {"network_subnet", pool_.subnet().to_string()}});
+                                  {"network_subnet", pool_.subnet().to_string()},
+                                  {"revision", view_.revision()},
+                                  {"feed", feed.empty() ? std::string("following") : feed}});
   }
 
   asio::awaitable<HttpResponse> stats(const HttpRequest&, const PathParams&) {
@@ -73,12 +91,26 @@ class IpamApi : public Router {
                                   {"network_subnet", stats->subnet}});
   }
 
-  asio::awaitable<HttpResponse> containers(const HttpRequest&, const PathParams&) {
-    auto list = co_await store_->list();
-    if (!list) co_return error_response(list.error());
+  // Waits until the view holds every change made before this call, so that a read sees the
+  // caller's own writes.
+  asio::awaitable<Status> catch_up() {
+    auto revision = co_await store_->revision();
+    if (!revision) co_return revision.error();
+    if (co_await view_.wait_until(*revision, Clock::now() + kCatchUp)) co_return Ok{};
+    std::string why = view_.feed_error();
+    co_return unavailable("view_behind", "this IPAM's view of the cluster is behind Redis (revision " +
+                                             std::to_string(*revision) + ")" + (why.empty() ? "" : ": " + why));
+  }
+
+  asio::awaitable<HttpResponse> containers(const HttpRequest& request, const PathParams&) {
+    std::string host_id;
+    if (auto found = request.query.find("host_id"); found != request.query.end()) {
+      if (Status valid = validate_host_id(found->second); !valid) co_return error_response(valid.error());
+      host_id = found->second;
+    }
+    if (Status ready = co_await catch_up(); !ready) co_return error_response(ready.error());
     json::array out;
-    out.reserve(list->size());
-    for (const auto& allocation : *list) out.push_back(to_json(allocation));
+    for (const auto& endpoint : view_.endpoints(host_id)) out.push_back(to_json(endpoint));
     co_return json_response(200, out);
   }
 
@@ -141,10 +173,17 @@ class IpamApi : public Router {
   }
 
   asio::awaitable<HttpResponse> list_hosts(const HttpRequest&, const PathParams&) {
-    auto hosts = co_await hosts_->hosts();
-    if (!hosts) co_return error_response(hosts.error());
+    if (Status ready = co_await catch_up(); !ready) co_return error_response(ready.error());
+    auto ages = co_await hosts_->heartbeat_ages();
+    if (!ages) co_return error_response(ages.error());
+    auto counts = view_.container_counts();
     json::array out;
-    for (const auto& record : *hosts) out.push_back(to_json(record));
+    for (const auto& host : view_.hosts()) {
+      json::object entry = to_json(host);
+      entry["heartbeat_age_ms"] = (*ages)[host.host_id];
+      entry["containers"] = counts[host.host_id];
+      out.push_back(std::move(entry));
+    }
     co_return json_response(200, out);
   }
 
@@ -162,27 +201,37 @@ class IpamApi : public Router {
     co_return success_response({{"host_id", id}});
   }
 
-  asio::awaitable<HttpResponse> peers(const HttpRequest&, const PathParams&) {
-    auto view = co_await hosts_->peers();
-    if (!view) co_return error_response(view.error());
-    json::array hosts, endpoints;
-    for (const auto& host : view->hosts) {
-      hosts.push_back({{"host_id", host.host_id}, {"underlay_ip", host.underlay_ip}, {"alive", host.alive}});
+  // The snapshot, or (with since) the changes after a revision, held up to wait_ms for one.
+  asio::awaitable<HttpResponse> peers(const HttpRequest& request, const PathParams&) {
+    auto since = number_param(request, "since", UINT64_MAX, "invalid_revision");
+    if (!since) co_return error_response(since.error());
+    auto wait_ms = number_param(request, "wait_ms", proto::kMaxWaitMs, "invalid_wait");
+    if (!wait_ms) co_return error_response(wait_ms.error());
+    // A watcher may arrive from a replica whose view is ahead of this one's: catch up before taking
+    // its revision for one from the future.
+    if (!*since || **since > view_.revision() || !view_.loaded()) {
+      if (Status ready = co_await catch_up(); !ready) co_return error_response(ready.error());
     }
-    for (const auto& endpoint : view->endpoints) endpoints.push_back(to_json(endpoint));
-    co_return json_response(200, {{"hosts", hosts}, {"endpoints", endpoints}});
+    auto body = view_.peers_after(*since);
+    if (!body && wait_ms->value_or(0) > 0) {
+      co_await view_.wait_past(**since, Clock::now() + std::chrono::milliseconds(**wait_ms));
+      body = view_.peers_after(*since);
+    }
+    if (!body) body = "{\"revision\":" + std::to_string(**since) + ",\"changes\":[]}";
+    co_return raw_json(std::move(*body));
   }
 
   std::unique_ptr<Store> store_;
   std::unique_ptr<HostRegistry> hosts_;
   const PoolSpec& pool_;
+  ipam::ClusterView& view_;
 };
 
 }  // namespace
 
-std::unique_ptr<Router> make_ipam_router(std::unique_ptr<Store> store,
-                                         std::unique_ptr<HostRegistry> hosts, const PoolSpec& pool) {
-  return std::make_unique<IpamApi>(std::move(store), std::move(hosts), pool);
+std::unique_ptr<Router> make_ipam_router(std::unique_ptr<Store> store, std::unique_ptr<HostRegistry> hosts,
+                                         const PoolSpec& pool, ipam::ClusterView& view) {
+  return std::make_unique<IpamApi>(std::move(store), std::move(hosts), pool, view);
 }
 
 }  // namespace vx

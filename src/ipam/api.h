@@ -1,15 +1,17 @@
 // The IPAM's HTTP API (the seed's endpoints and shapes) on top of a Store:
 //   GET  /, /health          200 when the store answers and holds this pool, else 503
 //   GET  /stats              total_ips, allocated_ips, available_ips, network_subnet
-//   GET  /containers         [{container_name, ip_address, host_id}]
+//   GET  /containers[?host_id=H]  [{container_name, ip_address, host_id, mac_address?}], from the view
 //   GET  /container/{name}   one of those, or 404
 //   GET  /check/{name}       {exists, container_name, ip_address?, host_id?}
 //   POST /allocate           {container_name, host_id, ip_address?}
 //   POST /deallocate, /release  {container_name, host_id?}
 //   POST /container/{name}/endpoint  {host_id, mac_address}: the agent records a container's MAC
 //   POST /hosts              {host_id, underlay_ip, agent_url}: register, or register again
-//   POST /hosts/{id}/heartbeat, DELETE /hosts/{id}, GET /hosts
-//   GET  /peers              {hosts: [live hosts], endpoints: [with MACs]}, for the data planes
+//   POST /hosts/{id}/heartbeat, DELETE /hosts/{id}, GET /hosts (from the view)
+//   GET  /peers[?since=R&wait_ms=T]  the snapshot, or the changes after R (proto/peers.h), for the
+//                            data planes: served from the view, held up to T ms for a change
+// Listings wait until the view has caught up with Redis, so they show every write made before.
 #pragma once
 
 #include <memory>
@@ -18,10 +20,11 @@
 #include "ipam/host_registry.h"
 #include "ipam/pool.h"
 #include "ipam/store.h"
+#include "ipam/view/cluster_view.h"
 
 namespace vx {
 
-std::unique_ptr<Router> make_ipam_router(std::unique_ptr<Store> store,
-                                         std::unique_ptr<HostRegistry> hosts, const PoolSpec& pool);
+std::unique_ptr<Router> make_ipam_router(std::unique_ptr<Store> store, std::unique_ptr<HostRegistry> hosts,
+                                         const PoolSpec& pool, ipam::ClusterView& view);
 
 }  // namespace vx

@@ -21,6 +21,8 @@ struct Flags {
   int redis_timeout_ms = 2000;
   int host_ttl_ms = 1500;
   std::string token_file;
+  // Each agent holds a long-poll open: a thousand hosts, their vxctl users and idle clients.
+  int max_connections = 10000;
 };
 
 Result<std::optional<Ipv4>> optional_ip(const std::string& text) {
@@ -52,11 +54,13 @@ Result<IpamConfig> validate(const Flags& flags) {
   if (flags.threads < 1 || flags.threads > 64) return bad_input("invalid_threads", "--threads must be 1 to 64");
   if (flags.redis_timeout_ms < 10) return bad_input("invalid_timeout", "--redis-timeout-ms must be at least 10");
   if (flags.host_ttl_ms < 100) return bad_input("invalid_ttl", "--host-ttl-ms must be at least 100");
+  if (flags.max_connections < 1) return bad_input("invalid_max_connections", "--max-connections must be at least 1");
   auto token = load_token(flags.token_file);
   if (!token) return token.error();
   return IpamConfig{*listen, *redis, *pool, flags.log_level, flags.threads,
                     std::chrono::milliseconds(flags.redis_timeout_ms),
-                    std::chrono::milliseconds(flags.host_ttl_ms), *token};
+                    std::chrono::milliseconds(flags.host_ttl_ms), *token,
+                    static_cast<size_t>(flags.max_connections)};
 }
 
 }  // namespace
@@ -84,6 +88,9 @@ std::variant<IpamConfig, ExitCode> parse_ipam_config(int argc, char** argv) {
   app.add_option("--host-ttl-ms", flags.host_ttl_ms,
                  "a host whose last heartbeat is older than this is no longer a peer")
       ->envname("VXLAN_IPAM_HOST_TTL_MS");
+  app.add_option("--max-connections", flags.max_connections,
+                 "open connections served at once; more are answered 503 and closed")
+      ->envname("VXLAN_IPAM_MAX_CONNECTIONS");
   app.add_option("--token-file", flags.token_file,
                  "a file holding the cluster's token (default: $VXLAN_TOKEN; none: no authentication)")
       ->envname("VXLAN_IPAM_TOKEN_FILE");

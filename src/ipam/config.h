@@ -12,7 +12,7 @@
 #include "common/error.h"
 #include "common/host_port.h"
 #include "ipam/pool.h"
-#include "ipam/redis_url.h"
+#include "ipam/redis/url.h"
 
 namespace vx {
 
@@ -25,6 +25,7 @@ struct IpamConfig {
   std::chrono::milliseconds redis_timeout;
   std::chrono::milliseconds host_ttl;
   std::string token;  // empty: no authentication (auth.h)
+  size_t max_connections;
 };
 
 // The configuration, or the status to exit with: 0 after --help, 2 after an error already printed.

@@ -1,11 +1,13 @@
 // Which hosts are in the cluster and which of them are alive, for the agents' data planes. A host
 // registers with its underlay address and agent URL and then heartbeats; it is alive while its
 // last heartbeat is younger than the TTL, and leaves by deregistering or by falling silent. Clocks
-// are Redis's, so that IPAM replicas agree. Errors: kNotFound "unknown_host", kConflict
+// are Redis's, so that IPAM replicas agree. Registering, leaving, and going quiet or coming back
+// are changes in the change log; the hosts themselves are read from the view (view/). Errors: kNotFound "unknown_host", kConflict
 // "underlay_taken" (another live host holds that underlay address), kUnavailable.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,25 +22,8 @@ struct HostRegistration {
   std::string agent_url;
 };
 
-struct HostRecord {
-  HostRegistration host;
-  uint64_t heartbeat_age_ms = 0;
-  bool alive = false;
-  uint64_t containers = 0;  // containers the registry holds for this host (its gateway not counted)
-};
-
-struct PeerHost {
-  std::string host_id;
-  std::string underlay_ip;
-  bool alive = false;
-};
-
-// What every agent programs: every registered host with its liveness, and every endpoint whose
-// MAC is known.
-struct PeerView {
-  std::vector<PeerHost> hosts;
-  std::vector<Allocation> endpoints;
-};
+// Milliseconds since each registered host's last heartbeat, by host id.
+using HeartbeatAges = std::map<std::string, uint64_t>;
 
 class HostRegistry {
  public:
@@ -46,8 +31,7 @@ class HostRegistry {
   virtual boost::asio::awaitable<Status> register_host(const HostRegistration& host) = 0;
   virtual boost::asio::awaitable<Status> heartbeat(const std::string& host_id) = 0;
   virtual boost::asio::awaitable<Status> leave(const std::string& host_id) = 0;
-  virtual boost::asio::awaitable<Result<std::vector<HostRecord>>> hosts() = 0;
-  virtual boost::asio::awaitable<Result<PeerView>> peers() = 0;
+  virtual boost::asio::awaitable<Result<HeartbeatAges>> heartbeat_ages() = 0;
 };
 
 }  // namespace vx

@@ -2,12 +2,18 @@
 // including a Redis that holds the pool of another subnet.
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <thread>
+
 #include "common/http_server.h"
 #include "common/run_blocking.h"
 #include "ipam/api.h"
 #include "ipam/config.h"
-#include "ipam/redis_host_registry.h"
-#include "ipam/redis_store.h"
+#include "ipam/redis/feed.h"
+#include "ipam/redis/host_registry.h"
+#include "ipam/redis/store.h"
+#include "ipam/view/cluster_view.h"
 
 namespace {
 
@@ -27,6 +33,27 @@ bool check_pool_at_start(const vx::IpamConfig& config, vx::PoolState& state) {
   return false;
 }
 
+// The view's feed and the host sweeper on a thread of their own, so that no HTTP worker ever
+// waits behind the blocking read of the change log.
+class FeedThread {
+ public:
+  FeedThread(const vx::IpamConfig& config, vx::ipam::ClusterView& view)
+      : feed_(io_, config.redis, config.redis_timeout, config.host_ttl, view) {
+    boost::asio::co_spawn(io_, feed_.follow(), boost::asio::detached);
+    boost::asio::co_spawn(io_, feed_.sweep(), boost::asio::detached);
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~FeedThread() {
+    io_.stop();
+    thread_.join();
+  }
+
+ private:
+  boost::asio::io_context io_{1};
+  vx::ipam::RedisFeed feed_;
+  std::thread thread_;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -40,16 +67,19 @@ int main(int argc, char** argv) {
   vx::PoolState state;
   if (!check_pool_at_start(config, state)) return 2;
 
+  vx::ipam::ClusterView view;
+  FeedThread feed(config, view);
   vx::HttpServerOptions options;
   options.address = config.listen.host;
   options.port = config.listen.port;
   options.threads = config.threads;
   options.token = config.token;
+  options.max_connections = config.max_connections;
   vx::HttpServer server(options, [&](boost::asio::io_context& io) {
     auto redis = std::make_shared<vx::RedisConnection>(io, config.redis, config.redis_timeout);
     return vx::make_ipam_router(std::make_unique<vx::RedisStore>(redis, config.pool, state),
                                 std::make_unique<vx::RedisHostRegistry>(redis, config.host_ttl),
-                                config.pool);
+                                config.pool, view);
   });
   if (auto listening = server.listen(); !listening) {
     spdlog::critical("{}", listening.error().detail);

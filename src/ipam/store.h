@@ -12,15 +12,12 @@
 
 #include "common/error.h"
 #include "common/ipv4.h"
+#include "proto/peers.h"
 
 namespace vx {
 
-struct Allocation {
-  std::string container_name;
-  std::string ip_address;
-  std::string host_id;
-  std::string mac_address;  // empty until the agent records the container's MAC
-};
+// A name's entry in the registry; its MAC is empty until the agent records it.
+using Allocation = proto::Endpoint;
 
 struct AllocateRequest {
   std::string container_name;
@@ -56,8 +53,10 @@ class Store {
                                                              const std::string& host_id) = 0;
 
   virtual boost::asio::awaitable<Result<std::optional<Allocation>>> find(const std::string& name) = 0;
-  virtual boost::asio::awaitable<Result<std::vector<Allocation>>> list() = 0;
   virtual boost::asio::awaitable<Result<PoolStats>> stats() = 0;
+  // The revision of the last change to hosts or endpoints (0 before the first): a read that must
+  // see every write made before it waits until the view has caught up with this.
+  virtual boost::asio::awaitable<Result<uint64_t>> revision() = 0;
 
   // Records the MAC of the container holding `name`, which must belong to `host_id`.
   virtual boost::asio::awaitable<Result<Allocation>> record_endpoint(const std::string& name,

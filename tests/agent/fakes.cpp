@@ -216,12 +216,34 @@ std::optional<Error> FakeIpam::enter(const std::string& call) {
 Endpoint& FakeIpam::hold(const std::string& name, const std::string& host, const std::string& mac) {
   Endpoint& endpoint = names[name];
   endpoint = {name, "172.20.0." + std::to_string(next_ip_++), host, mac};
+  log_endpoint(name);
   return endpoint;
 }
 
 void FakeIpam::add_host(const std::string& host_id, const std::string& underlay, bool alive) {
-  std::erase_if(hosts, [&](const PeerHost& host) { return host.host_id == host_id; });
-  hosts.push_back({host_id, ip(underlay), alive});
+  std::erase_if(hosts, [&](const proto::Host& host) { return host.host_id == host_id; });
+  hosts.push_back({host_id, underlay, "http://" + underlay + ":8001", alive});
+  log_host(hosts.back(), proto::Op::kPut);
+}
+
+void FakeIpam::drop_host(const std::string& host_id) {
+  std::erase_if(hosts, [&](const proto::Host& host) { return host.host_id == host_id; });
+  log_host({host_id, "", "", false}, proto::Op::kDelete);
+}
+
+void FakeIpam::log_host(const proto::Host& host, proto::Op op) {
+  log.push_back({revision() + 1, op, proto::Kind::kHost, host, {}});
+}
+
+void FakeIpam::log_endpoint(const std::string& name) {
+  auto found = names.find(name);
+  proto::Change change{revision() + 1, proto::Op::kPut, proto::Kind::kEndpoint, {}, {name, "", "", ""}};
+  if (found == names.end()) {
+    change.op = proto::Op::kDelete;
+  } else {
+    change.endpoint = found->second;
+  }
+  log.push_back(change);
 }
 
 asio::awaitable<Status> FakeIpam::health() {
@@ -260,6 +282,7 @@ asio::awaitable<Result<Reservation>> FakeIpam::allocate(const std::string& name,
     if (endpoint.ip_address == ip_address) co_return conflict("ip_taken", ip_address + " is held by " + other);
   }
   names[name] = {name, ip_address, host_id, ""};
+  log_endpoint(name);
   co_return Reservation{ip_address, true};
 }
 
@@ -271,6 +294,7 @@ asio::awaitable<Status> FakeIpam::release(const std::string& name, const std::st
     co_return conflict("host_mismatch", "'" + name + "' belongs to " + found->second.host_id);
   }
   names.erase(found);
+  log_endpoint(name);
   co_return Ok{};
 }
 
@@ -283,13 +307,16 @@ asio::awaitable<Status> FakeIpam::record_endpoint(const std::string& name, const
     co_return conflict("host_mismatch", "'" + name + "' belongs to " + found->second.host_id);
   }
   found->second.mac_address = mac;
+  log_endpoint(name);
   co_return Ok{};
 }
 
-asio::awaitable<Result<std::vector<Endpoint>>> FakeIpam::containers() {
+asio::awaitable<Result<std::vector<Endpoint>>> FakeIpam::containers(const std::string& host_id) {
   if (auto failed = enter("containers")) co_return *failed;
   std::vector<Endpoint> out;
-  for (const auto& [name, endpoint] : names) out.push_back(endpoint);
+  for (const auto& [name, endpoint] : names) {
+    if (endpoint.host_id == host_id) out.push_back(endpoint);
+  }
   co_return out;
 }
 
@@ -300,12 +327,19 @@ asio::awaitable<Result<Endpoint>> FakeIpam::container(const std::string& name) {
   co_return found->second;
 }
 
-asio::awaitable<Result<Peers>> FakeIpam::peers() {
-  if (auto failed = enter("peers")) co_return *failed;
-  Peers out{hosts, {}};
-  for (const auto& [name, endpoint] : names) {
-    if (!endpoint.mac_address.empty()) out.endpoints.push_back(endpoint);
+asio::awaitable<Result<proto::Update>> FakeIpam::watch_peers(std::optional<uint64_t> since,
+                                                            std::chrono::milliseconds) {
+  if (auto failed = enter("watch_peers")) co_return *failed;
+  proto::Update out;
+  out.revision = revision();
+  if (since && *since <= revision()) {
+    out.changes.assign(log.begin() + static_cast<std::ptrdiff_t>(*since), log.end());
+    co_return out;
   }
+  out.full = true;
+  out.reset = since.has_value();
+  out.snapshot = {revision(), hosts, {}};
+  for (const auto& [name, endpoint] : names) out.snapshot.endpoints.push_back(endpoint);
   co_return out;
 }
 

@@ -112,7 +112,11 @@ class FakeIpam : public IpamClient {
   bool down = false;  // every call kUnavailable, as an IPAM that does not answer
   std::string subnet = "172.20.0.0/16";
   std::map<std::string, Endpoint> names;  // what the registry holds, by container name
-  std::vector<PeerHost> hosts;            // registered, each alive or not
+  std::vector<proto::Host> hosts;         // registered, each alive or not
+  // Every change made through the calls and hold()/add_host()/drop_host(), under revisions 1, 2,
+  // ...: what watch_peers answers from. Changing `names` or `hosts` directly logs nothing, as a
+  // Redis that lost data without telling.
+  std::vector<proto::Change> log;
   Faults faults;
   // While set, allocate waits on it (cancel it to let them through): a slow IPAM, so that a test
   // can act while a create is half-way.
@@ -121,6 +125,10 @@ class FakeIpam : public IpamClient {
   // Plants a name held by `host` (on another host, or left by an earlier create on this one).
   Endpoint& hold(const std::string& name, const std::string& host, const std::string& mac = "");
   void add_host(const std::string& host_id, const std::string& underlay, bool alive = true);
+  void drop_host(const std::string& host_id);
+  // Logs `name`'s entry as it is now (a put), or its removal when the registry no longer holds it.
+  void log_endpoint(const std::string& name);
+  uint64_t revision() const { return log.size(); }
 
   boost::asio::awaitable<Status> health() override;
   boost::asio::awaitable<Result<std::string>> register_host(const std::string& host_id, const std::string& underlay_ip,
@@ -131,12 +139,16 @@ class FakeIpam : public IpamClient {
   boost::asio::awaitable<Status> release(const std::string& name, const std::string& host_id) override;
   boost::asio::awaitable<Status> record_endpoint(const std::string& name, const std::string& host_id,
                                                  const std::string& mac) override;
-  boost::asio::awaitable<Result<std::vector<Endpoint>>> containers() override;
+  boost::asio::awaitable<Result<std::vector<Endpoint>>> containers(const std::string& host_id) override;
   boost::asio::awaitable<Result<Endpoint>> container(const std::string& name) override;
-  boost::asio::awaitable<Result<Peers>> peers() override;
+  // Answers at once, never waits: the changes after `since`, or the snapshot (reset when `since`
+  // is ahead of the log).
+  boost::asio::awaitable<Result<proto::Update>> watch_peers(std::optional<uint64_t> since,
+                                                             std::chrono::milliseconds wait) override;
 
  private:
   std::optional<Error> enter(const std::string& call);
+  void log_host(const proto::Host& host, proto::Op op);
   uint32_t next_ip_ = 2;  // 172.20.0.2 first
 };
 

@@ -1,4 +1,4 @@
-// The reconciler's pure decisions (fdb_plan.h). desired_fdb: a flood entry per other live host and
+// The reconciler's pure decisions (peer_model.h, fdb_plan.h). The model's desired entries: a flood entry per other live host and
 // none for this one or for a registered host whose heartbeats are late; a MAC entry per endpoint on
 // another registered host (live or late) pointing at that host's underlay address; nothing for
 // endpoints on this host, on a host that left (missing from the hosts) or without a MAC; no
@@ -7,7 +7,10 @@
 // the desired entries.
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "agent/fdb_plan.h"
+#include "agent/peer_model.h"
 #include "fakes.h"
 
 namespace vx {
@@ -24,25 +27,34 @@ FdbEntry flood(const std::string& dst) { return {kFloodMac, ip(dst)}; }
 FdbEntry entry(const std::string& mac, const std::string& dst) { return {mac, ip(dst)}; }
 
 // host1 (this one) at .11, host2 at .12, host3 at .13: all live.
-Peers three_hosts() {
-  return {{{"host1", ip("10.99.0.11"), true}, {"host2", ip("10.99.0.12"), true}, {"host3", ip("10.99.0.13"), true}},
-          {}};
+proto::Host host(const std::string& id, const std::string& underlay, bool alive = true) {
+  return {id, underlay, "http://" + underlay + ":8001", alive};
 }
 
-TEST(DesiredFdb, FloodEntryPerOtherLiveHostAndNoneForSelf) {
+proto::Snapshot three_hosts() {
+  return {0, {host("host1", "10.99.0.11"), host("host2", "10.99.0.12"), host("host3", "10.99.0.13")}, {}};
+}
+
+std::vector<FdbEntry> desired_fdb(const proto::Snapshot& snapshot, const std::string& self) {
+  PeerModel model(self);
+  model.replace(snapshot);
+  return model.desired();
+}
+
+TEST(PeerModel, FloodEntryPerOtherLiveHostAndNoneForSelf) {
   std::vector<FdbEntry> expected{flood("10.99.0.12"), flood("10.99.0.13")};
   EXPECT_EQ(sorted(desired_fdb(three_hosts(), "host1")), expected);
   std::vector<FdbEntry> from_host2{flood("10.99.0.11"), flood("10.99.0.13")};
   EXPECT_EQ(sorted(desired_fdb(three_hosts(), "host2")), from_host2);
 }
 
-TEST(DesiredFdb, AloneInTheClusterHoldsNothing) {
-  Peers peers{{{"host1", ip("10.99.0.11"), true}}, {{"web", "172.20.0.5", "host1", kMacA}}};
+TEST(PeerModel, AloneInTheClusterHoldsNothing) {
+  proto::Snapshot peers{0, {host("host1", "10.99.0.11")}, {{"web", "172.20.0.5", "host1", kMacA}}};
   EXPECT_TRUE(desired_fdb(peers, "host1").empty());
 }
 
-TEST(DesiredFdb, MacEntryOnlyForEndpointsOnOtherLiveHostsWithAMac) {
-  Peers peers = three_hosts();
+TEST(PeerModel, MacEntryOnlyForEndpointsOnOtherLiveHostsWithAMac) {
+  proto::Snapshot peers = three_hosts();
   peers.endpoints = {
       {"on-host2", "172.20.0.5", "host2", kMacA},
       {"on-host3", "172.20.0.6", "host3", kMacB},
@@ -55,20 +67,58 @@ TEST(DesiredFdb, MacEntryOnlyForEndpointsOnOtherLiveHostsWithAMac) {
   EXPECT_EQ(sorted(desired_fdb(peers, "host1")), expected);
 }
 
-TEST(DesiredFdb, ALateHostGetsNoFloodEntryButKeepsItsMacEntries) {
-  Peers peers = three_hosts();
+TEST(PeerModel, ALateHostGetsNoFloodEntryButKeepsItsMacEntries) {
+  proto::Snapshot peers = three_hosts();
   peers.hosts[2].alive = false;  // host3's heartbeats are late
   peers.endpoints = {{"on-host2", "172.20.0.5", "host2", kMacA}, {"on-host3", "172.20.0.6", "host3", kMacB}};
   std::vector<FdbEntry> expected{flood("10.99.0.12"), entry(kMacA, "10.99.0.12"), entry(kMacB, "10.99.0.13")};
   EXPECT_EQ(sorted(desired_fdb(peers, "host1")), expected);
 }
 
-TEST(DesiredFdb, DuplicatesCollapse) {
-  Peers peers = three_hosts();
-  peers.hosts.push_back({"host2", ip("10.99.0.12"), true});
+TEST(PeerModel, DuplicatesCollapse) {
+  proto::Snapshot peers = three_hosts();
+  peers.hosts.push_back(host("host2", "10.99.0.12"));
   peers.endpoints = {{"web", "172.20.0.5", "host2", kMacA}, {"web", "172.20.0.5", "host2", kMacA}};
   std::vector<FdbEntry> expected{flood("10.99.0.12"), flood("10.99.0.13"), entry(kMacA, "10.99.0.12")};
   EXPECT_EQ(sorted(desired_fdb(peers, "host1")), expected);
+}
+
+TEST(PeerModel, AHostWithAnUnparsableUnderlayGetsNoEntry) {
+  proto::Snapshot peers = three_hosts();
+  peers.hosts[1].underlay_ip = "not-an-address";
+  peers.endpoints = {{"on-host2", "172.20.0.5", "host2", kMacA}};
+  EXPECT_EQ(sorted(desired_fdb(peers, "host1")), std::vector<FdbEntry>{flood("10.99.0.13")});
+}
+
+// The changes apply() answers, applied one by one to a kernel that started from the full diff,
+// keep it holding exactly desired() after every change: hosts joining, going quiet, coming back,
+// moving and leaving; endpoints put, given MACs, moved to other hosts and deleted, in random order.
+TEST(PeerModel, EachChangesPlanKeepsTheKernelEqualToTheWholeDiff) {
+  std::mt19937 random(12345);
+  auto pick = [&](int n) { return static_cast<int>(random() % n); };
+  PeerModel model("host0");
+  std::set<FdbEntry> kernel;
+  uint64_t revision = 0;
+  for (int step = 0; step < 4000; ++step) {
+    proto::Change change;
+    change.revision = ++revision;
+    change.op = pick(4) == 0 ? proto::Op::kDelete : proto::Op::kPut;
+    std::string host_id = "host" + std::to_string(pick(5));
+    if (pick(3) == 0) {
+      change.kind = proto::Kind::kHost;
+      change.host = host(host_id, "10.99.0." + std::to_string(10 + pick(3)), pick(2) == 0);
+    } else {
+      change.kind = proto::Kind::kEndpoint;
+      int n = pick(12);
+      std::string mac = pick(3) == 0 ? "" : "02:42:ac:14:00:" + std::to_string(10 + n);
+      change.endpoint = {"c" + std::to_string(n), "172.20.0." + std::to_string(10 + n), host_id, mac};
+    }
+    FdbPlan plan = model.apply(change);
+    for (const auto& entry : plan.remove) kernel.erase(entry);
+    for (const auto& entry : plan.add) kernel.insert(entry);
+    std::vector<FdbEntry> held(kernel.begin(), kernel.end());
+    ASSERT_EQ(held, model.desired()) << "after step " << step;
+  }
 }
 
 TEST(PlanFdb, RemovesStaleAndAddsMissing) {

@@ -14,8 +14,24 @@ namespace {
 namespace asio = boost::asio;
 namespace json = boost::json;
 
+// The change log the Redis scripts keep, in memory: each change goes to the view under the next
+// revision, as the feed would deliver it.
+struct FakeLog {
+  ipam::ClusterView view;
+  uint64_t revision = 0;
+  FakeLog() { view.load({}); }
+  void put(const Allocation& endpoint) { record({++revision, proto::Op::kPut, proto::Kind::kEndpoint, {}, endpoint}); }
+  void erase(const Allocation& endpoint) {
+    record({++revision, proto::Op::kDelete, proto::Kind::kEndpoint, {}, endpoint});
+  }
+  void put(const proto::Host& host) { record({++revision, proto::Op::kPut, proto::Kind::kHost, host, {}}); }
+  void record(const proto::Change& change) { view.apply({change}); }
+};
+
 class FakeStore : public Store {
  public:
+  explicit FakeStore(FakeLog& log) : log(log) {}
+  FakeLog& log;
   std::map<std::string, Allocation> by_name;
   int calls = 0;
   bool down = false;
@@ -31,6 +47,7 @@ class FakeStore : public Store {
     Allocation allocation{request.container_name, "172.20.0." + std::to_string(by_name.size() + 2),
                           request.host_id, {}};
     by_name[request.container_name] = allocation;
+    log.put(allocation);
     co_return AllocateResult{allocation, true};
   }
   asio::awaitable<Result<Allocation>> release(const std::string& name, const std::string&) override {
@@ -39,6 +56,7 @@ class FakeStore : public Store {
     if (found == by_name.end()) co_return not_found("unknown_container", "no");
     Allocation allocation = found->second;
     by_name.erase(found);
+    log.erase(allocation);
     co_return allocation;
   }
   asio::awaitable<Result<std::optional<Allocation>>> find(const std::string& name) override {
@@ -46,11 +64,9 @@ class FakeStore : public Store {
     auto found = by_name.find(name);
     co_return found == by_name.end() ? std::optional<Allocation>() : std::optional<Allocation>(found->second);
   }
-  asio::awaitable<Result<std::vector<Allocation>>> list() override {
-    ++calls;
-    std::vector<Allocation> out;
-    for (const auto& [name, allocation] : by_name) out.push_back(allocation);
-    co_return out;
+  asio::awaitable<Result<uint64_t>> revision() override {
+    if (down) co_return unavailable("redis_unavailable", "down");
+    co_return log.revision;
   }
   asio::awaitable<Result<PoolStats>> stats() override {
     ++calls;
@@ -66,15 +82,19 @@ class FakeStore : public Store {
     auto found = by_name.find(name);
     if (found == by_name.end()) co_return not_found("unknown_container", "no");
     found->second.mac_address = mac;
+    log.put(found->second);
     co_return found->second;
   }
 };
 
 class FakeHosts : public HostRegistry {
  public:
+  explicit FakeHosts(FakeLog& log) : log(log) {}
+  FakeLog& log;
   std::vector<HostRegistration> registered;
   asio::awaitable<Status> register_host(const HostRegistration& host) override {
     registered.push_back(host);
+    log.put(proto::Host{host.host_id, host.underlay_ip, host.agent_url, true});
     co_return Ok{};
   }
   asio::awaitable<Status> heartbeat(const std::string& id) override {
@@ -84,30 +104,35 @@ class FakeHosts : public HostRegistry {
     co_return not_found("unknown_host", id);
   }
   asio::awaitable<Status> leave(const std::string& id) override { co_return co_await heartbeat(id); }
-  asio::awaitable<Result<std::vector<HostRecord>>> hosts() override {
-    std::vector<HostRecord> out;
-    for (const auto& host : registered) out.push_back({host, 10, true, 0});
+  asio::awaitable<Result<HeartbeatAges>> heartbeat_ages() override {
+    HeartbeatAges out;
+    for (const auto& host : registered) out[host.host_id] = 10;
     co_return out;
-  }
-  asio::awaitable<Result<PeerView>> peers() override {
-    PeerView view;
-    for (const auto& host : registered) view.hosts.push_back({host.host_id, host.underlay_ip, true});
-    co_return view;
   }
 };
 
 class IpamApiTest : public ::testing::Test {
  protected:
   IpamApiTest() : pool_(*PoolSpec::make(*Cidr::parse("172.20.0.0/16"), std::nullopt, std::nullopt, {})) {
-    auto store = std::make_unique<FakeStore>();
+    auto store = std::make_unique<FakeStore>(log_);
     store_ = store.get();
-    auto hosts = std::make_unique<FakeHosts>();
+    auto hosts = std::make_unique<FakeHosts>(log_);
     hosts_ = hosts.get();
-    router_ = make_ipam_router(std::move(store), std::move(hosts), pool_);
+    router_ = make_ipam_router(std::move(store), std::move(hosts), pool_, log_.view);
   }
 
   std::pair<int, json::value> call(std::string method, std::string path, std::string body = "") {
     HttpRequest request{method, path, {}, {}, body, {}};
+    if (size_t mark = path.find('?'); mark != std::string::npos) {
+      for (size_t start = mark + 1; start < path.size();) {
+        size_t amp = std::min(path.find('&', start), path.size());
+        std::string pair = path.substr(start, amp - start);
+        size_t eq = pair.find('=');
+        request.query[pair.substr(0, eq)] = eq == std::string::npos ? "" : pair.substr(eq + 1);
+        start = amp + 1;
+      }
+      path.resize(mark);
+    }
     for (size_t start = 1; start < path.size();) {
       size_t slash = std::min(path.find('/', start), path.size());
       request.segments.push_back(path.substr(start, slash - start));
@@ -119,6 +144,7 @@ class IpamApiTest : public ::testing::Test {
   }
 
   PoolSpec pool_;
+  FakeLog log_;
   FakeStore* store_;
   FakeHosts* hosts_;
   std::unique_ptr<Router> router_;
@@ -233,6 +259,60 @@ TEST_F(IpamApiTest, HostsAndEndpoints) {
   auto [peers_status, peers] = call("GET", "/peers");
   EXPECT_EQ(peers_status, 200);
   EXPECT_EQ(peers.at("hosts").as_array().size(), 1u);
+  EXPECT_EQ(peers.at("revision"), log_.revision);
+  EXPECT_EQ(peers.at("endpoints").as_array()[0].at("mac_address"), "02:42:ac:14:00:05");
+  EXPECT_EQ(hosts.as_array()[0].at("containers"), 0);  // listed before the allocation
+  EXPECT_EQ(call("GET", "/hosts").second.as_array()[0].at("containers"), 1);
+}
+
+TEST_F(IpamApiTest, PeersSinceARevisionAnswerTheChangesAfterIt) {
+  call("POST", "/hosts", R"({"host_id":"host1","underlay_ip":"10.0.1.5","agent_url":"http://10.0.1.5:8001"})");
+  uint64_t before = log_.revision;
+  call("POST", "/allocate", R"({"container_name":"ca","host_id":"host1"})");
+  call("POST", "/release", R"({"container_name":"ca"})");
+  auto [status, body] = call("GET", "/peers?since=" + std::to_string(before));
+  ASSERT_EQ(status, 200);
+  EXPECT_EQ(body.at("revision"), before + 2);
+  const auto& changes = body.at("changes").as_array();
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0].at("op"), "put");
+  EXPECT_EQ(changes[0].at("kind"), "endpoint");
+  EXPECT_EQ(changes[0].at("revision"), before + 1);
+  EXPECT_EQ(changes[1].at("op"), "delete");
+  EXPECT_EQ(changes[1].at("container_name"), "ca");
+
+  auto [now_status, now] = call("GET", "/peers?since=" + std::to_string(log_.revision) + "&wait_ms=0");
+  EXPECT_EQ(now_status, 200);
+  EXPECT_EQ(now.at("revision"), log_.revision);
+  EXPECT_TRUE(now.at("changes").as_array().empty());
+  auto [future_status, future] = call("GET", "/peers?since=" + std::to_string(log_.revision + 5));
+  EXPECT_EQ(future_status, 200);
+  EXPECT_EQ(future.at("reset"), true);
+  EXPECT_EQ(future.at("hosts").as_array().size(), 1u);
+}
+
+TEST_F(IpamApiTest, PeersRejectsBadRevisionsAndWaits) {
+  for (const char* query : {"since=-1", "since=abc", "since=", "since=1x", "since=99999999999999999999999"}) {
+    auto [status, body] = call("GET", std::string("/peers?") + query);
+    EXPECT_EQ(status, 400) << query;
+    EXPECT_EQ(body.at("error"), "invalid_revision") << query;
+  }
+  for (const char* query : {"since=0&wait_ms=60001", "since=0&wait_ms=x", "since=0&wait_ms=-5"}) {
+    auto [status, body] = call("GET", std::string("/peers?") + query);
+    EXPECT_EQ(status, 400) << query;
+    EXPECT_EQ(body.at("error"), "invalid_wait") << query;
+  }
+  EXPECT_EQ(call("GET", "/containers?host_id=h%201").first, 400);
+}
+
+TEST_F(IpamApiTest, ContainersOfOneHost) {
+  call("POST", "/allocate", R"({"container_name":"ca","host_id":"host1"})");
+  call("POST", "/allocate", R"({"container_name":"cb","host_id":"host2"})");
+  auto [status, list] = call("GET", "/containers?host_id=host2");
+  EXPECT_EQ(status, 200);
+  ASSERT_EQ(list.as_array().size(), 1u);
+  EXPECT_EQ(list.as_array()[0].at("container_name"), "cb");
+  EXPECT_EQ(call("GET", "/containers").second.as_array().size(), 2u);
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "common/http_client.h"
-#include "ipam/redis_url.h"
+#include "ipam/redis/url.h"
 
 namespace vx {
 namespace {

@@ -21,5 +21,11 @@ inline constexpr const char* kContainerMacs = "vxlan:container_macs";  // hash n
 inline constexpr const char* kHosts = "vxlan:hosts";                   // sorted set: host id by last heartbeat (ms)
 inline constexpr const char* kHostUnderlay = "vxlan:host_underlay";    // hash host id -> underlay address
 inline constexpr const char* kHostAgents = "vxlan:host_agents";        // hash host id -> agent URL
+inline constexpr const char* kHostsAlive = "vxlan:hosts_alive";        // sorted set: the hosts last seen alive
+
+// The change log: every change to hosts and endpoints, in order (scripts.h).
+inline constexpr const char* kRevision = "vxlan:revision";  // the last change's revision
+inline constexpr const char* kChanges = "vxlan:changes";    // stream of changes, the latest 100,000 or so
+inline constexpr const char* kLifetime = "vxlan:lifetime";  // run_id of the Redis process the revisions count in
 
 }  // namespace vx::keys

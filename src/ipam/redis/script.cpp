@@ -1,4 +1,4 @@
-#include "ipam/redis_script.h"
+#include "ipam/redis/script.h"
 
 #include <charconv>
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "common/error.h"
-#include "ipam/redis_connection.h"
+#include "ipam/redis/connection.h"
 
 namespace vx {
 
@@ -18,8 +18,8 @@ inline const std::vector<std::string> kNoScriptArgs;
 
 class RedisScript {
  public:
-  RedisScript(const char* source, std::vector<std::string> keys)
-      : source_(source), keys_(std::move(keys)) {}
+  RedisScript(std::string source, std::vector<std::string> keys)
+      : source_(std::move(source)), keys_(std::move(keys)) {}
 
   // Arguments are built in a named variable before co_await: GCC 12 miscompiles braced lists
   // inside a co_await expression ("array used as initializer").
@@ -27,7 +27,7 @@ class RedisScript {
                                                  const std::vector<std::string>& args);
 
  private:
-  const char* source_;
+  std::string source_;
   std::vector<std::string> keys_;
   std::string sha_;  // empty until loaded
 };

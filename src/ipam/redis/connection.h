@@ -20,8 +20,8 @@
 #include <vector>
 
 #include "common/error.h"
-#include "ipam/redis_reply.h"
-#include "ipam/redis_url.h"
+#include "ipam/redis/reply.h"
+#include "ipam/redis/url.h"
 
 struct redisAsyncContext;
 

@@ -1,4 +1,4 @@
-#include "ipam/redis_url.h"
+#include "ipam/redis/url.h"
 
 #include <boost/url/parse.hpp>
 #include <charconv>

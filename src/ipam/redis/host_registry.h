@@ -1,11 +1,11 @@
-// The HostRegistry on Redis, one Lua script per operation (lua_scripts.h).
+// The HostRegistry on Redis, one Lua script per operation (scripts.h).
 #pragma once
 
 #include <chrono>
 #include <memory>
 
 #include "ipam/host_registry.h"
-#include "ipam/redis_script.h"
+#include "ipam/redis/script.h"
 
 namespace vx {
 
@@ -16,13 +16,12 @@ class RedisHostRegistry : public HostRegistry {
   boost::asio::awaitable<Status> register_host(const HostRegistration& host) override;
   boost::asio::awaitable<Status> heartbeat(const std::string& host_id) override;
   boost::asio::awaitable<Status> leave(const std::string& host_id) override;
-  boost::asio::awaitable<Result<std::vector<HostRecord>>> hosts() override;
-  boost::asio::awaitable<Result<PeerView>> peers() override;
+  boost::asio::awaitable<Result<HeartbeatAges>> heartbeat_ages() override;
 
  private:
   std::shared_ptr<RedisConnection> redis_;
   std::chrono::milliseconds ttl_;
-  RedisScript register_, heartbeat_, leave_, list_, peers_;
+  RedisScript register_, heartbeat_, leave_, heartbeats_;
 };
 
 }  // namespace vx

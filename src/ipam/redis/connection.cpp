@@ -1,4 +1,4 @@
-#include "ipam/redis_connection.h"
+#include "ipam/redis/connection.h"
 
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>

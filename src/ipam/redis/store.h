@@ -11,7 +11,7 @@
 
 #include "common/batcher.h"
 #include "ipam/pool.h"
-#include "ipam/redis_script.h"
+#include "ipam/redis/script.h"
 #include "ipam/store.h"
 
 namespace vx {
@@ -29,8 +29,8 @@ class RedisStore : public Store {
   boost::asio::awaitable<Result<Allocation>> release(const std::string& name,
                                                      const std::string& host_id) override;
   boost::asio::awaitable<Result<std::optional<Allocation>>> find(const std::string& name) override;
-  boost::asio::awaitable<Result<std::vector<Allocation>>> list() override;
   boost::asio::awaitable<Result<PoolStats>> stats() override;
+  boost::asio::awaitable<Result<uint64_t>> revision() override;
   boost::asio::awaitable<Result<Allocation>> record_endpoint(const std::string& name,
                                                              const std::string& host_id,
                                                              const std::string& mac) override;
@@ -48,7 +48,7 @@ class RedisStore : public Store {
   std::shared_ptr<RedisConnection> redis_;
   const PoolSpec& pool_;
   PoolState& state_;
-  RedisScript init_, allocate_, release_, endpoint_, find_, list_, stats_;
+  RedisScript init_, allocate_, release_, endpoint_, find_, stats_;
   Batcher<AllocateRequest, Result<AllocateResult>> allocations_;
 };
 

@@ -1,9 +1,11 @@
-#include "ipam/redis_store.h"
+#include "ipam/redis/store.h"
 
 #include <spdlog/spdlog.h>
 
-#include "ipam/keys.h"
-#include "ipam/lua_scripts.h"
+#include <charconv>
+
+#include "ipam/redis/keys.h"
+#include "ipam/redis/scripts.h"
 
 namespace vx {
 
@@ -22,13 +24,13 @@ RedisStore::RedisStore(std::shared_ptr<RedisConnection> redis, const PoolSpec& p
       state_(state),
       init_(lua::kInitPool, {keys::kPool, keys::kPoolReserved, keys::kAvailable, keys::kAllocated}),
       allocate_(lua::kAllocate, {keys::kPool, keys::kAvailable, keys::kAllocated, keys::kContainerIps,
-                                 keys::kContainerHosts, keys::kIpContainers}),
+                                 keys::kContainerHosts, keys::kIpContainers, keys::kRevision, keys::kChanges}),
       release_(lua::kRelease, {keys::kPoolReserved, keys::kAvailable, keys::kAllocated,
                                keys::kContainerIps, keys::kContainerHosts, keys::kIpContainers,
-                               keys::kContainerMacs}),
-      endpoint_(lua::kRecordEndpoint, {keys::kContainerIps, keys::kContainerHosts, keys::kContainerMacs}),
+                               keys::kContainerMacs, keys::kRevision, keys::kChanges}),
+      endpoint_(lua::kRecordEndpoint, {keys::kContainerIps, keys::kContainerHosts, keys::kContainerMacs,
+                                       keys::kRevision, keys::kChanges}),
       find_(lua::kFind, {keys::kContainerIps, keys::kContainerHosts, keys::kContainerMacs}),
-      list_(lua::kList, {keys::kContainerIps, keys::kContainerHosts, keys::kContainerMacs}),
       stats_(lua::kStats, {keys::kAvailable, keys::kAllocated, keys::kPool}),
       allocations_(redis_->executor(), kMaxBatch,
                    [this](const std::vector<AllocateRequest>& requests) { return allocate_batch(requests); }) {}
@@ -164,16 +166,14 @@ asio::awaitable<Result<std::optional<Allocation>>> RedisStore::find(const std::s
       Allocation{name, reply_text(*reply, 0), reply_text(*reply, 1), reply_text(*reply, 2)});
 }
 
-asio::awaitable<Result<std::vector<Allocation>>> RedisStore::list() {
-  auto reply = co_await list_.run(*redis_, kNoScriptArgs);
+asio::awaitable<Result<uint64_t>> RedisStore::revision() {
+  std::vector<std::string> get{"GET", keys::kRevision};
+  auto reply = co_await redis_->command(std::move(get));
   if (!reply) co_return reply.error();
-  std::vector<Allocation> out;
-  out.reserve(reply->elements.size() / 4);
-  for (size_t i = 0; i + 3 < reply->elements.size(); i += 4) {
-    out.push_back({reply_text(*reply, i), reply_text(*reply, i + 1), reply_text(*reply, i + 2),
-                   reply_text(*reply, i + 3)});
-  }
-  co_return out;
+  if (reply->is_error()) co_return unavailable("redis_unavailable", "Redis answered GET with: " + reply->str);
+  uint64_t revision = 0;  // none yet when nil
+  std::from_chars(reply->str.data(), reply->str.data() + reply->str.size(), revision);
+  co_return revision;
 }
 
 asio::awaitable<Result<Allocation>> RedisStore::record_endpoint(const std::string& name,

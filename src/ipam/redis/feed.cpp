@@ -1,0 +1,298 @@
+#include "ipam/redis/feed.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <charconv>
+#include <map>
+#include <set>
+
+#include "ipam/redis/keys.h"
+#include "ipam/redis/scripts.h"
+
+namespace vx::ipam {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// How long one XREAD waits for a change before it is issued again.
+constexpr auto kBlock = std::chrono::milliseconds(1000);
+constexpr auto kRetryPause = std::chrono::milliseconds(500);
+constexpr const char* kPage = "1000";
+
+struct LogEntry {
+  std::string id;
+  bool reset = false;
+  proto::Change change;
+};
+
+uint64_t number_of(const std::string& text) {
+  uint64_t value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
+
+// One stream entry, [id, [field, value, ...]], as scripts.h writes it.
+Result<LogEntry> entry_of(const RedisReply& reply) {
+  if (reply.elements.size() != 2 || reply.elements[1].elements.size() % 2 != 0) {
+    return internal("bad_change", "a change log entry is not [id, [field, value, ...]]");
+  }
+  std::map<std::string, std::string> fields;
+  const auto& flat = reply.elements[1].elements;
+  for (size_t i = 0; i + 1 < flat.size(); i += 2) fields[flat[i].str] = flat[i + 1].str;
+  LogEntry entry;
+  entry.id = reply.elements[0].str;
+  entry.change.revision = number_of(fields["revision"]);
+  const std::string& op = fields["op"];
+  entry.reset = op == "reset";
+  if (entry.reset) return entry;
+  if (op != "put" && op != "delete") return internal("bad_change", "a change log entry has op '" + op + "'");
+  entry.change.op = op == "put" ? proto::Op::kPut : proto::Op::kDelete;
+  if (fields["kind"] == "host") {
+    entry.change.kind = proto::Kind::kHost;
+    entry.change.host = {fields["host_id"], fields["underlay_ip"], fields["agent_url"], fields["alive"] == "1"};
+  } else {
+    entry.change.kind = proto::Kind::kEndpoint;
+    entry.change.endpoint = {fields["container_name"], fields["ip_address"], fields["host_id"],
+                             fields["mac_address"]};
+  }
+  return entry;
+}
+
+Result<std::vector<LogEntry>> entries_of(const RedisReply& list) {
+  std::vector<LogEntry> out;
+  for (const auto& element : list.elements) {
+    auto entry = entry_of(element);
+    if (!entry) return entry.error();
+    out.push_back(std::move(*entry));
+  }
+  return out;
+}
+
+// Applies a snapshot's worth of changes to plain maps, while loading.
+void apply_to(std::map<std::string, proto::Host>& hosts, std::map<std::string, proto::Endpoint>& endpoints,
+              const proto::Change& change) {
+  bool put = change.op == proto::Op::kPut;
+  if (change.kind == proto::Kind::kHost) {
+    put ? void(hosts[change.host.host_id] = change.host) : void(hosts.erase(change.host.host_id));
+  } else {
+    put ? void(endpoints[change.endpoint.container_name] = change.endpoint)
+        : void(endpoints.erase(change.endpoint.container_name));
+  }
+}
+
+std::map<std::string, std::string> as_map(const RedisReply& flat) {
+  std::map<std::string, std::string> out;
+  for (size_t i = 0; i + 1 < flat.elements.size(); i += 2) out[flat.elements[i].str] = flat.elements[i + 1].str;
+  return out;
+}
+
+Error not_following(const std::string& why) { return unavailable("feed_broken", why); }
+
+}  // namespace
+
+RedisFeed::RedisFeed(asio::io_context& io, const RedisEndpoint& redis, std::chrono::milliseconds timeout,
+                     std::chrono::milliseconds host_ttl, ClusterView& view)
+    : io_(io),
+      host_ttl_(host_ttl),
+      view_(view),
+      reader_(io, redis, timeout + kBlock),
+      sweeper_(io, redis, timeout),
+      mark_lifetime_(lua::kMarkLifetime, {keys::kLifetime, keys::kRevision, keys::kChanges}),
+      position_(lua::kFeedPosition, {keys::kRevision, keys::kChanges}),
+      sweep_hosts_(lua::kSweepHosts, {keys::kHosts, keys::kHostsAlive, keys::kHostUnderlay, keys::kHostAgents,
+                                      keys::kRevision, keys::kChanges}) {}
+
+void RedisFeed::report(const Status& status) {
+  std::string error = status ? "" : status.error().detail;
+  if (error == last_error_) return;
+  error.empty() ? spdlog::info("following the change log again")
+                : spdlog::warn("cannot follow the change log: {}", error);
+  last_error_ = error;
+  view_.set_feed_error(error);
+}
+
+asio::awaitable<void> RedisFeed::follow() {
+  asio::steady_timer pause(io_);
+  bool reload = true;
+  for (;;) {
+    Status step = Ok{};
+    auto marked = co_await mark_lifetime();
+    if (!marked) step = marked.error();
+    if (step && reload) {
+      step = co_await load();
+      if (step) reload = false;
+    }
+    if (step) {
+      auto next = co_await tail();
+      if (next) reload = *next == Next::kReload;
+      else step = next.error();
+    }
+    report(step);
+    if (!step) {
+      pause.expires_after(kRetryPause);
+      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+  }
+}
+
+asio::awaitable<Result<bool>> RedisFeed::mark_lifetime() {
+  std::vector<std::string> info{"INFO", "server"};
+  auto server = co_await reader_.command(std::move(info));
+  if (!server) co_return server.error();
+  auto at = server->str.find("run_id:");
+  if (at == std::string::npos) co_return not_following("Redis's INFO server has no run_id");
+  std::string run_id = server->str.substr(at + 7, server->str.find_first_of("\r\n", at) - at - 7);
+  std::vector<std::string> args{run_id};
+  auto reply = co_await mark_lifetime_.run(reader_, args);
+  if (!reply) co_return reply.error();
+  bool fresh = reply_text(*reply, 0) == "new";
+  if (fresh) spdlog::info("Redis {} is new to the change log: revisions go on from {}", run_id, reply_text(*reply, 1));
+  co_return fresh;
+}
+
+// Scans without a snapshot's consistency, then replays every change logged since the scan began:
+// the result is exactly the state at the last change replayed.
+asio::awaitable<Status> RedisFeed::load() {
+  for (;;) {
+    auto position = co_await position_.run(reader_, kNoScriptArgs);
+    if (!position) co_return position.error();
+    proto::Snapshot snapshot;
+    snapshot.revision = reply_number(*position, 0);
+    std::string cursor = reply_text(*position, 1);
+    if (Status scanned = co_await scan(snapshot); !scanned) co_return scanned;
+
+    std::map<std::string, proto::Host> hosts;
+    std::map<std::string, proto::Endpoint> endpoints;
+    for (auto& host : snapshot.hosts) hosts[host.host_id] = std::move(host);
+    for (auto& endpoint : snapshot.endpoints) endpoints[endpoint.container_name] = std::move(endpoint);
+    bool again = false;
+    for (bool more = true; more && !again;) {
+      std::vector<std::string> range{"XRANGE", keys::kChanges, cursor.empty() ? "-" : "(" + cursor, "+", "COUNT",
+                                     kPage};
+      auto reply = co_await reader_.command(std::move(range));
+      if (!reply) co_return reply.error();
+      auto entries = entries_of(*reply);
+      if (!entries) co_return entries.error();
+      more = !entries->empty();
+      for (const auto& entry : *entries) {
+        if (entry.reset || entry.change.revision != snapshot.revision + 1) {
+          again = true;  // a new lifetime began while scanning, or the log was trimmed past us
+          break;
+        }
+        apply_to(hosts, endpoints, entry.change);
+        snapshot.revision = entry.change.revision;
+        cursor = entry.id;
+      }
+    }
+    if (again) continue;
+    snapshot.hosts.clear();
+    snapshot.endpoints.clear();
+    for (auto& [id, host] : hosts) snapshot.hosts.push_back(std::move(host));
+    for (auto& [name, endpoint] : endpoints) snapshot.endpoints.push_back(std::move(endpoint));
+    spdlog::info("loaded the cluster at revision {}: {} hosts, {} endpoints", snapshot.revision,
+                 snapshot.hosts.size(), snapshot.endpoints.size());
+    cursor_ = cursor;
+    view_.load(std::move(snapshot));
+    co_return Ok{};
+  }
+}
+
+asio::awaitable<Status> RedisFeed::scan(proto::Snapshot& snapshot) {
+  std::vector<std::string> underlay_cmd{"HGETALL", keys::kHostUnderlay};
+  std::vector<std::string> agents_cmd{"HGETALL", keys::kHostAgents};
+  std::vector<std::string> alive_cmd{"ZRANGE", keys::kHostsAlive, "0", "-1"};
+  auto underlay = co_await reader_.command(std::move(underlay_cmd));
+  if (!underlay) co_return underlay.error();
+  auto agents = co_await reader_.command(std::move(agents_cmd));
+  if (!agents) co_return agents.error();
+  auto alive = co_await reader_.command(std::move(alive_cmd));
+  if (!alive) co_return alive.error();
+  auto agent_of = as_map(*agents);
+  std::set<std::string> alive_ids;
+  for (const auto& id : alive->elements) alive_ids.insert(id.str);
+  for (const auto& [id, address] : as_map(*underlay)) {
+    snapshot.hosts.push_back({id, address, agent_of[id], alive_ids.count(id) > 0});
+  }
+
+  std::string cursor = "0";
+  do {
+    std::vector<std::string> page_cmd{"HSCAN", keys::kContainerIps, cursor, "COUNT", kPage};
+    auto page = co_await reader_.command(std::move(page_cmd));
+    if (!page) co_return page.error();
+    if (page->elements.size() != 2) co_return unexpected_reply("HSCAN", *page);
+    cursor = page->elements[0].str;
+    const auto& flat = page->elements[1].elements;
+    if (flat.empty()) continue;
+    std::vector<std::string> hosts_cmd{"HMGET", keys::kContainerHosts};
+    std::vector<std::string> macs_cmd{"HMGET", keys::kContainerMacs};
+    for (size_t i = 0; i < flat.size(); i += 2) {
+      hosts_cmd.push_back(flat[i].str);
+      macs_cmd.push_back(flat[i].str);
+    }
+    auto hosts = co_await reader_.command(std::move(hosts_cmd));
+    if (!hosts) co_return hosts.error();
+    auto macs = co_await reader_.command(std::move(macs_cmd));
+    if (!macs) co_return macs.error();
+    for (size_t i = 0; i + 1 < flat.size(); i += 2) {
+      snapshot.endpoints.push_back({flat[i].str, flat[i + 1].str, reply_text(*hosts, i / 2), reply_text(*macs, i / 2)});
+    }
+  } while (cursor != "0");
+  co_return Ok{};
+}
+
+asio::awaitable<Result<RedisFeed::Next>> RedisFeed::tail() {
+  uint64_t revision = view_.revision();
+  for (;;) {
+    std::vector<std::string> read{"XREAD", "COUNT", kPage, "BLOCK", std::to_string(kBlock.count()),
+                                  "STREAMS", keys::kChanges, cursor_.empty() ? "0-0" : cursor_};
+    auto reply = co_await reader_.command(std::move(read));
+    if (!reply) co_return reply.error();
+    if (reply->is_error()) co_return not_following("XREAD failed: " + reply->str);
+    if (reply->is_nil() || reply->elements.empty()) continue;
+    const RedisReply& stream = reply->elements[0];
+    if (stream.elements.size() != 2) co_return unexpected_reply("XREAD", *reply);
+    auto entries = entries_of(stream.elements[1]);
+    if (!entries) co_return entries.error();
+    std::vector<proto::Change> batch;
+    Next next = Next::kTail;
+    for (const auto& entry : *entries) {
+      if (entry.reset) {
+        spdlog::info("the change log starts a new lifetime at revision {}: loading again", entry.change.revision);
+        next = Next::kReload;
+        break;
+      }
+      if (entry.change.revision != revision + 1) {
+        spdlog::warn("the change log jumps from revision {} to {}: loading again", revision, entry.change.revision);
+        next = Next::kReload;
+        break;
+      }
+      batch.push_back(entry.change);
+      revision = entry.change.revision;
+      cursor_ = entry.id;
+    }
+    view_.apply(batch);
+    if (next == Next::kReload) co_return next;
+  }
+}
+
+asio::awaitable<void> RedisFeed::sweep() {
+  asio::steady_timer timer(io_);
+  const std::vector<std::string> args{std::to_string(host_ttl_.count())};
+  auto every = std::min<std::chrono::milliseconds>(host_ttl_ / 4, std::chrono::milliseconds(250));
+  std::string last_error;
+  for (;;) {
+    timer.expires_after(every);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    auto reply = co_await sweep_hosts_.run(sweeper_, args);
+    std::string error = reply ? "" : reply.error().detail;
+    if (error != last_error && !error.empty()) spdlog::warn("cannot sweep quiet hosts: {}", error);
+    last_error = error;
+    if (reply && reply->integer > 0) spdlog::info("{} hosts went quiet", reply->integer);
+  }
+}
+
+}  // namespace vx::ipam

@@ -1,0 +1,53 @@
+// Keeps a ClusterView in step with the change log in Redis (scripts.h), for one IPAM process.
+//
+// follow() marks the Redis lifetime, loads a snapshot without blocking Redis (HSCAN in pages, then
+// the changes made meanwhile replayed on top), then tails the log with one blocking XREAD at a
+// time. A reset entry (a new Redis lifetime, a wiped Redis) or a gap in the revisions (the log
+// trimmed past this reader) makes it load again. A connection failure is retried after a pause;
+// the view keeps what it has meanwhile and says why in feed_error().
+//
+// sweep() marks hosts whose heartbeats stopped as no longer alive, a change like any other. Every
+// replica sweeps; the script is idempotent.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "common/error.h"
+#include "ipam/redis/connection.h"
+#include "ipam/redis/script.h"
+#include "ipam/view/cluster_view.h"
+
+namespace vx::ipam {
+
+class RedisFeed {
+ public:
+  RedisFeed(boost::asio::io_context& io, const RedisEndpoint& redis, std::chrono::milliseconds timeout,
+            std::chrono::milliseconds host_ttl, ClusterView& view);
+
+  boost::asio::awaitable<void> follow();
+  boost::asio::awaitable<void> sweep();
+
+ private:
+  enum class Next { kTail, kReload };
+
+  boost::asio::awaitable<Result<bool>> mark_lifetime();  // true: a new lifetime began
+  boost::asio::awaitable<Status> load();
+  boost::asio::awaitable<Status> scan(proto::Snapshot& snapshot);
+  boost::asio::awaitable<Result<Next>> tail();
+  void report(const Status& status);
+
+  boost::asio::io_context& io_;
+  std::chrono::milliseconds host_ttl_;
+  ClusterView& view_;
+  RedisConnection reader_;   // blocks in XREAD: used by follow() alone
+  RedisConnection sweeper_;  // used by sweep() alone
+  RedisScript mark_lifetime_, position_, sweep_hosts_;
+  std::string cursor_;  // the stream id of the last change applied
+  std::string last_error_;
+};
+
+}  // namespace vx::ipam

@@ -1,0 +1,200 @@
+#include "ipam/view/cluster_view.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+
+#include "common/names.h"
+
+namespace vx::ipam {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+// A coroutine parked until a change, woken by cancelling its timer on its own executor: the view is
+// written from the feed's thread, and each waiter lives on some worker's. The coroutine owns it;
+// the view only refers to it, so that a worker's io_context can go first at shutdown.
+struct ClusterView::Waiter {
+  explicit Waiter(const asio::any_io_executor& executor) : timer(executor) {}
+  asio::steady_timer timer;
+};
+
+ClusterView::ClusterView(size_t retained) : retained_limit_(std::max<size_t>(retained, 1)) {}
+
+ClusterView::~ClusterView() = default;
+
+void ClusterView::load(proto::Snapshot snapshot) {
+  std::lock_guard lock(mutex_);
+  hosts_.clear();
+  endpoints_.clear();
+  for (auto& host : snapshot.hosts) hosts_[host.host_id] = std::move(host);
+  for (auto& endpoint : snapshot.endpoints) endpoints_[endpoint.container_name] = std::move(endpoint);
+  revision_ = base_ = snapshot.revision;
+  retained_.clear();
+  loaded_ = true;
+  feed_error_.clear();
+  snapshot_cache_.reset();
+  wake_all();
+}
+
+void ClusterView::apply(const std::vector<proto::Change>& changes) {
+  if (changes.empty()) return;
+  std::lock_guard lock(mutex_);
+  for (const auto& change : changes) {
+    apply_one(change);
+    retain(change);
+    revision_ = change.revision;
+  }
+  while (retained_.size() > retained_limit_) {
+    base_ = retained_.front().revision;
+    retained_.pop_front();
+  }
+  snapshot_cache_.reset();
+  wake_all();
+}
+
+void ClusterView::apply_one(const proto::Change& change) {
+  if (change.kind == proto::Kind::kHost) {
+    if (change.op == proto::Op::kPut) {
+      hosts_[change.host.host_id] = change.host;
+    } else {
+      hosts_.erase(change.host.host_id);
+    }
+  } else if (change.op == proto::Op::kPut) {
+    endpoints_[change.endpoint.container_name] = change.endpoint;
+  } else {
+    endpoints_.erase(change.endpoint.container_name);
+  }
+}
+
+void ClusterView::retain(const proto::Change& change) {
+  retained_.push_back({change.revision, json::serialize(proto::to_json(change))});
+}
+
+void ClusterView::wake_all() {
+  for (const auto& [key, weak] : waiters_) {
+    if (auto waiter = weak.lock()) asio::post(waiter->timer.get_executor(), [waiter] { waiter->timer.cancel(); });
+  }
+  waiters_.clear();
+}
+
+void ClusterView::set_feed_error(std::string error) {
+  std::lock_guard lock(mutex_);
+  feed_error_ = std::move(error);
+}
+
+bool ClusterView::loaded() const {
+  std::lock_guard lock(mutex_);
+  return loaded_;
+}
+
+uint64_t ClusterView::revision() const {
+  std::lock_guard lock(mutex_);
+  return revision_;
+}
+
+std::string ClusterView::feed_error() const {
+  std::lock_guard lock(mutex_);
+  return feed_error_;
+}
+
+size_t ClusterView::watchers() const {
+  std::lock_guard lock(mutex_);
+  return waiters_.size();
+}
+
+std::optional<std::string> ClusterView::peers_after(std::optional<uint64_t> since) const {
+  std::lock_guard lock(mutex_);
+  if (!since) return snapshot_json(false);
+  if (*since == revision_) return std::nullopt;
+  if (*since < base_ || *since > revision_) return snapshot_json(true);
+  return changes_json(*since);
+}
+
+std::string ClusterView::snapshot_json(bool reset) const {
+  if (!snapshot_cache_) {
+    proto::Snapshot snapshot{revision_, {}, {}};
+    snapshot.hosts.reserve(hosts_.size());
+    snapshot.endpoints.reserve(endpoints_.size());
+    for (const auto& [id, host] : hosts_) snapshot.hosts.push_back(host);
+    for (const auto& [name, endpoint] : endpoints_) snapshot.endpoints.push_back(endpoint);
+    snapshot_cache_ = std::make_shared<const std::string>(json::serialize(proto::to_json(snapshot)));
+  }
+  if (!reset) return *snapshot_cache_;
+  return "{\"reset\":true," + snapshot_cache_->substr(1);
+}
+
+// Revisions in the view follow each other one by one, so the first change after `since` is found
+// by arithmetic.
+std::string ClusterView::changes_json(uint64_t since) const {
+  size_t first = since - base_;
+  size_t last = std::min(retained_.size(), first + proto::kMaxChangesPerAnswer);
+  std::string out = "{\"revision\":" + std::to_string(retained_[last - 1].revision) + ",\"changes\":[";
+  for (size_t i = first; i < last; ++i) {
+    if (i != first) out += ',';
+    out += retained_[i].json;
+  }
+  out += "]}";
+  return out;
+}
+
+asio::awaitable<bool> ClusterView::wait_until(uint64_t revision, std::chrono::steady_clock::time_point deadline) {
+  return wait([revision](uint64_t current) { return current >= revision; }, deadline);
+}
+
+asio::awaitable<bool> ClusterView::wait_past(uint64_t revision, std::chrono::steady_clock::time_point deadline) {
+  return wait([revision](uint64_t current) { return current != revision; }, deadline);
+}
+
+asio::awaitable<bool> ClusterView::wait(std::function<bool(uint64_t)> done,
+                                        std::chrono::steady_clock::time_point deadline) {
+  auto waiter = std::make_shared<Waiter>(co_await asio::this_coro::executor);
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (loaded_ && done(revision_)) {
+        waiters_.erase(waiter.get());
+        co_return true;
+      }
+      if (std::chrono::steady_clock::now() >= deadline) {
+        waiters_.erase(waiter.get());
+        co_return false;
+      }
+      waiters_[waiter.get()] = waiter;
+    }
+    // No suspension between registering and starting the wait: a wake-up posted meanwhile runs
+    // after the wait has begun, and is never lost.
+    waiter->timer.expires_at(deadline);
+    co_await waiter->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
+std::vector<proto::Endpoint> ClusterView::endpoints(const std::string& host_id) const {
+  std::lock_guard lock(mutex_);
+  std::vector<proto::Endpoint> out;
+  for (const auto& [name, endpoint] : endpoints_) {
+    if (host_id.empty() || endpoint.host_id == host_id) out.push_back(endpoint);
+  }
+  return out;
+}
+
+std::vector<proto::Host> ClusterView::hosts() const {
+  std::lock_guard lock(mutex_);
+  std::vector<proto::Host> out;
+  for (const auto& [id, host] : hosts_) out.push_back(host);
+  return out;
+}
+
+std::map<std::string, uint64_t> ClusterView::container_counts() const {
+  std::lock_guard lock(mutex_);
+  std::map<std::string, uint64_t> out;
+  for (const auto& [name, endpoint] : endpoints_) {
+    if (!name.starts_with(kGatewayNamePrefix)) ++out[endpoint.host_id];
+  }
+  return out;
+}
+
+}  // namespace vx::ipam
