@@ -62,11 +62,6 @@ struct ContainerInfo {
                             // and inspected (lists do not carry it)
 };
 
-struct ExecResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
 class Runtime {
  public:
   virtual ~Runtime() = default;
@@ -88,9 +83,6 @@ class Runtime {
   // Every container, running or not, that carries label key=value.
   virtual boost::asio::awaitable<Result<std::vector<ContainerInfo>>> list_containers(
       const std::string& label_key, const std::string& label_value) = 0;
-  // Runs argv inside a running container and waits for it to finish.
-  virtual boost::asio::awaitable<Result<ExecResult>> exec(const std::string& id_or_name,
-                                                          const std::vector<std::string>& argv) = 0;
 };
 
 }  // namespace vx

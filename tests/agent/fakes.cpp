@@ -196,15 +196,6 @@ asio::awaitable<Result<std::vector<ContainerInfo>>> FakeRuntime::list_containers
   co_return out;
 }
 
-asio::awaitable<Result<ExecResult>> FakeRuntime::exec(const std::string& id_or_name,
-                                                      const std::vector<std::string>&) {
-  if (auto failed = enter("exec")) co_return *failed;
-  const Container* container = find(id_or_name);
-  if (!container) co_return not_found("unknown_container", "no container " + id_or_name);
-  if (container->info.state != "running") co_return conflict("conflict", "container is not running");
-  co_return ExecResult{0, ""};
-}
-
 // ---------------------------------------------------------------- FakeIpam
 
 std::optional<Error> FakeIpam::enter(const std::string& call) {

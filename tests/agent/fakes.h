@@ -98,8 +98,6 @@ class FakeRuntime : public Runtime {
   boost::asio::awaitable<Status> remove_container(const std::string& id_or_name) override;
   boost::asio::awaitable<Result<std::vector<ContainerInfo>>> list_containers(const std::string& label_key,
                                                                             const std::string& label_value) override;
-  boost::asio::awaitable<Result<ExecResult>> exec(const std::string& id_or_name,
-                                                  const std::vector<std::string>& argv) override;
 
  private:
   std::optional<Error> enter(const std::string& call);

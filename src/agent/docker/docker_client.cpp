@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 #include <sys/un.h>
 
-#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -27,23 +26,6 @@ constexpr uint64_t kMaxBody = 32 * 1024 * 1024;
 constexpr size_t kMaxSocketPath = sizeof(sockaddr_un::sun_path) - 1;
 
 using Stream = beast::basic_stream<asio::local::stream_protocol>;
-using Parser = http::response_parser<http::buffer_body>;
-
-// Reads the body in pieces into a fixed buffer, so that a stream reaches `deliver` as it arrives
-// and a body that ends only when the daemon closes the connection is read to its end.
-asio::awaitable<beast::error_code> read_body(Stream& stream, beast::flat_buffer& buffer,
-                                             Parser& parser, const DockerBodySink& deliver) {
-  std::array<char, 16 * 1024> chunk;
-  while (!parser.is_done()) {
-    auto& body = parser.get().body();
-    body.data = chunk.data();
-    body.size = chunk.size();
-    auto [ec, read] = co_await http::async_read(stream, buffer, parser, kNoThrow);
-    if (ec && ec != http::error::need_buffer) co_return ec;
-    deliver(std::string_view(chunk.data(), chunk.size() - body.size));
-  }
-  co_return beast::error_code{};
-}
 
 }  // namespace
 
@@ -67,8 +49,7 @@ DockerClient::DockerClient(asio::any_io_executor executor, std::string socket_pa
     : executor_(std::move(executor)), socket_path_(std::move(socket_path)) {}
 
 asio::awaitable<Result<DockerResponse>> DockerClient::call(std::string method, std::string target,
-                                                           std::string body, Clock::time_point deadline,
-                                                           DockerBodySink sink) const {
+                                                           std::string body, Clock::time_point deadline) const {
   auto started = Clock::now();
   auto fail = [&](std::string_view step, const beast::error_code& ec) {
     std::string detail = "Docker at " + socket_path_ + ": " + method + " " + target + ": " +
@@ -97,20 +78,11 @@ asio::awaitable<Result<DockerResponse>> DockerClient::call(std::string method, s
   if (write_ec) co_return fail("write", write_ec);
 
   beast::flat_buffer buffer;
-  Parser parser;
-  if (sink) {
-    parser.body_limit(boost::none);  // a stream is bounded by the deadline and by the sink
-  } else {
-    parser.body_limit(kMaxBody);
-  }
-  auto [header_ec, header_read] = co_await http::async_read_header(stream, buffer, parser, kNoThrow);
-  if (header_ec) co_return fail("read", header_ec);
-  DockerResponse response{static_cast<int>(parser.get().result_int()), {}};
-  DockerBodySink keep = [&response](std::string_view piece) { response.body.append(piece); };
-  bool streamed = sink && response.status / 100 == 2;
-  if (auto ec = co_await read_body(stream, buffer, parser, streamed ? sink : keep)) {
-    co_return fail("read", ec);
-  }
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(kMaxBody);
+  auto [read_ec, read] = co_await http::async_read(stream, buffer, parser, kNoThrow);
+  if (read_ec) co_return fail("read", read_ec);
+  DockerResponse response{static_cast<int>(parser.get().result_int()), std::move(parser.get().body())};
   beast::error_code ignored;
   stream.socket().shutdown(asio::socket_base::shutdown_both, ignored);
   spdlog::debug("docker {} {} -> {} in {} ms", method, target, response.status,

@@ -8,7 +8,6 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
-#include <functional>
 #include <string>
 #include <string_view>
 
@@ -24,9 +23,6 @@ struct DockerResponse {
   std::string body;
 };
 
-// Receives the body of a 2xx answer piece by piece as it arrives, for answers that are streams.
-using DockerBodySink = std::function<void(std::string_view)>;
-
 class DockerClient {
  public:
   using Clock = std::chrono::steady_clock;
@@ -34,11 +30,9 @@ class DockerClient {
   DockerClient(boost::asio::any_io_executor executor, std::string socket_path);
 
   // `target` is the path and query after the version: "/containers/json?all=true". A non-empty
-  // body is sent as JSON. With a sink, the body of a 2xx answer is read until the daemon ends it
-  // and handed to the sink instead of DockerResponse::body; error answers still fill the body.
+  // body is sent as JSON.
   boost::asio::awaitable<Result<DockerResponse>> call(std::string method, std::string target,
-                                                      std::string body, Clock::time_point deadline,
-                                                      DockerBodySink sink = {}) const;
+                                                      std::string body, Clock::time_point deadline) const;
 
   const std::string& socket_path() const { return socket_path_; }
 

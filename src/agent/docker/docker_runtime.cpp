@@ -68,12 +68,6 @@ std::string label_filter(const std::string& key, const std::string& value) {
   return encoded(json::serialize(json::object{{"label", json::array{key + "=" + value}}}));
 }
 
-std::string exec_request(const std::vector<std::string>& argv) {
-  return json::serialize(json::object{{"AttachStdout", true},
-                                      {"AttachStderr", true},
-                                      {"Cmd", json::array(argv.begin(), argv.end())}});
-}
-
 // ---------------------------------------------------------------- answers
 
 const json::object* object_at(const json::object& object, std::string_view key) {
@@ -228,58 +222,6 @@ ContainerInfo read_listed_container(const json::object& object) {
   return info;
 }
 
-// Docker's multiplexed exec stream: frames of an 8-byte header (stream type, three zero bytes,
-// big-endian 32-bit length) and that many bytes of output, split anywhere across the pieces that
-// arrive. Output beyond the limit is counted and dropped.
-class ExecOutput {
- public:
-  explicit ExecOutput(size_t limit) : limit_(limit) {}
-
-  void feed(std::string_view bytes) {
-    while (!bytes.empty()) {
-      if (payload_left_ == 0) {
-        size_t taken = std::min(kHeaderSize - header_.size(), bytes.size());
-        header_.append(bytes.substr(0, taken));
-        bytes.remove_prefix(taken);
-        if (header_.size() == kHeaderSize) start_frame();
-        continue;
-      }
-      size_t taken = std::min(payload_left_, bytes.size());
-      keep(bytes.substr(0, taken));
-      bytes.remove_prefix(taken);
-      payload_left_ -= taken;
-    }
-  }
-
-  std::string take() {
-    if (dropped_ > 0) output_ += "\n[" + std::to_string(dropped_) + " more bytes of output dropped]\n";
-    return std::move(output_);
-  }
-
- private:
-  static constexpr size_t kHeaderSize = 8;
-
-  void start_frame() {
-    payload_left_ = 0;
-    for (size_t i = 4; i < kHeaderSize; ++i) {
-      payload_left_ = (payload_left_ << 8) | static_cast<unsigned char>(header_[i]);
-    }
-    header_.clear();
-  }
-
-  void keep(std::string_view payload) {
-    size_t kept = std::min(payload.size(), limit_ - output_.size());
-    output_.append(payload.substr(0, kept));
-    dropped_ += payload.size() - kept;
-  }
-
-  size_t limit_;
-  std::string header_;
-  size_t payload_left_ = 0;
-  std::string output_;
-  size_t dropped_ = 0;
-};
-
 }  // namespace
 
 DockerRuntime::DockerRuntime(asio::any_io_executor executor, std::string socket_path,
@@ -421,52 +363,6 @@ asio::awaitable<Result<std::vector<ContainerInfo>>> DockerRuntime::list_containe
     containers.push_back(read_listed_container(entry.get_object()));
   }
   co_return containers;
-}
-
-// ---------------------------------------------------------------- exec
-
-asio::awaitable<Result<ExecResult>> DockerRuntime::exec(const std::string& id_or_name,
-                                                        const std::vector<std::string>& argv) {
-  auto path = segment(id_or_name);
-  if (!path) co_return path.error();
-  auto deadline = work_deadline();  // one deadline for the whole exchange
-  std::string action = "exec in container " + id_or_name;
-  auto created = co_await client_.call("POST", "/containers/" + *path + "/exec", exec_request(argv),
-                                       deadline);
-  if (!created) co_return created.error();
-  if (created->status != 201) {
-    co_return answer_error(*created, action,
-                           {kUnknownContainer, {409, ErrorKind::kConflict, "container_not_running"}});
-  }
-  auto object = answer_json(*created, action, json::kind::object);
-  if (!object) co_return object.error();
-  std::string exec_id = string_at(object->get_object(), "Id");
-
-  ExecOutput output(kMaxExecOutput);
-  DockerBodySink sink = [&output](std::string_view piece) { output.feed(piece); };
-  auto started = co_await client_.call("POST", "/exec/" + exec_id + "/start",
-                                       R"({"Detach":false,"Tty":false})", deadline, sink);
-  if (!started) co_return started.error();
-  if (started->status != 200) co_return answer_error(*started, action);
-  auto exit_code = co_await exec_exit_code(exec_id, deadline);
-  if (!exit_code) co_return exit_code.error();
-  co_return ExecResult{*exit_code, output.take()};
-}
-
-// The daemon records the exit code before it ends the output stream, so it is there by now.
-asio::awaitable<Result<int>> DockerRuntime::exec_exit_code(const std::string& exec_id,
-                                                           Clock::time_point deadline) {
-  std::string action = "inspect exec " + exec_id.substr(0, 12);
-  auto response = co_await client_.call("GET", "/exec/" + exec_id + "/json", "", deadline);
-  if (!response) co_return response.error();
-  if (response->status != 200) co_return answer_error(*response, action);
-  auto object = answer_json(*response, action, json::kind::object);
-  if (!object) co_return object.error();
-  const json::value* code = object->get_object().if_contains("ExitCode");
-  if (code == nullptr || !code->is_int64()) {
-    co_return internal("bad_docker_answer", action + ": the command has ended but has no exit code");
-  }
-  co_return static_cast<int>(code->get_int64());
 }
 
 }  // namespace vx

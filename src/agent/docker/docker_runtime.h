@@ -1,13 +1,11 @@
 // The Runtime on the Docker Engine API (v1.41, Docker 20.10) over the daemon's unix socket.
 // Quick reads (ping, inspect, list) get `timeout`; calls that make the daemon work (create, start,
-// remove, exec) get `work_timeout`, exec's three requests together. Errors carry the daemon's own
+// remove) get `work_timeout`. Errors carry the daemon's own
 // message in the detail. The interface names no network for a container, so its address and MAC
 // are those of the first network it has an address on (ours are on the overlay only); before it
 // starts, the address is the one it was created with and the MAC is empty. Docker 20.10 checks a
 // container's network and address only at start: unknown_network and "address_in_use" come from
-// start_container. exec keeps kMaxExecOutput bytes of output, then notes how many it dropped; a
-// command still running at the deadline is left running. No state is kept between calls, so
-// calls may run concurrently.
+// start_container. No state is kept between calls, so calls may run concurrently.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -22,8 +20,6 @@ namespace vx {
 
 class DockerRuntime : public Runtime {
  public:
-  static constexpr size_t kMaxExecOutput = 64 * 1024;
-
   DockerRuntime(boost::asio::any_io_executor executor, std::string socket_path,
                 std::chrono::milliseconds timeout,
                 std::chrono::milliseconds work_timeout = std::chrono::seconds(30));
@@ -42,8 +38,6 @@ class DockerRuntime : public Runtime {
   boost::asio::awaitable<Status> remove_container(const std::string& id_or_name) override;
   boost::asio::awaitable<Result<std::vector<ContainerInfo>>> list_containers(
       const std::string& label_key, const std::string& label_value) override;
-  boost::asio::awaitable<Result<ExecResult>> exec(const std::string& id_or_name,
-                                                  const std::vector<std::string>& argv) override;
 
  private:
   using Clock = DockerClient::Clock;
@@ -53,8 +47,6 @@ class DockerRuntime : public Runtime {
 
   // GET `path` for a JSON object; nothing when Docker answers 404 (no such network or container).
   boost::asio::awaitable<Result<std::optional<boost::json::object>>> inspect(std::string path, std::string action);
-  boost::asio::awaitable<Result<int>> exec_exit_code(const std::string& exec_id,
-                                                     Clock::time_point deadline);
 
   DockerClient client_;
   std::chrono::milliseconds timeout_;
