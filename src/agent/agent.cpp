@@ -30,37 +30,44 @@ void log_if_failed(const char* loop, std::exception_ptr failure) {
 }  // namespace
 
 ReconcilerOptions Agent::reconciler_options(const AgentConfig& config, const ContainerService& containers,
-                                            Agent* agent) {
+                                            const std::function<asio::awaitable<Status>()>& repair) {
   ReconcilerOptions options;
   options.interval = config.sync_interval;
   options.resync_interval = config.resync_interval;
   options.busy = [&containers](const std::string& name) { return containers.busy(name); };
-  options.repair = [agent]() -> asio::awaitable<Status> {
-    auto gateway = co_await set_up_host(agent->self_, *agent->ipam_, *agent->runtime_, *agent->dataplane_);
-    if (!gateway) co_return gateway.error();
-    co_return Ok{};
-  };
+  options.repair = repair;
   return options;
 }
 
-Agent::Agent(asio::io_context& io, AgentIdentity self, const AgentConfig& config,
-             std::unique_ptr<Dataplane> dataplane)
-    : io_(io),
-      self_(std::move(self)),
+Agent::Agent(AgentIdentity self, const AgentConfig& config, std::unique_ptr<Dataplane> dataplane)
+    : self_(std::move(self)),
       heartbeat_interval_(config.heartbeat_interval),
       dataplane_(std::move(dataplane)),
-      runtime_(std::make_unique<DockerRuntime>(io.get_executor(), config.docker_socket, config.call_timeout)),
-      ipam_(std::make_unique<HttpIpamClient>(io.get_executor(), config.ipam, config.call_timeout, config.token)),
+      runtime_(std::make_unique<DockerRuntime>(io_.get_executor(), config.docker_socket, config.call_timeout)),
+      ipam_(std::make_unique<HttpIpamClient>(io_.get_executor(), config.ipam, config.call_timeout, config.token)),
       prober_(std::make_unique<NetnsProber>()),
       containers_(self_, *ipam_, *runtime_),
-      reconciler_(self_, *ipam_, *dataplane_, *runtime_, reconciler_options(config, containers_, this)),
+      reconciler_(self_, *ipam_, *dataplane_, *runtime_,
+                  reconciler_options(config, containers_, [this] { return repair_host(); })),
       router_(make_agent_router(
-          {self_, containers_, *runtime_, *ipam_, *dataplane_, *prober_, reconciler_, setup_})) {
+          {self_, containers_, *runtime_, *ipam_, *dataplane_, *prober_, reconciler_, setup_})),
+      server_({.token = config.token}, {{io_.get_executor(), router_.get()}}) {
   setup_.error = "starting";
 }
 
-void Agent::start() {
+Agent::~Agent() = default;
+
+Status Agent::listen(const AgentConfig& config) { return server_.listen_tcp(config.listen.host, config.listen.port); }
+
+void Agent::run() {
   asio::co_spawn(io_, set_up(), [](std::exception_ptr e) { log_if_failed("set-up and sync", e); });
+  serve_until_signalled(server_, {&io_});
+}
+
+asio::awaitable<Status> Agent::repair_host() {
+  auto gateway = co_await set_up_host(self_, *ipam_, *runtime_, *dataplane_);
+  if (!gateway) co_return gateway.error();
+  co_return Ok{};
 }
 
 asio::awaitable<void> Agent::set_up() {

@@ -1,6 +1,8 @@
-// One vxlan-agent: its parts wired together on one io_context. start() sets the host up (retrying
-// until the IPAM and Docker answer), then heartbeats and reconciles until the io_context stops.
-// Requests are served meanwhile; /health says what is not ready yet.
+// One vxlan-agent, composed from the top: it owns its io_context, its parts (the Docker runtime,
+// the IPAM client, the prober, the container service, the reconciler) and the HTTP server that
+// serves its API on that io_context. run() sets the host up (retrying until the IPAM and Docker
+// answer), then heartbeats and follows the peer feed until SIGTERM; requests are served meanwhile
+// and /health says what is not ready yet. Containers keep running when it stops.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -10,26 +12,28 @@
 #include "agent/config.h"
 #include "agent/container_service.h"
 #include "agent/reconciler.h"
+#include "common/http_server.h"
 
 namespace vx {
 
-class Agent : public RequestHandler {
+class Agent {
  public:
-  Agent(boost::asio::io_context& io, AgentIdentity self, const AgentConfig& config,
-        std::unique_ptr<Dataplane> dataplane);
+  Agent(AgentIdentity self, const AgentConfig& config, std::unique_ptr<Dataplane> dataplane);
+  ~Agent();
 
-  void start();
-  boost::asio::awaitable<HttpResponse> handle(const HttpRequest& request) override {
-    return router_->handle(request);
-  }
+  // Binds the API's listeners; an error means the agent cannot start.
+  Status listen(const AgentConfig& config);
+  // Serves until SIGTERM or SIGINT.
+  void run();
 
  private:
   static ReconcilerOptions reconciler_options(const AgentConfig& config, const ContainerService& containers,
-                                              Agent* agent);
+                                              const std::function<boost::asio::awaitable<Status>()>& repair);
+  boost::asio::awaitable<Status> repair_host();
   boost::asio::awaitable<void> set_up();
   boost::asio::awaitable<void> heartbeat();
 
-  boost::asio::io_context& io_;
+  boost::asio::io_context io_{1};
   AgentIdentity self_;
   std::chrono::milliseconds heartbeat_interval_;
   std::unique_ptr<Dataplane> dataplane_;
@@ -40,6 +44,7 @@ class Agent : public RequestHandler {
   Reconciler reconciler_;
   SetupState setup_;
   std::unique_ptr<Router> router_;
+  HttpServer server_;
 };
 
 }  // namespace vx

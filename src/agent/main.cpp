@@ -5,7 +5,6 @@
 #include "agent/agent.h"
 #include "agent/config.h"
 #include "agent/dataplane/netlink_dataplane.h"
-#include "common/http_server.h"
 
 namespace {
 
@@ -44,20 +43,11 @@ int main(int argc, char** argv) {
                self->underlay_ip.to_string(), self->underlay_device, self->underlay_mtu, config.ipam.to_string(),
                config.docker_socket);
 
-  vx::HttpServerOptions options;
-  options.address = config.listen.host;
-  options.port = config.listen.port;
-  options.threads = 1;  // the agent's parts share one io_context and need no locks
-  options.token = config.token;
-  vx::HttpServer server(options, [&](boost::asio::io_context& io) {
-    auto agent = std::make_unique<vx::Agent>(io, *self, config, std::move(dataplane));
-    agent->start();
-    return agent;
-  });
-  if (auto listening = server.listen(); !listening) {
+  vx::Agent agent(*self, config, std::move(dataplane));
+  if (auto listening = agent.listen(config); !listening) {
     spdlog::critical("{}", listening.error().detail);
     return 2;
   }
-  server.run();
+  agent.run();
   return 0;
 }

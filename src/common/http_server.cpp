@@ -1,8 +1,10 @@
 #include "common/http_server.h"
 
-#include "common/auth.h"
-
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
@@ -10,6 +12,8 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -19,7 +23,7 @@
 #include <list>
 #include <thread>
 
-#include <sys/resource.h>
+#include "common/auth.h"
 
 namespace vx {
 
@@ -27,22 +31,28 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
-using asio::use_awaitable;
+using unix_socket = asio::local::stream_protocol;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 
-struct Session {
-  beast::tcp_stream* stream;
-  bool busy = false;
-};
+// Descriptors kept for everything but connections: Redis, Docker, logs, the listening sockets.
+constexpr rlim_t kSpareDescriptors = 64;
 
-struct Worker {
-  asio::io_context io{1};
-  asio::executor_work_guard<asio::io_context::executor_type> guard = asio::make_work_guard(io);
-  std::unique_ptr<RequestHandler> handler;
-  std::list<Session*> sessions;  // touched only on this worker's thread
-};
+// Raises the soft open-file limit as far as needed for `connections` (up to the hard limit), and
+// answers how many connections fit.
+size_t fit_open_file_limit(size_t connections) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return connections;
+  rlim_t wanted = connections + kSpareDescriptors;
+  if (limit.rlim_cur < wanted) {
+    limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
+    setrlimit(RLIMIT_NOFILE, &limit);
+    getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  if (limit.rlim_cur >= wanted) return connections;
+  return limit.rlim_cur > 2 * kSpareDescriptors ? limit.rlim_cur - kSpareDescriptors : kSpareDescriptors;
+}
 
 Result<HttpRequest> decode_request(const http::request<http::string_body>& message) {
   HttpRequest request;
@@ -71,65 +81,97 @@ http::response<http::string_body> encode_response(const HttpResponse& response, 
   return message;
 }
 
-// Descriptors kept for everything but connections: Redis, Docker, logs, the listening sockets.
-constexpr rlim_t kSpareDescriptors = 64;
-
-// Raises the soft open-file limit as far as needed for `connections` (up to the hard limit), and
-// answers how many connections fit.
-size_t fit_open_file_limit(size_t connections) {
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return connections;
-  rlim_t wanted = connections + kSpareDescriptors;
-  if (limit.rlim_cur < wanted) {
-    limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
-    setrlimit(RLIMIT_NOFILE, &limit);
-    getrlimit(RLIMIT_NOFILE, &limit);
+// Answers a request the parser rejected, then the connection closes: after a parse error the rest
+// of the stream cannot be trusted.
+std::optional<HttpResponse> parse_failure_response(const beast::error_code& ec) {
+  if (ec == http::error::body_limit) {
+    return error_response({ErrorKind::kTooLarge, "body_too_large", "the request body exceeds the server's limit"});
   }
-  if (limit.rlim_cur >= wanted) return connections;
-  return limit.rlim_cur > 2 * kSpareDescriptors ? limit.rlim_cur - kSpareDescriptors : kSpareDescriptors;
+  if (ec.category() == http::make_error_code(http::error::bad_target).category()) {  // a parse error
+    return error_response(bad_input("malformed_request", "malformed HTTP request: " + ec.message()));
+  }
+  return std::nullopt;  // a reset, a timeout: nobody to answer
 }
+
+// A connection, as shutdown sees it: whether a request is being answered, and how to close it.
+struct Session {
+  bool busy = false;
+  std::function<void()> cancel;
+};
 
 }  // namespace
 
-struct HttpServer::Impl {
+struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
+  struct Worker {
+    HttpWorker parts;
+    std::list<Session*> sessions;  // touched only on the worker's executor
+  };
+
   HttpServerOptions options;
-  std::vector<std::unique_ptr<Worker>> workers;
-  std::unique_ptr<tcp::acceptor> acceptor;
+  std::vector<Worker> workers;
+  std::vector<std::unique_ptr<tcp::acceptor>> tcp_acceptors;
+  std::vector<std::unique_ptr<unix_socket::acceptor>> unix_acceptors;
   std::atomic<bool> stopping{false};
   std::atomic<int> open_sessions{0};
   std::atomic<uint64_t> refused{0};
   size_t next_worker = 0;
+  bool limit_fitted = false;
 
-  asio::io_context& main_io() { return workers.front()->io; }
+  asio::any_io_executor main_executor() const { return workers.front().parts.executor; }
 
-  asio::awaitable<void> accept_loop() {
+  void fit_limit() {
+    if (limit_fitted) return;
+    limit_fitted = true;
+    size_t fit = fit_open_file_limit(options.max_connections);
+    if (fit < options.max_connections) {
+      spdlog::warn("the open-file limit allows {} connections, not {}: serving {} at most", fit,
+                   options.max_connections, fit);
+      options.max_connections = fit;
+    }
+  }
+
+  template <typename Acceptor>
+  asio::awaitable<void> accept_loop(Acceptor& acceptor) {
+    auto self = shared_from_this();
     for (;;) {
-      Worker& worker = *workers[next_worker++ % workers.size()];
-      auto [ec, socket] = co_await acceptor->async_accept(worker.io, kNoThrow);
+      Worker& worker = workers[next_worker++ % workers.size()];
+      auto [ec, socket] = co_await acceptor.async_accept(worker.parts.executor, kNoThrow);
       if (stopping) co_return;
       if (ec) {  // out of descriptors, say: wait rather than spin on the error
         spdlog::warn("accept failed: {}", ec.message());
-        asio::steady_timer pause(main_io(), std::chrono::milliseconds(100));
+        asio::steady_timer pause(main_executor(), std::chrono::milliseconds(100));
         co_await pause.async_wait(kNoThrow);
         continue;
       }
-      socket.set_option(tcp::no_delay(true));
-      if (static_cast<size_t>(open_sessions.load()) >= options.max_connections) {
-        asio::co_spawn(worker.io, refuse(std::move(socket)), asio::detached);
-        continue;
-      }
-      asio::co_spawn(worker.io, serve(worker, std::move(socket)), asio::detached);
+      if constexpr (std::is_same_v<Acceptor, tcp::acceptor>) socket.set_option(tcp::no_delay(true));
+      bool over = static_cast<size_t>(open_sessions.load()) >= options.max_connections;
+      asio::co_spawn(worker.parts.executor, over ? refuse(std::move(socket)) : serve(worker, std::move(socket)),
+                     asio::detached);
+    }
+  }
+
+  asio::awaitable<HttpResponse> answer(Worker& worker, const http::request<http::string_body>& message) {
+    auto request = decode_request(message);
+    if (!request) co_return error_response(request.error());
+    if (Status allowed = check_token(*request, options.token); !allowed) co_return error_response(allowed.error());
+    try {
+      co_return co_await worker.parts.handler->handle(*request);
+    } catch (const std::exception& e) {
+      spdlog::error("{} {} failed: {}", request->method, request->target, e.what());
+      co_return error_response(internal("internal_error", e.what()));
     }
   }
 
   // Says why before closing, so that a client over the limit sees a reason, not a reset.
-  asio::awaitable<void> refuse(tcp::socket socket) {
+  template <typename Socket>
+  asio::awaitable<void> refuse(Socket socket) {
+    auto self = shared_from_this();
     ++open_sessions;
     if (refused++ % 1000 == 0) {
       spdlog::warn("{} connections open, the limit: refusing more ({} refused so far)", options.max_connections,
                    refused.load());
     }
-    beast::tcp_stream stream(std::move(socket));
+    beast::basic_stream<typename Socket::protocol_type> stream(std::move(socket));
     stream.expires_after(std::chrono::seconds(1));
     auto response = encode_response(
         error_response(unavailable("too_many_connections",
@@ -138,39 +180,15 @@ struct HttpServer::Impl {
         11, false);
     co_await http::async_write(stream, response, kNoThrow);
     beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream.socket().shutdown(asio::socket_base::shutdown_both, ignored);
     --open_sessions;
   }
 
-  asio::awaitable<HttpResponse> answer(Worker& worker,
-                                       const http::request<http::string_body>& message) {
-    auto request = decode_request(message);
-    if (!request) co_return error_response(request.error());
-    if (Status allowed = check_token(*request, options.token); !allowed) co_return error_response(allowed.error());
-    try {
-      co_return co_await worker.handler->handle(*request);
-    } catch (const std::exception& e) {
-      spdlog::error("{} {} failed: {}", request->method, request->target, e.what());
-      co_return error_response(internal("internal_error", e.what()));
-    }
-  }
-
-  // Answers a request the parser rejected, then the connection closes: after a parse error the
-  // rest of the stream cannot be trusted.
-  static std::optional<HttpResponse> parse_failure_response(const beast::error_code& ec) {
-    if (ec == http::error::body_limit) {
-      return error_response({ErrorKind::kTooLarge, "body_too_large",
-                             "the request body exceeds the server's limit"});
-    }
-    if (ec.category() == http::make_error_code(http::error::bad_target).category()) {  // a parse error
-      return error_response(bad_input("malformed_request", "malformed HTTP request: " + ec.message()));
-    }
-    return std::nullopt;  // a reset, a timeout: nobody to answer
-  }
-
-  asio::awaitable<void> serve(Worker& worker, tcp::socket socket) {
-    beast::tcp_stream stream(std::move(socket));
-    Session session{&stream};
+  template <typename Socket>
+  asio::awaitable<void> serve(Worker& worker, Socket socket) {
+    auto self = shared_from_this();
+    beast::basic_stream<typename Socket::protocol_type> stream(std::move(socket));
+    Session session{false, [&stream] { stream.socket().cancel(); }};
     auto registered = worker.sessions.insert(worker.sessions.end(), &session);
     ++open_sessions;
     beast::flat_buffer buffer;
@@ -194,10 +212,10 @@ struct HttpServer::Impl {
         keep_alive = message.keep_alive();
         auto started = std::chrono::steady_clock::now();
         response = co_await answer(worker, message);
-        spdlog::debug("{} {} -> {} in {} us", std::string(message.method_string()),
-                      std::string(message.target()), response.status,
-                      std::chrono::duration_cast<std::chrono::microseconds>(
-                          std::chrono::steady_clock::now() - started).count());
+        spdlog::debug("{} {} -> {} in {} us", std::string(message.method_string()), std::string(message.target()),
+                      response.status,
+                      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started)
+                          .count());
       }
       auto encoded = encode_response(response, version, keep_alive && !stopping);
       stream.expires_after(options.io_timeout);
@@ -206,96 +224,135 @@ struct HttpServer::Impl {
       if (write_ec) break;
     }
     beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream.socket().shutdown(asio::socket_base::shutdown_send, ignored);
     worker.sessions.erase(registered);
     --open_sessions;
   }
 
-  void begin_shutdown() {
+  void begin_shutdown(std::function<void()> stopped) {
     if (stopping.exchange(true)) return;
     spdlog::info("shutting down: no new connections, finishing requests in flight");
     beast::error_code ignored;
-    acceptor->close(ignored);
+    for (auto& acceptor : tcp_acceptors) acceptor->close(ignored);
+    for (auto& acceptor : unix_acceptors) acceptor->close(ignored);
     for (auto& worker : workers) {
-      asio::post(worker->io, [w = worker.get()] {
+      asio::post(worker.parts.executor, [w = &worker] {
         for (Session* session : w->sessions) {
-          if (!session->busy) session->stream->socket().cancel();
+          if (!session->busy) session->cancel();
         }
       });
     }
-    asio::co_spawn(main_io(), drain_then_stop(), asio::detached);
+    asio::co_spawn(main_executor(), drain_then(std::move(stopped)), asio::detached);
   }
 
-  asio::awaitable<void> drain_then_stop() {
-    asio::steady_timer timer(main_io());
+  asio::awaitable<void> drain_then(std::function<void()> stopped) {
+    auto self = shared_from_this();
+    asio::steady_timer timer(main_executor());
     auto deadline = std::chrono::steady_clock::now() + options.shutdown_grace;
     while (open_sessions > 0 && std::chrono::steady_clock::now() < deadline) {
       timer.expires_after(std::chrono::milliseconds(20));
       co_await timer.async_wait(kNoThrow);
     }
     if (open_sessions > 0) spdlog::warn("{} connections still open after the grace period", open_sessions.load());
-    for (auto& worker : workers) worker->io.stop();
+    if (stopped) stopped();
   }
 };
 
-HttpServer::HttpServer(HttpServerOptions options, HandlerFactory make_handler)
-    : impl_(std::make_unique<Impl>()) {
+HttpServer::HttpServer(HttpServerOptions options, std::vector<HttpWorker> workers)
+    : impl_(std::make_shared<Impl>()) {
   impl_->options = std::move(options);
-  for (int i = 0; i < std::max(1, impl_->options.threads); ++i) {
-    auto worker = std::make_unique<Worker>();
-    worker->handler = make_handler(worker->io);
-    impl_->workers.push_back(std::move(worker));
-  }
+  for (auto& worker : workers) impl_->workers.push_back({worker, {}});
 }
 
 HttpServer::~HttpServer() = default;
 
-Status HttpServer::listen() {
+Status HttpServer::listen_tcp(const std::string& address, uint16_t port) {
   beast::error_code ec;
-  auto address = asio::ip::make_address(impl_->options.address, ec);
-  if (ec) return bad_input("invalid_listen", "'" + impl_->options.address + "' is not an IP address");
-  tcp::endpoint endpoint(address, impl_->options.port);
-  auto acceptor = std::make_unique<tcp::acceptor>(impl_->main_io());
+  auto ip = asio::ip::make_address(address, ec);
+  if (ec) return bad_input("invalid_listen", "'" + address + "' is not an IP address");
+  tcp::endpoint endpoint(ip, port);
+  auto acceptor = std::make_unique<tcp::acceptor>(impl_->main_executor());
   acceptor->open(endpoint.protocol(), ec);
   if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor->bind(endpoint, ec);
   if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return unavailable("listen_failed", "cannot listen on " + impl_->options.address + ":" +
-                                            std::to_string(impl_->options.port) + ": " + ec.message());
+    return unavailable("listen_failed",
+                       "cannot listen on " + address + ":" + std::to_string(port) + ": " + ec.message());
   }
-  impl_->acceptor = std::move(acceptor);
-  size_t fit = fit_open_file_limit(impl_->options.max_connections);
-  if (fit < impl_->options.max_connections) {
-    spdlog::warn("the open-file limit allows {} connections, not {}: serving {} at most", fit,
-                 impl_->options.max_connections, fit);
-    impl_->options.max_connections = fit;
-  }
+  impl_->tcp_acceptors.push_back(std::move(acceptor));
+  impl_->fit_limit();
   return Ok{};
 }
 
-uint16_t HttpServer::port() const { return impl_->acceptor->local_endpoint().port(); }
-
-void HttpServer::run() {
-  asio::signal_set signals(impl_->main_io(), SIGTERM, SIGINT);
-  signals.async_wait([this](const beast::error_code& ec, int signal) {
-    if (!ec) spdlog::info("received signal {}", signal);
-    if (!ec) impl_->begin_shutdown();
-  });
-  asio::co_spawn(impl_->main_io(), impl_->accept_loop(), asio::detached);
-  spdlog::info("listening on {}:{} with {} threads", impl_->options.address, port(),
-               impl_->workers.size());
-  std::vector<std::thread> threads;
-  for (size_t i = 1; i < impl_->workers.size(); ++i) {
-    threads.emplace_back([w = impl_->workers[i].get()] { w->io.run(); });
+Status HttpServer::listen_unix(const std::string& path) {
+  auto fail = [&](const std::string& why) { return unavailable("listen_failed", "cannot listen on " + path + ": " + why); };
+  if (path.empty() || path.size() >= sizeof(sockaddr_un::sun_path)) return fail("not a usable socket path");
+  struct stat existing {};
+  if (lstat(path.c_str(), &existing) == 0) {
+    if (!S_ISSOCK(existing.st_mode)) return fail("a file that is not a socket is in the way");
+    unix_socket::socket probe(impl_->main_executor());
+    beast::error_code in_use;
+    probe.connect(unix_socket::endpoint(path), in_use);
+    if (!in_use) return fail("another process answers on it");
+    ::unlink(path.c_str());  // left by a process that is gone
   }
-  impl_->main_io().run();
-  for (auto& thread : threads) thread.join();
-  spdlog::info("stopped");
+  beast::error_code ec;
+  auto acceptor = std::make_unique<unix_socket::acceptor>(impl_->main_executor());
+  acceptor->open(unix_socket(), ec);
+  if (!ec) acceptor->bind(unix_socket::endpoint(path), ec);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return fail(ec.message());
+  impl_->unix_acceptors.push_back(std::move(acceptor));
+  impl_->fit_limit();
+  return Ok{};
 }
 
-void HttpServer::stop() {
-  asio::post(impl_->main_io(), [this] { impl_->begin_shutdown(); });
+uint16_t HttpServer::tcp_port() const {
+  if (impl_->tcp_acceptors.empty()) return 0;
+  beast::error_code ec;
+  auto endpoint = impl_->tcp_acceptors.front()->local_endpoint(ec);
+  return ec ? 0 : endpoint.port();
+}
+
+void HttpServer::start() {
+  for (auto& acceptor : impl_->tcp_acceptors) {
+    asio::co_spawn(impl_->main_executor(), impl_->accept_loop(*acceptor), asio::detached);
+    spdlog::info("listening on {}:{}", acceptor->local_endpoint().address().to_string(),
+                 acceptor->local_endpoint().port());
+  }
+  for (auto& acceptor : impl_->unix_acceptors) {
+    asio::co_spawn(impl_->main_executor(), impl_->accept_loop(*acceptor), asio::detached);
+    spdlog::info("listening on {}", acceptor->local_endpoint().path());
+  }
+}
+
+void HttpServer::shutdown(std::function<void()> stopped) {
+  asio::post(impl_->main_executor(), [impl = impl_, stopped = std::move(stopped)]() mutable {
+    impl->begin_shutdown(std::move(stopped));
+  });
+}
+
+void serve_until_signalled(HttpServer& server, const std::vector<asio::io_context*>& io_contexts) {
+  asio::io_context& main = *io_contexts.front();
+  asio::signal_set signals(main, SIGTERM, SIGINT);
+  auto stop_all = [&io_contexts] {
+    for (auto* io : io_contexts) io->stop();
+  };
+  signals.async_wait([&](const beast::error_code& ec, int signal) {
+    if (ec) return;
+    spdlog::info("received signal {}", signal);
+    server.shutdown(stop_all);
+  });
+  server.start();
+  // Workers with nothing to do yet must not return from run() before the signal.
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> busy;
+  for (auto* io : io_contexts) busy.push_back(asio::make_work_guard(*io));
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < io_contexts.size(); ++i) threads.emplace_back([io = io_contexts[i]] { io->run(); });
+  main.run();
+  for (auto& thread : threads) thread.join();
+  spdlog::info("stopped");
 }
 
 }  // namespace vx

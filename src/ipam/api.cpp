@@ -69,7 +69,10 @@ class IpamApi : public Router {
  private:
   asio::awaitable<HttpResponse> health(const HttpRequest&, const PathParams&) {
     auto status = co_await store_->check_health();
-    if (status && !view_.loaded()) status = unavailable("view_not_loaded", view_.feed_error());
+    // A replica just started loads its view in moments: say so only if it takes longer.
+    if (status && !co_await view_.wait_until(0, Clock::now() + kCatchUp)) {
+      status = unavailable("view_not_loaded", view_.feed_error());
+    }
     if (!status) {
       co_return json_response(503, {{"status", "unhealthy"},
                                     {"error", status.error().code},

@@ -69,22 +69,25 @@ int main(int argc, char** argv) {
 
   vx::ipam::ClusterView view;
   FeedThread feed(config, view);
-  vx::HttpServerOptions options;
-  options.address = config.listen.host;
-  options.port = config.listen.port;
-  options.threads = config.threads;
-  options.token = config.token;
-  options.max_connections = config.max_connections;
-  vx::HttpServer server(options, [&](boost::asio::io_context& io) {
+  // One io_context and one Redis connection per worker thread: handlers need no locks.
+  std::vector<std::unique_ptr<boost::asio::io_context>> workers;
+  std::vector<std::unique_ptr<vx::Router>> routers;
+  std::vector<vx::HttpWorker> parts;
+  for (int i = 0; i < config.threads; ++i) {
+    auto& io = *workers.emplace_back(std::make_unique<boost::asio::io_context>(1));
     auto redis = std::make_shared<vx::RedisConnection>(io, config.redis, config.redis_timeout);
-    return vx::make_ipam_router(std::make_unique<vx::RedisStore>(redis, config.pool, state),
-                                std::make_unique<vx::RedisHostRegistry>(redis, config.host_ttl),
-                                config.pool, view);
-  });
-  if (auto listening = server.listen(); !listening) {
+    routers.push_back(vx::make_ipam_router(std::make_unique<vx::RedisStore>(redis, config.pool, state),
+                                           std::make_unique<vx::RedisHostRegistry>(redis, config.host_ttl),
+                                           config.pool, view));
+    parts.push_back({io.get_executor(), routers.back().get()});
+  }
+  vx::HttpServer server({.token = config.token, .max_connections = config.max_connections}, parts);
+  if (auto listening = server.listen_tcp(config.listen.host, config.listen.port); !listening) {
     spdlog::critical("{}", listening.error().detail);
     return 2;
   }
-  server.run();
+  std::vector<boost::asio::io_context*> io_contexts;
+  for (auto& io : workers) io_contexts.push_back(io.get());
+  vx::serve_until_signalled(server, io_contexts);
   return 0;
 }

@@ -8,6 +8,8 @@
 #include <sstream>
 #include <thread>
 
+#include <boost/asio/executor_work_guard.hpp>
+
 #include "common/http_server.h"
 #include "vxctl/commands.h"
 #include "vxctl/exit_status.h"
@@ -29,20 +31,17 @@ HttpResponse canned(int status, std::string body) {
 class CannedDaemon {
  public:
   CannedDaemon() {
-    HttpServerOptions options;
-    options.address = "127.0.0.1";
-    options.threads = 1;
-    server_ = std::make_unique<HttpServer>(options, [this](boost::asio::io_context&) {
-      return std::make_unique<Handler>(*this);
-    });
-    if (server_->listen().ok()) thread_ = std::thread([this] { server_->run(); });
+    if (server_.listen_tcp("127.0.0.1", 0).ok()) {
+      server_.start();
+      thread_ = std::thread([this] { io_.run(); });
+    }
   }
   ~CannedDaemon() {
-    server_->stop();
+    server_.shutdown([this] { io_.stop(); });
     if (thread_.joinable()) thread_.join();
   }
 
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_.tcp_port()); }
   void answer(const std::string& request, int status, std::string body) {
     std::lock_guard lock(mutex_);
     answers_[request] = canned(status, std::move(body));
@@ -72,7 +71,10 @@ class CannedDaemon {
   std::mutex mutex_;
   std::map<std::string, HttpResponse> answers_;
   std::vector<std::string> requests_;
-  std::unique_ptr<HttpServer> server_;
+  boost::asio::io_context io_{1};
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> busy_ = boost::asio::make_work_guard(io_);
+  Handler handler_{*this};
+  HttpServer server_{{}, {{io_.get_executor(), &handler_}}};
   std::thread thread_;
 };
 
