@@ -1,0 +1,135 @@
+// The HTTP server on its own: it serves on a unix socket as on TCP, takes over a socket file left
+// by a process that is gone but never one in use or a file that is not a socket, and answers a
+// connection past its limit with a 503 that says why.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "common/http_server.h"
+
+namespace vx {
+namespace {
+
+namespace asio = boost::asio;
+using unix_socket = asio::local::stream_protocol;
+
+struct Hello : RequestHandler {
+  asio::awaitable<HttpResponse> handle(const HttpRequest& request) override {
+    HttpResponse response;
+    response.body = "{\"path\":\"" + request.target + "\"}";
+    co_return response;
+  }
+};
+
+// One server on its own thread, stopped gracefully at the end.
+class Served {
+ public:
+  explicit Served(HttpServerOptions options = {}) : server_(options, {{io_.get_executor(), &handler_}}) {}
+  ~Served() {
+    server_.shutdown([this] { io_.stop(); });
+    if (thread_.joinable()) thread_.join();
+  }
+  HttpServer& server() { return server_; }
+  void start() {
+    server_.start();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+
+ private:
+  asio::io_context io_{1};
+  asio::executor_work_guard<asio::io_context::executor_type> busy_ = asio::make_work_guard(io_);
+  Hello handler_;
+  HttpServer server_;
+  std::thread thread_;
+};
+
+// Sends one request and reads the answer to the end (the request asks to close).
+template <typename Socket>
+std::string exchange(Socket& socket, const std::string& path) {
+  std::string request = "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  asio::write(socket, asio::buffer(request));
+  std::string answer;
+  boost::system::error_code ec;
+  asio::read(socket, asio::dynamic_buffer(answer), ec);
+  return answer;
+}
+
+std::filesystem::path temp_socket(const char* name) {
+  auto path = std::filesystem::temp_directory_path() / (std::string("vx-") + name + "-" + std::to_string(getpid()));
+  std::filesystem::remove(path);
+  return path;
+}
+
+TEST(HttpServer, ServesOnAUnixSocket) {
+  auto path = temp_socket("serve");
+  Served served;
+  ASSERT_TRUE(served.server().listen_unix(path).ok());
+  served.start();
+  asio::io_context io;
+  unix_socket::socket client(io);
+  client.connect(unix_socket::endpoint(path));
+  std::string answer = exchange(client, "/Plugin.Activate");
+  EXPECT_NE(answer.find("HTTP/1.1 200"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("{\"path\":\"/Plugin.Activate\"}"), std::string::npos) << answer;
+  std::filesystem::remove(path);
+}
+
+TEST(HttpServer, TakesOverAStaleSocketButNeverOneInUseOrAnotherFile) {
+  auto path = temp_socket("stale");
+  {
+    asio::io_context io;
+    unix_socket::acceptor gone(io, unix_socket::endpoint(path));  // bound, then its process "dies"
+  }
+  ASSERT_TRUE(std::filesystem::exists(path));
+  Served first;
+  ASSERT_TRUE(first.server().listen_unix(path).ok());
+  first.start();
+  Served second;
+  auto in_use = second.server().listen_unix(path);
+  ASSERT_FALSE(in_use.ok());
+  EXPECT_NE(in_use.error().detail.find("another process answers"), std::string::npos) << in_use.error().detail;
+
+  auto file = temp_socket("file");
+  std::ofstream(file) << "not a socket";
+  Served third;
+  auto refused = third.server().listen_unix(file);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(std::filesystem::exists(file));  // left alone
+  std::filesystem::remove(file);
+  std::filesystem::remove(path);
+}
+
+TEST(HttpServer, AConnectionPastTheLimitIsToldWhy) {
+  HttpServerOptions options;
+  options.max_connections = 2;
+  Served served(options);
+  ASSERT_TRUE(served.server().listen_tcp("127.0.0.1", 0).ok());
+  served.start();
+  asio::io_context io;
+  asio::ip::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), served.server().tcp_port());
+  std::vector<asio::ip::tcp::socket> idle;
+  for (int i = 0; i < 2; ++i) idle.emplace_back(io).connect(endpoint);
+  // The server counts a connection once it has accepted it: give it a moment.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  asio::ip::tcp::socket extra(io);
+  extra.connect(endpoint);
+  std::string answer = exchange(extra, "/allocate");
+  EXPECT_NE(answer.find("HTTP/1.1 503"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("too_many_connections"), std::string::npos) << answer;
+  idle.clear();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  asio::ip::tcp::socket again(io);
+  again.connect(endpoint);
+  EXPECT_NE(exchange(again, "/allocate").find("HTTP/1.1 200"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vx
