@@ -11,7 +11,7 @@
 #include "agent/http_ipam_client.h"
 #include "agent/probe/netns_prober.h"
 
-namespace vx {
+namespace vx::agent {
 
 namespace asio = boost::asio;
 
@@ -108,4 +108,4 @@ asio::awaitable<void> Agent::heartbeat() {
   }
 }
 
-}  // namespace vx
+}  // namespace vx::agent

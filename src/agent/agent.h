@@ -14,7 +14,7 @@
 #include "agent/reconciler.h"
 #include "common/http_server.h"
 
-namespace vx {
+namespace vx::agent {
 
 class Agent {
  public:
@@ -47,4 +47,4 @@ class Agent {
   HttpServer server_;
 };
 
-}  // namespace vx
+}  // namespace vx::agent

@@ -7,7 +7,7 @@
 #include "common/json_body.h"
 #include "common/names.h"
 
-namespace vx {
+namespace vx::agent {
 
 namespace asio = boost::asio;
 namespace json = boost::json;
@@ -168,4 +168,4 @@ class AgentApi : public Router {
 
 std::unique_ptr<Router> make_agent_router(AgentParts parts) { return std::make_unique<AgentApi>(parts); }
 
-}  // namespace vx
+}  // namespace vx::agent

@@ -19,7 +19,7 @@
 #include "agent/reconciler.h"
 #include "common/http_router.h"
 
-namespace vx {
+namespace vx::agent {
 
 // Whether start-up set the host up; read by /health.
 struct SetupState {
@@ -41,4 +41,4 @@ struct AgentParts {
 
 std::unique_ptr<Router> make_agent_router(AgentParts parts);
 
-}  // namespace vx
+}  // namespace vx::agent

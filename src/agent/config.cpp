@@ -9,7 +9,7 @@
 #include "common/logging.h"
 #include "common/names.h"
 
-namespace vx {
+namespace vx::agent {
 namespace {
 
 struct Flags {
@@ -117,4 +117,4 @@ std::variant<AgentConfig, ExitCode> parse_agent_config(int argc, char** argv) {
   return parse_command_line<AgentConfig>(app, argc, argv, "vxlan-agent", [&] { return validate(std::move(flags)); });
 }
 
-}  // namespace vx
+}  // namespace vx::agent

@@ -13,7 +13,7 @@
 #include "common/http_client.h"
 #include "common/ipv4.h"
 
-namespace vx {
+namespace vx::agent {
 
 struct AgentConfig {
   HostPort listen;
@@ -38,4 +38,4 @@ struct AgentConfig {
 // The configuration, or the status to exit with: 0 after --help, 2 after an error already printed.
 std::variant<AgentConfig, ExitCode> parse_agent_config(int argc, char** argv);
 
-}  // namespace vx
+}  // namespace vx::agent

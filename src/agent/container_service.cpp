@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
-namespace vx {
+namespace vx::agent {
 
 namespace asio = boost::asio;
 
@@ -182,4 +182,4 @@ asio::awaitable<Result<ManagedContainer>> ContainerService::remove_claimed(const
   co_return removed;
 }
 
-}  // namespace vx
+}  // namespace vx::agent

@@ -22,7 +22,7 @@
 #include "agent/ipam_client.h"
 #include "agent/runtime.h"
 
-namespace vx {
+namespace vx::agent {
 
 struct ManagedContainer {
   std::string id;
@@ -82,4 +82,4 @@ class ContainerService {
 // An image reference Docker could accept: not empty, at most 255 characters, no white space.
 Status validate_image(const std::string& image);
 
-}  // namespace vx
+}  // namespace vx::agent

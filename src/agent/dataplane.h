@@ -10,7 +10,7 @@
 #include "common/error.h"
 #include "common/ipv4.h"
 
-namespace vx {
+namespace vx::agent {
 
 struct UnderlayInfo {
   Ipv4 address;  // the device's first IPv4 address
@@ -66,4 +66,4 @@ class Dataplane {
   virtual Status remove_fdb(const std::string& device, const FdbEntry& entry) = 0;
 };
 
-}  // namespace vx
+}  // namespace vx::agent

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <iterator>
 
-namespace vx {
+namespace vx::agent {
 
 FdbPlan plan_fdb(std::vector<FdbEntry> desired, std::vector<FdbEntry> current) {
   std::sort(desired.begin(), desired.end());
@@ -16,4 +16,4 @@ FdbPlan plan_fdb(std::vector<FdbEntry> desired, std::vector<FdbEntry> current) {
   return plan;
 }
 
-}  // namespace vx
+}  // namespace vx::agent

@@ -7,7 +7,7 @@
 
 #include "agent/dataplane.h"
 
-namespace vx {
+namespace vx::agent {
 
 struct FdbPlan {
   std::vector<FdbEntry> remove;  // apply first: a MAC that moved is replaced, not doubled
@@ -17,4 +17,4 @@ struct FdbPlan {
 
 FdbPlan plan_fdb(std::vector<FdbEntry> desired, std::vector<FdbEntry> current);
 
-}  // namespace vx
+}  // namespace vx::agent

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-namespace vx {
+namespace vx::agent {
 
 namespace asio = boost::asio;
 
@@ -71,4 +71,4 @@ asio::awaitable<Result<std::string>> set_up_host(const AgentIdentity& self, Ipam
   co_return gateway->ip_address;
 }
 
-}  // namespace vx
+}  // namespace vx::agent

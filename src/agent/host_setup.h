@@ -12,7 +12,7 @@
 #include "agent/ipam_client.h"
 #include "agent/runtime.h"
 
-namespace vx {
+namespace vx::agent {
 
 // Answers this host's gateway address.
 boost::asio::awaitable<Result<std::string>> set_up_host(const AgentIdentity& self, IpamClient& ipam,
@@ -22,4 +22,4 @@ boost::asio::awaitable<Result<std::string>> set_up_host(const AgentIdentity& sel
 // the overlay subnet.
 boost::asio::awaitable<Result<std::string>> register_host(const AgentIdentity& self, IpamClient& ipam);
 
-}  // namespace vx
+}  // namespace vx::agent

@@ -4,7 +4,7 @@
 
 #include "common/json_answer.h"
 
-namespace vx {
+namespace vx::agent {
 
 namespace asio = boost::asio;
 namespace json = boost::json;
@@ -97,4 +97,4 @@ asio::awaitable<Result<proto::Update>> HttpIpamClient::watch_peers(std::optional
   co_return proto::parse_update(*answer);
 }
 
-}  // namespace vx
+}  // namespace vx::agent

@@ -8,7 +8,7 @@
 #include "agent/ipam_client.h"
 #include "common/http_client.h"
 
-namespace vx {
+namespace vx::agent {
 
 class HttpIpamClient : public IpamClient {
  public:
@@ -46,4 +46,4 @@ class HttpIpamClient : public IpamClient {
   std::string token_;
 };
 
-}  // namespace vx
+}  // namespace vx::agent

@@ -7,7 +7,7 @@
 #include "common/ipv4.h"
 #include "common/names.h"
 
-namespace vx {
+namespace vx::agent {
 
 struct AgentIdentity {
   std::string host_id;
@@ -31,4 +31,4 @@ struct AgentIdentity {
 inline constexpr const char* kManagedLabel = "vxlan.managed";
 inline constexpr const char* kHostLabel = "vxlan.host";
 
-}  // namespace vx
+}  // namespace vx::agent

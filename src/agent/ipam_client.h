@@ -13,7 +13,7 @@
 #include "common/ipv4.h"
 #include "proto/peers.h"
 
-namespace vx {
+namespace vx::agent {
 
 struct Reservation {
   std::string ip_address;
@@ -51,4 +51,4 @@ class IpamClient {
                                                                      std::chrono::milliseconds wait) = 0;
 };
 
-}  // namespace vx
+}  // namespace vx::agent

@@ -6,13 +6,15 @@
 #include "agent/config.h"
 #include "agent/dataplane/netlink_dataplane.h"
 
+namespace vx::agent {
+
 namespace {
 
 // Fills in what the flags left to the kernel: the underlay address and MTU.
-vx::Result<vx::AgentIdentity> identify(const vx::AgentConfig& config, vx::Dataplane& dataplane) {
+Result<AgentIdentity> identify(const AgentConfig& config, Dataplane& dataplane) {
   auto underlay = dataplane.underlay(config.underlay_device);
   if (!underlay) return underlay.error();
-  vx::AgentIdentity self;
+  AgentIdentity self;
   self.host_id = config.host_id;
   self.underlay_device = config.underlay_device;
   self.underlay_ip = config.underlay_ip.value_or(underlay->address);
@@ -29,11 +31,11 @@ vx::Result<vx::AgentIdentity> identify(const vx::AgentConfig& config, vx::Datapl
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  auto parsed = vx::parse_agent_config(argc, argv);
-  if (auto* exit = std::get_if<vx::ExitCode>(&parsed)) return exit->code;
-  const auto& config = std::get<vx::AgentConfig>(parsed);
-  auto dataplane = std::make_unique<vx::NetlinkDataplane>();
+int serve(int argc, char** argv) {
+  auto parsed = parse_agent_config(argc, argv);
+  if (auto* exit = std::get_if<ExitCode>(&parsed)) return exit->code;
+  const auto& config = std::get<AgentConfig>(parsed);
+  auto dataplane = std::make_unique<NetlinkDataplane>();
   auto self = identify(config, *dataplane);
   if (!self) {
     spdlog::critical("{}", self.error().detail);
@@ -43,7 +45,7 @@ int main(int argc, char** argv) {
                self->underlay_ip.to_string(), self->underlay_device, self->underlay_mtu, config.ipam.to_string(),
                config.docker_socket);
 
-  vx::Agent agent(*self, config, std::move(dataplane));
+  Agent agent(*self, config, std::move(dataplane));
   if (auto listening = agent.listen(config); !listening) {
     spdlog::critical("{}", listening.error().detail);
     return 2;
@@ -51,3 +53,7 @@ int main(int argc, char** argv) {
   agent.run();
   return 0;
 }
+
+}  // namespace vx::agent
+
+int main(int argc, char** argv) { return vx::agent::serve(argc, argv); }

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace vx {
+namespace vx::agent {
 
 void PeerModel::replace(const proto::Snapshot& snapshot) {
   hosts_.clear();
@@ -101,4 +101,4 @@ std::vector<FdbEntry> PeerModel::desired() const {
   return out;
 }
 
-}  // namespace vx
+}  // namespace vx::agent

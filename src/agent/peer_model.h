@@ -24,7 +24,7 @@
 #include "agent/fdb_plan.h"
 #include "proto/peers.h"
 
-namespace vx {
+namespace vx::agent {
 
 class PeerModel {
  public:
@@ -51,4 +51,4 @@ class PeerModel {
   std::map<std::string, std::set<std::string>> names_by_host_;
 };
 
-}  // namespace vx
+}  // namespace vx::agent

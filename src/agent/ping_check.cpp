@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-namespace vx {
+namespace vx::agent {
 
 namespace asio = boost::asio;
 
@@ -61,4 +61,4 @@ asio::awaitable<Result<Ipv4>> PingCheck::resolve(const PingRequest& request) {
   co_return *address;
 }
 
-}  // namespace vx
+}  // namespace vx::agent

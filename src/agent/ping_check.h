@@ -15,7 +15,7 @@
 #include "agent/ping_request.h"
 #include "agent/prober.h"
 
-namespace vx {
+namespace vx::agent {
 
 struct PingResult {
   std::string container_name;
@@ -40,4 +40,4 @@ class PingCheck {
   Prober& prober_;
 };
 
-}  // namespace vx
+}  // namespace vx::agent

@@ -6,7 +6,7 @@
 #include "common/json_body.h"
 #include "common/names.h"
 
-namespace vx {
+namespace vx::agent {
 
 namespace json = boost::json;
 
@@ -80,4 +80,4 @@ Result<PingRequest> parse_ping_request(std::string_view body) {
   return request;
 }
 
-}  // namespace vx
+}  // namespace vx::agent

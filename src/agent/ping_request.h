@@ -14,7 +14,7 @@
 #include "common/error.h"
 #include "common/ipv4.h"
 
-namespace vx {
+namespace vx::agent {
 
 struct PingRequest {
   std::string target;              // as given
@@ -26,4 +26,4 @@ struct PingRequest {
 
 Result<PingRequest> parse_ping_request(std::string_view body);
 
-}  // namespace vx
+}  // namespace vx::agent

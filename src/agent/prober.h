@@ -20,7 +20,7 @@
 #include "common/error.h"
 #include "common/ipv4.h"
 
-namespace vx {
+namespace vx::agent {
 
 inline constexpr std::chrono::milliseconds kProbeInterval{200};  // as `ping -i 0.2`
 
@@ -49,4 +49,4 @@ class Prober {
   virtual boost::asio::awaitable<Result<ProbeReport>> probe(int pid, Ipv4 target, ProbeOptions options) = 0;
 };
 
-}  // namespace vx
+}  // namespace vx::agent

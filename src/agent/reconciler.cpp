@@ -12,7 +12,7 @@
 
 #include "agent/fdb_plan.h"
 
-namespace vx {
+namespace vx::agent {
 
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
@@ -226,4 +226,4 @@ asio::awaitable<void> Reconciler::release_orphans(const std::map<std::string, En
   orphan_since_ = std::move(still_orphaned);
 }
 
-}  // namespace vx
+}  // namespace vx::agent

@@ -33,7 +33,7 @@
 #include "agent/peer_model.h"
 #include "agent/runtime.h"
 
-namespace vx {
+namespace vx::agent {
 
 struct ReconcilerOptions {
   std::chrono::milliseconds interval{500};  // between checks of the device
@@ -110,4 +110,4 @@ class Reconciler {
   std::map<std::string, std::chrono::steady_clock::time_point> orphan_since_;
 };
 
-}  // namespace vx
+}  // namespace vx::agent

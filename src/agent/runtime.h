@@ -17,7 +17,7 @@
 #include "common/error.h"
 #include "common/ipv4.h"
 
-namespace vx {
+namespace vx::agent {
 
 using Labels = std::map<std::string, std::string>;
 
@@ -85,4 +85,4 @@ class Runtime {
       const std::string& label_key, const std::string& label_value) = 0;
 };
 
-}  // namespace vx
+}  // namespace vx::agent

@@ -7,7 +7,7 @@
 #include "common/names.h"
 #include "ipam/requests.h"
 
-namespace vx {
+namespace vx::ipam {
 
 namespace asio = boost::asio;
 namespace json = boost::json;
@@ -237,4 +237,4 @@ std::unique_ptr<Router> make_ipam_router(std::unique_ptr<Store> store, std::uniq
   return std::make_unique<IpamApi>(std::move(store), std::move(hosts), pool, view);
 }
 
-}  // namespace vx
+}  // namespace vx::ipam

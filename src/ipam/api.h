@@ -22,9 +22,9 @@
 #include "ipam/store.h"
 #include "ipam/view/cluster_view.h"
 
-namespace vx {
+namespace vx::ipam {
 
 std::unique_ptr<Router> make_ipam_router(std::unique_ptr<Store> store, std::unique_ptr<HostRegistry> hosts,
                                          const PoolSpec& pool, ipam::ClusterView& view);
 
-}  // namespace vx
+}  // namespace vx::ipam

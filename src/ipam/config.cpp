@@ -5,7 +5,7 @@
 #include "common/auth.h"
 #include "common/logging.h"
 
-namespace vx {
+namespace vx::ipam {
 namespace {
 
 struct Flags {
@@ -97,4 +97,4 @@ std::variant<IpamConfig, ExitCode> parse_ipam_config(int argc, char** argv) {
   return parse_command_line<IpamConfig>(app, argc, argv, "vxlan-ipam", [&] { return validate(flags); });
 }
 
-}  // namespace vx
+}  // namespace vx::ipam

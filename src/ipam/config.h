@@ -14,7 +14,7 @@
 #include "ipam/pool.h"
 #include "ipam/redis/url.h"
 
-namespace vx {
+namespace vx::ipam {
 
 struct IpamConfig {
   HostPort listen;
@@ -31,4 +31,4 @@ struct IpamConfig {
 // The configuration, or the status to exit with: 0 after --help, 2 after an error already printed.
 std::variant<IpamConfig, ExitCode> parse_ipam_config(int argc, char** argv);
 
-}  // namespace vx
+}  // namespace vx::ipam

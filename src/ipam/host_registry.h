@@ -14,7 +14,7 @@
 #include "common/error.h"
 #include "ipam/store.h"
 
-namespace vx {
+namespace vx::ipam {
 
 struct HostRegistration {
   std::string host_id;
@@ -34,4 +34,4 @@ class HostRegistry {
   virtual boost::asio::awaitable<Result<HeartbeatAges>> heartbeat_ages() = 0;
 };
 
-}  // namespace vx
+}  // namespace vx::ipam

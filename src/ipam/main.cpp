@@ -15,17 +15,19 @@
 #include "ipam/redis/store.h"
 #include "ipam/view/cluster_view.h"
 
+namespace vx::ipam {
+
 namespace {
 
 // Refuses to start against a Redis that holds another pool. A Redis that does not answer yet is
 // only a warning: the pool is written on the first request that finds Redis up.
-bool check_pool_at_start(const vx::IpamConfig& config, vx::PoolState& state) {
+bool check_pool_at_start(const IpamConfig& config, PoolState& state) {
   boost::asio::io_context io;
-  vx::RedisStore store(std::make_shared<vx::RedisConnection>(io, config.redis, config.redis_timeout),
+  RedisStore store(std::make_shared<RedisConnection>(io, config.redis, config.redis_timeout),
                        config.pool, state);
-  vx::Status status = vx::run_blocking(io, store.ensure_pool());
+  Status status = run_blocking(io, store.ensure_pool());
   if (status) return true;
-  if (status.error().kind == vx::ErrorKind::kUnavailable && status.error().code == "redis_unavailable") {
+  if (status.error().kind == ErrorKind::kUnavailable && status.error().code == "redis_unavailable") {
     spdlog::warn("{}; serving anyway and retrying on each request", status.error().detail);
     return true;
   }
@@ -37,7 +39,7 @@ bool check_pool_at_start(const vx::IpamConfig& config, vx::PoolState& state) {
 // waits behind the blocking read of the change log.
 class FeedThread {
  public:
-  FeedThread(const vx::IpamConfig& config, vx::ipam::ClusterView& view)
+  FeedThread(const IpamConfig& config, ipam::ClusterView& view)
       : feed_(io_, config.redis, config.redis_timeout, config.host_ttl, view) {
     boost::asio::co_spawn(io_, feed_.follow(), boost::asio::detached);
     boost::asio::co_spawn(io_, feed_.sweep(), boost::asio::detached);
@@ -50,44 +52,48 @@ class FeedThread {
 
  private:
   boost::asio::io_context io_{1};
-  vx::ipam::RedisFeed feed_;
+  ipam::RedisFeed feed_;
   std::thread thread_;
 };
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  auto parsed = vx::parse_ipam_config(argc, argv);
-  if (auto* exit = std::get_if<vx::ExitCode>(&parsed)) return exit->code;
-  const auto& config = std::get<vx::IpamConfig>(parsed);
+int serve(int argc, char** argv) {
+  auto parsed = parse_ipam_config(argc, argv);
+  if (auto* exit = std::get_if<ExitCode>(&parsed)) return exit->code;
+  const auto& config = std::get<IpamConfig>(parsed);
   spdlog::info("starting: pool {} ({} to {}, {} addresses, {} reserved), Redis at {}, {}",
                config.pool.subnet().to_string(), config.pool.first().to_string(),
                config.pool.last().to_string(), config.pool.size(), config.pool.reserved().size(),
                config.redis.to_string(), config.token.empty() ? "no authentication" : "token required");
-  vx::PoolState state;
+  PoolState state;
   if (!check_pool_at_start(config, state)) return 2;
 
-  vx::ipam::ClusterView view;
+  ipam::ClusterView view;
   FeedThread feed(config, view);
   // One io_context and one Redis connection per worker thread: handlers need no locks.
   std::vector<std::unique_ptr<boost::asio::io_context>> workers;
-  std::vector<std::unique_ptr<vx::Router>> routers;
-  std::vector<vx::HttpWorker> parts;
+  std::vector<std::unique_ptr<Router>> routers;
+  std::vector<HttpWorker> parts;
   for (int i = 0; i < config.threads; ++i) {
     auto& io = *workers.emplace_back(std::make_unique<boost::asio::io_context>(1));
-    auto redis = std::make_shared<vx::RedisConnection>(io, config.redis, config.redis_timeout);
-    routers.push_back(vx::make_ipam_router(std::make_unique<vx::RedisStore>(redis, config.pool, state),
-                                           std::make_unique<vx::RedisHostRegistry>(redis, config.host_ttl),
+    auto redis = std::make_shared<RedisConnection>(io, config.redis, config.redis_timeout);
+    routers.push_back(make_ipam_router(std::make_unique<RedisStore>(redis, config.pool, state),
+                                           std::make_unique<RedisHostRegistry>(redis, config.host_ttl),
                                            config.pool, view));
     parts.push_back({io.get_executor(), routers.back().get()});
   }
-  vx::HttpServer server({.token = config.token, .max_connections = config.max_connections}, parts);
+  HttpServer server({.token = config.token, .max_connections = config.max_connections}, parts);
   if (auto listening = server.listen_tcp(config.listen.host, config.listen.port); !listening) {
     spdlog::critical("{}", listening.error().detail);
     return 2;
   }
   std::vector<boost::asio::io_context*> io_contexts;
   for (auto& io : workers) io_contexts.push_back(io.get());
-  vx::serve_until_signalled(server, io_contexts);
+  serve_until_signalled(server, io_contexts);
   return 0;
 }
+
+}  // namespace vx::ipam
+
+int main(int argc, char** argv) { return vx::ipam::serve(argc, argv); }

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace vx {
+namespace vx::ipam {
 namespace {
 
 Error invalid_pool(const std::string& detail) { return bad_input("invalid_pool", detail); }
@@ -51,4 +51,4 @@ Status PoolSpec::check_member(Ipv4 ip) const {
   return Ok{};
 }
 
-}  // namespace vx
+}  // namespace vx::ipam

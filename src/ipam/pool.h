@@ -10,7 +10,7 @@
 #include "common/error.h"
 #include "common/ipv4.h"
 
-namespace vx {
+namespace vx::ipam {
 
 // A pool is written into Redis whole; past this size that stops being quick and cheap.
 inline constexpr uint64_t kMaxPoolSize = uint64_t{1} << 20;
@@ -40,4 +40,4 @@ class PoolSpec {
   std::vector<Ipv4> reserved_;
 };
 
-}  // namespace vx
+}  // namespace vx::ipam

@@ -5,7 +5,7 @@
 #include "common/mac.h"
 #include "common/names.h"
 
-namespace vx {
+namespace vx::ipam {
 
 Result<AllocateRequest> parse_allocate(std::string_view body, const PoolSpec& pool) {
   auto object = parse_json_object(body);
@@ -70,4 +70,4 @@ Result<EndpointRequest> parse_endpoint(std::string_view body) {
   return EndpointRequest{std::move(*host), std::move(*parsed)};
 }
 
-}  // namespace vx
+}  // namespace vx::ipam

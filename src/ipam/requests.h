@@ -10,7 +10,7 @@
 #include "ipam/pool.h"
 #include "ipam/store.h"
 
-namespace vx {
+namespace vx::ipam {
 
 // {"container_name", "host_id", "ip_address"?}; a wanted address must be a member of the pool.
 Result<AllocateRequest> parse_allocate(std::string_view body, const PoolSpec& pool);
@@ -34,4 +34,4 @@ struct EndpointRequest {
 // {"host_id", "mac_address"}
 Result<EndpointRequest> parse_endpoint(std::string_view body);
 
-}  // namespace vx
+}  // namespace vx::ipam

@@ -14,7 +14,7 @@
 #include "common/ipv4.h"
 #include "proto/peers.h"
 
-namespace vx {
+namespace vx::ipam {
 
 // A name's entry in the registry; its MAC is empty until the agent records it.
 using Allocation = proto::Endpoint;
@@ -67,4 +67,4 @@ class Store {
   virtual boost::asio::awaitable<Status> check_health() = 0;
 };
 
-}  // namespace vx
+}  // namespace vx::ipam

@@ -7,7 +7,7 @@
 #include "common/names.h"
 #include "vxctl/commands.h"
 
-namespace vx {
+namespace vx::ctl {
 
 namespace json = boost::json;
 
@@ -118,4 +118,4 @@ Result<int> ping_container(ClusterClient& cluster, const Output& output, const P
   return status;
 }
 
-}  // namespace vx
+}  // namespace vx::ctl

@@ -8,7 +8,7 @@
 
 #include "common/json_answer.h"
 
-namespace vx {
+namespace vx::ctl {
 
 namespace asio = boost::asio;
 namespace json = boost::json;
@@ -113,4 +113,4 @@ std::vector<Result<json::value>> ClusterClient::agents_get(const std::vector<std
   return out;
 }
 
-}  // namespace vx
+}  // namespace vx::ctl

@@ -12,7 +12,7 @@
 #include "common/error.h"
 #include "common/http_client.h"
 
-namespace vx {
+namespace vx::ctl {
 
 struct ClusterOptions {
   std::string ipam_url = "http://127.0.0.1:8000";
@@ -60,4 +60,4 @@ class ClusterClient {
   HttpEndpoint ipam_;
 };
 
-}  // namespace vx
+}  // namespace vx::ctl

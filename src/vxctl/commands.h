@@ -12,7 +12,7 @@
 #include "common/error.h"
 #include "vxctl/cluster_client.h"
 
-namespace vx {
+namespace vx::ctl {
 
 struct Output {
   std::ostream& out;
@@ -44,4 +44,4 @@ Result<int> run_container(ClusterClient& cluster, const Output& output, const Ru
 Result<int> remove_container(ClusterClient& cluster, const Output& output, const std::string& name);
 Result<int> ping_container(ClusterClient& cluster, const Output& output, const PingCommand& request);
 
-}  // namespace vx
+}  // namespace vx::ctl

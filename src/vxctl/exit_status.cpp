@@ -1,6 +1,6 @@
 #include "vxctl/exit_status.h"
 
-namespace vx {
+namespace vx::ctl {
 
 int exit_status_of(ErrorKind kind) {
   switch (kind) {
@@ -16,4 +16,4 @@ int exit_status_of(ErrorKind kind) {
   return kExitFailed;
 }
 
-}  // namespace vx
+}  // namespace vx::ctl

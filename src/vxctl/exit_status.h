@@ -4,7 +4,7 @@
 
 #include "common/error.h"
 
-namespace vx {
+namespace vx::ctl {
 
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitNo = 1;           // the command ran and the answer is no (ping: unreachable)
@@ -21,4 +21,4 @@ inline constexpr const char* kExitStatusHelp =
     "Exit status: 0 ok, 1 ping found no answer, 2 bad usage or input, 3 not found, 4 conflict,\n"
     "5 the IPAM or an agent does not answer, 6 unauthorized, 7 other failure.";
 
-}  // namespace vx
+}  // namespace vx::ctl

@@ -9,7 +9,7 @@
 #include "vxctl/commands.h"
 #include "vxctl/table.h"
 
-namespace vx {
+namespace vx::ctl {
 
 namespace json = boost::json;
 
@@ -166,4 +166,4 @@ Result<int> check_name(ClusterClient& cluster, const Output& output, const std::
   return 0;
 }
 
-}  // namespace vx
+}  // namespace vx::ctl

@@ -9,9 +9,11 @@
 #include "vxctl/commands.h"
 #include "vxctl/exit_status.h"
 
+namespace vx::ctl {
+
 namespace {
 
-using Command = std::function<vx::Result<int>(vx::ClusterClient&, const vx::Output&)>;
+using Command = std::function<Result<int>(ClusterClient&, const Output&)>;
 
 // Everything the command line says; the chosen subcommand fills in `command`.
 struct CommandLine {
@@ -20,27 +22,27 @@ struct CommandLine {
   int timeout_ms = 5000;
   bool json = false;
   bool with_gateways = false;
-  vx::RunCommand run;
+  RunCommand run;
   std::string name;
-  vx::PingCommand ping;
+  PingCommand ping;
   int port = 0;
   Command command;
 };
 
-int fail(const vx::Error& error) {
+int fail(const Error& error) {
   std::cerr << "vxctl: " << error.detail << "\n";
-  return vx::exit_status_of(error.kind);
+  return exit_status_of(error.kind);
 }
 
 void add_listings(CLI::App& app, CommandLine& line) {
   app.add_subcommand("hosts", "every host: underlay address, agent, last heartbeat, containers")
-      ->callback([&line] { line.command = vx::show_hosts; });
+      ->callback([&line] { line.command = show_hosts; });
   auto* ps = app.add_subcommand("ps", "every container in the cluster: host, address, state");
   ps->add_flag("--all,-a", line.with_gateways, "list the hosts' gateway addresses too");
   ps->callback([&line] {
-    line.command = [&line](auto& cluster, auto& output) { return vx::show_containers(cluster, output, line.with_gateways); };
+    line.command = [&line](auto& cluster, auto& output) { return show_containers(cluster, output, line.with_gateways); };
   });
-  app.add_subcommand("stats", "the address pool: size, used, free")->callback([&line] { line.command = vx::show_stats; });
+  app.add_subcommand("stats", "the address pool: size, used, free")->callback([&line] { line.command = show_stats; });
 }
 
 // rm, inspect and check: one container name each.
@@ -48,11 +50,11 @@ void add_named(CLI::App& app, CommandLine& line) {
   struct Named {
     const char* command;
     const char* help;
-    vx::Result<int> (*run)(vx::ClusterClient&, const vx::Output&, const std::string&);
+    Result<int> (*run)(ClusterClient&, const Output&, const std::string&);
   };
-  for (const Named& named : {Named{"rm", "stop and remove a container, freeing its address", vx::remove_container},
-                             Named{"inspect", "a container's address, host, MAC, state and image", vx::inspect_container},
-                             Named{"check", "whether a name is taken, and by whom", vx::check_name}}) {
+  for (const Named& named : {Named{"rm", "stop and remove a container, freeing its address", remove_container},
+                             Named{"inspect", "a container's address, host, MAC, state and image", inspect_container},
+                             Named{"check", "whether a name is taken, and by whom", check_name}}) {
     auto* sub = app.add_subcommand(named.command, named.help);
     sub->add_option("NAME", line.name, "the container's name")->required();
     sub->callback([&line, run = named.run] {
@@ -67,7 +69,7 @@ void add_run(CLI::App& app, CommandLine& line) {
   run->add_option("IMAGE", line.run.image, "an image present on the host")->required();
   run->add_option("--host", line.run.host_id, "the host to run it on (default: the live host with the fewest containers)");
   run->callback([&line] {
-    line.command = [&line](auto& cluster, auto& output) { return vx::run_container(cluster, output, line.run); };
+    line.command = [&line](auto& cluster, auto& output) { return run_container(cluster, output, line.run); };
   });
 }
 
@@ -83,7 +85,7 @@ void add_ping(CLI::App& app, CommandLine& line) {
       ->check(CLI::Range(1, 65535));
   ping->callback([&line] {
     if (line.port != 0) line.ping.port = line.port;
-    line.command = [&line](auto& cluster, auto& output) { return vx::ping_container(cluster, output, line.ping); };
+    line.command = [&line](auto& cluster, auto& output) { return ping_container(cluster, output, line.ping); };
   });
 }
 
@@ -104,12 +106,12 @@ std::string usage_error(CLI::App& app, int argc, char** argv, const CLI::ParseEr
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CommandLine line;
   CLI::App app{"vxctl: the vxlan-cluster's containers, hosts and addresses"};
   app.require_subcommand(1);
   app.fallthrough();
-  app.footer(vx::kExitStatusHelp);
+  app.footer(kExitStatusHelp);
   app.add_option("--ipam", line.ipam, "the IPAM, http://HOST:PORT")->envname("VXLAN_IPAM")->capture_default_str();
   app.add_option("--token-file", line.token_file, "a file holding the cluster's token (default: $VXLAN_TOKEN)");
   app.add_option("--timeout-ms", line.timeout_ms, "deadline of each call to the IPAM and the agents")
@@ -128,20 +130,24 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::cerr << "vxctl: " << usage_error(app, argc, argv, e) << " (see vxctl --help)\n";
-    return vx::kExitUsage;
+    return kExitUsage;
   }
 
-  auto token = vx::load_token(line.token_file);
+  auto token = load_token(line.token_file);
   if (!token) return fail(token.error());
-  auto cluster = vx::ClusterClient::connect({line.ipam, *token, std::chrono::milliseconds(line.timeout_ms)});
+  auto cluster = ClusterClient::connect({line.ipam, *token, std::chrono::milliseconds(line.timeout_ms)});
   if (!cluster) return fail(cluster.error());
-  vx::Output output{std::cout, std::cerr, line.json};
+  Output output{std::cout, std::cerr, line.json};
   try {
     auto status = line.command(*cluster, output);
     if (!status) return fail(status.error());
     return *status;
   } catch (const std::exception& e) {
     // A daemon's answer of an unexpected shape: still one line, never a stack trace.
-    return fail(vx::internal("unexpected", std::string("unexpected answer: ") + e.what()));
+    return fail(internal("unexpected", std::string("unexpected answer: ") + e.what()));
   }
 }
+
+}  // namespace vx::ctl
+
+int main(int argc, char** argv) { return vx::ctl::run(argc, argv); }

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
-namespace vx {
+namespace vx::ctl {
 
 namespace {
 
@@ -66,4 +66,4 @@ std::string format_percent(int64_t part, int64_t whole) {
   return text;
 }
 
-}  // namespace vx
+}  // namespace vx::ctl

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace vx {
+namespace vx::ctl {
 
 class Table {
  public:
@@ -29,4 +29,4 @@ std::string format_age(int64_t milliseconds);
 // 3 of 65534 as "0.0%", 65534 of 65534 as "100.0%".
 std::string format_percent(int64_t part, int64_t whole);
 
-}  // namespace vx
+}  // namespace vx::ctl

@@ -13,7 +13,7 @@
 #include "agent/api.h"
 #include "fakes.h"
 
-namespace vx::fakes {
+namespace vx::agent::fakes {
 
 class AgentApiTest : public ::testing::Test {
  protected:
@@ -53,4 +53,4 @@ class AgentApiTest : public ::testing::Test {
   std::unique_ptr<Router> router;
 };
 
-}  // namespace vx::fakes
+}  // namespace vx::agent::fakes

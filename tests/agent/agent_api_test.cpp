@@ -6,7 +6,7 @@
 // answers and 503 with each reason when Docker, the IPAM or the VXLAN device is not right.
 #include "agent_api_fixture.h"
 
-namespace vx {
+namespace vx::agent {
 namespace {
 
 namespace json = boost::json;
@@ -131,4 +131,4 @@ TEST_F(AgentApiTest, UnhealthyWithEachReason) {
 }
 
 }  // namespace
-}  // namespace vx
+}  // namespace vx::agent

@@ -17,7 +17,7 @@
 
 #include "fakes.h"
 
-namespace vx {
+namespace vx::agent {
 namespace {
 
 using fakes::run;
@@ -338,4 +338,4 @@ TEST_F(ContainerServiceTest, OneOperationPerNameAtATime) {
 }
 
 }  // namespace
-}  // namespace vx
+}  // namespace vx::agent

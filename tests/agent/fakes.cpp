@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <cstdio>
 
-namespace vx::fakes {
+namespace vx::agent::fakes {
 
 namespace asio = boost::asio;
 
@@ -418,4 +418,4 @@ TestHost::TestHost(ReconcilerOptions options)
   dataplane.fdbs[self.vxlan_device];
 }
 
-}  // namespace vx::fakes
+}  // namespace vx::agent::fakes

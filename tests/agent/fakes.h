@@ -29,14 +29,14 @@
 #include "agent/runtime.h"
 #include "common/run_blocking.h"
 
-namespace vx {
+namespace vx::agent {
 
 // So that gtest prints entries in its messages.
 inline void PrintTo(const FdbEntry& entry, std::ostream* out) { *out << entry.mac << "@" << entry.dst.to_string(); }
 
-}  // namespace vx
+}  // namespace vx::agent
 
-namespace vx::fakes {
+namespace vx::agent::fakes {
 
 struct TestHost;
 
@@ -217,4 +217,4 @@ struct TestHost {
   Reconciler reconciler;
 };
 
-}  // namespace vx::fakes
+}  // namespace vx::agent::fakes

@@ -13,7 +13,7 @@
 #include "agent/peer_model.h"
 #include "fakes.h"
 
-namespace vx {
+namespace vx::agent {
 namespace {
 
 using fakes::ip;
@@ -163,4 +163,4 @@ TEST(PlanFdb, FromNothingAddsEverythingAndToNothingRemovesEverything) {
 }
 
 }  // namespace
-}  // namespace vx
+}  // namespace vx::agent

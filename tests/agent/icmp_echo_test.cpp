@@ -5,7 +5,7 @@
 
 #include "agent/probe/icmp_echo.h"
 
-namespace vx {
+namespace vx::agent {
 namespace {
 
 // An IPv4 packet from `source` carrying `payload`, with `options` bytes of header options.
@@ -82,4 +82,4 @@ TEST(IcmpEcho, AnythingElseIsNoReply) {
 }
 
 }  // namespace
-}  // namespace vx
+}  // namespace vx::agent

@@ -7,7 +7,7 @@
 // any state.
 #include "agent_api_fixture.h"
 
-namespace vx {
+namespace vx::agent {
 namespace {
 
 namespace json = boost::json;
@@ -198,4 +198,4 @@ TEST_F(PingApiTest, ChecksChangeNothing) {
 }
 
 }  // namespace
-}  // namespace vx
+}  // namespace vx::agent

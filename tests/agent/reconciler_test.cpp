@@ -13,7 +13,7 @@
 
 #include "fakes.h"
 
-namespace vx {
+namespace vx::agent {
 namespace {
 
 using fakes::ip;
@@ -357,4 +357,4 @@ TEST_F(ReconcilerLongGraceTest, KeepsAnOrphanWithinTheGracePeriod) {
 }
 
 }  // namespace
-}  // namespace vx
+}  // namespace vx::agent

@@ -8,7 +8,7 @@
 #include "agent/dataplane/netlink_dataplane.h"
 #include "dataplane/test_netns.h"
 
-namespace vx {
+namespace vx::agent {
 namespace {
 
 using test::TestNetns;
@@ -288,4 +288,4 @@ TEST_F(NetlinkDataplaneTest, FdbCallsCheckTheDevice) {
 }
 
 }  // namespace
-}  // namespace vx
+}  // namespace vx::agent

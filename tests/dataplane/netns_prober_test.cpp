@@ -22,7 +22,7 @@
 #include "common/run_blocking.h"
 #include "dataplane/test_netns.h"
 
-namespace vx {
+namespace vx::agent {
 namespace {
 
 namespace asio = boost::asio;
@@ -217,4 +217,4 @@ TEST_F(NetnsProberTest, UnusableNamespaceOrSourceIsProbeFailed) {
 }
 
 }  // namespace
-}  // namespace vx
+}  // namespace vx::agent

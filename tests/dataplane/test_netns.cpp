@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <sstream>
 
-namespace vx::test {
+namespace vx::agent::test {
 
 CommandResult run_command(const std::string& command) {
   CommandResult result;
@@ -46,4 +46,4 @@ CommandResult TestNetns::exec(const std::string& command) const {
   return run_command("ip netns exec " + name_ + " sh -c '" + command + "'");
 }
 
-}  // namespace vx::test
+}  // namespace vx::agent::test

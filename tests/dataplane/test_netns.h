@@ -18,7 +18,7 @@
 
 #include "common/error.h"
 
-namespace vx::test {
+namespace vx::agent::test {
 
 struct CommandResult {
   int status = -1;     // as std::system / pclose give it; 0 is success
@@ -62,4 +62,4 @@ class TestNetns {
   bool created_ = false;
 };
 
-}  // namespace vx::test
+}  // namespace vx::agent::test

@@ -11,7 +11,7 @@
 #include "agent/docker/docker_runtime.h"
 #include "common/run_blocking.h"
 
-namespace vx {
+namespace vx::agent {
 namespace {
 
 namespace asio = boost::asio;
@@ -88,4 +88,4 @@ TEST(DockerClient, ADaemonThatNeverAnswersFailsAtTheDeadline) {
 }
 
 }  // namespace
-}  // namespace vx
+}  // namespace vx::agent

@@ -10,7 +10,7 @@
 #include "agent/docker/docker_runtime.h"
 #include "common/run_blocking.h"
 
-namespace vx {
+namespace vx::agent {
 namespace {
 
 namespace asio = boost::asio;
@@ -279,4 +279,4 @@ TEST_F(DockerRuntimeTest, RemoveStopsAndRemovesOnce) {
 }
 
 }  // namespace
-}  // namespace vx
+}  // namespace vx::agent

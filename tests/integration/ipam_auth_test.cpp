@@ -43,12 +43,12 @@ TEST_F(IpamWithToken, RefusesCallersWithoutTheToken) {
 
 TEST_F(IpamWithToken, TheAgentsClientSendsIt) {
   boost::asio::io_context io;
-  HttpIpamClient client(io.get_executor(), {"127.0.0.1", ipam_.port()}, std::chrono::seconds(5), token_);
+  agent::HttpIpamClient client(io.get_executor(), {"127.0.0.1", ipam_.port()}, std::chrono::seconds(5), token_);
   auto reserved = run_blocking(io, client.allocate("web", "host1"));
   ASSERT_TRUE(reserved) << reserved.error().detail;
   EXPECT_TRUE(reserved->created);
 
-  HttpIpamClient stranger(io.get_executor(), {"127.0.0.1", ipam_.port()}, std::chrono::seconds(5), "guess");
+  agent::HttpIpamClient stranger(io.get_executor(), {"127.0.0.1", ipam_.port()}, std::chrono::seconds(5), "guess");
   auto refused = run_blocking(io, stranger.allocate("web2", "host1"));
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().kind, ErrorKind::kUnauthorized);

@@ -8,7 +8,7 @@
 #include "common/run_blocking.h"
 #include "ipam/api.h"
 
-namespace vx {
+namespace vx::ipam {
 namespace {
 
 namespace asio = boost::asio;
@@ -316,4 +316,4 @@ TEST_F(IpamApiTest, ContainersOfOneHost) {
 }
 
 }  // namespace
-}  // namespace vx
+}  // namespace vx::ipam

@@ -2,7 +2,7 @@
 
 #include "ipam/pool.h"
 
-namespace vx {
+namespace vx::ipam {
 namespace {
 
 Ipv4 ip(const char* text) { return *Ipv4::parse(text); }
@@ -49,4 +49,4 @@ TEST(PoolSpec, RejectsNonsense) {
 }
 
 }  // namespace
-}  // namespace vx
+}  // namespace vx::ipam

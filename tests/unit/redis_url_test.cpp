@@ -3,7 +3,7 @@
 #include "common/http_client.h"
 #include "ipam/redis/url.h"
 
-namespace vx {
+namespace vx::ipam {
 namespace {
 
 TEST(RedisUrl, HostPortPasswordDb) {
@@ -43,4 +43,4 @@ TEST(HttpUrl, HostAndPort) {
 }
 
 }  // namespace
-}  // namespace vx
+}  // namespace vx::ipam

@@ -2,7 +2,7 @@
 
 #include "ipam/requests.h"
 
-namespace vx {
+namespace vx::ipam {
 namespace {
 
 PoolSpec pool() {
@@ -56,4 +56,4 @@ TEST(ReleaseRequest, HostIsOptional) {
 }
 
 }  // namespace
-}  // namespace vx
+}  // namespace vx::ipam

@@ -14,7 +14,7 @@
 #include "vxctl/commands.h"
 #include "vxctl/exit_status.h"
 
-namespace vx {
+namespace vx::ctl {
 namespace {
 
 namespace json = boost::json;
@@ -246,4 +246,4 @@ TEST_F(CommandsTest, AnIpamThatDoesNotAnswerSaysWhereItWasLookedFor) {
 }
 
 }  // namespace
-}  // namespace vx
+}  // namespace vx::ctl

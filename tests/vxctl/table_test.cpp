@@ -4,7 +4,7 @@
 
 #include "vxctl/exit_status.h"
 
-namespace vx {
+namespace vx::ctl {
 namespace {
 
 TEST(Table, PadsEachColumnToItsWidestCellAndLeavesNoTrailingBlanks) {
@@ -61,4 +61,4 @@ TEST(ExitStatus, EachKindOfFailureHasItsOwn) {
 }
 
 }  // namespace
-}  // namespace vx
+}  // namespace vx::ctl

@@ -15,7 +15,7 @@
 #include "agent/dataplane/netlink_handles.h"
 #include "common/mac.h"
 
-namespace vx {
+namespace vx::agent {
 namespace {
 
 // libnl 3.7 sends IFLA_VXLAN_PORT as 4 bytes where the kernel reads 2 in network order. The kernel
@@ -425,4 +425,4 @@ Status NetlinkDataplane::remove_fdb(const std::string& device, const FdbEntry& e
   return Ok{};
 }
 
-}  // namespace vx
+}  // namespace vx::agent

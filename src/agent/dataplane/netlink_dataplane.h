@@ -14,7 +14,7 @@
 
 #include "agent/dataplane.h"
 
-namespace vx {
+namespace vx::agent {
 
 class NetlinkDataplane final : public Dataplane {
  public:
@@ -27,4 +27,4 @@ class NetlinkDataplane final : public Dataplane {
   Status remove_fdb(const std::string& device, const FdbEntry& entry) override;
 };
 
-}  // namespace vx
+}  // namespace vx::agent

@@ -12,7 +12,7 @@
 
 #include <memory>
 
-namespace vx::nl {
+namespace vx::agent::nl {
 
 template <auto Release>
 struct Releaser {
@@ -26,4 +26,4 @@ using Link = std::unique_ptr<rtnl_link, Releaser<rtnl_link_put>>;
 using Neigh = std::unique_ptr<rtnl_neigh, Releaser<rtnl_neigh_put>>;
 using Addr = std::unique_ptr<nl_addr, Releaser<nl_addr_put>>;
 
-}  // namespace vx::nl
+}  // namespace vx::agent::nl

@@ -10,7 +10,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 
-namespace vx {
+namespace vx::agent {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -90,4 +90,4 @@ asio::awaitable<Result<DockerResponse>> DockerClient::call(std::string method, s
   co_return response;
 }
 
-}  // namespace vx
+}  // namespace vx::agent

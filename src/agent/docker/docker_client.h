@@ -13,7 +13,7 @@
 
 #include "common/error.h"
 
-namespace vx {
+namespace vx::agent {
 
 // "unix:///var/run/docker.sock" -> "/var/run/docker.sock". Only unix sockets are supported.
 Result<std::string> parse_docker_url(std::string_view url);
@@ -41,4 +41,4 @@ class DockerClient {
   std::string socket_path_;
 };
 
-}  // namespace vx
+}  // namespace vx::agent

@@ -11,7 +11,7 @@
 #include <charconv>
 #include <initializer_list>
 
-namespace vx {
+namespace vx::agent {
 
 namespace asio = boost::asio;
 namespace json = boost::json;
@@ -365,4 +365,4 @@ asio::awaitable<Result<std::vector<ContainerInfo>>> DockerRuntime::list_containe
   co_return containers;
 }
 
-}  // namespace vx
+}  // namespace vx::agent

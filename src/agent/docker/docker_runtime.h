@@ -16,7 +16,7 @@
 #include "agent/docker/docker_client.h"
 #include "agent/runtime.h"
 
-namespace vx {
+namespace vx::agent {
 
 class DockerRuntime : public Runtime {
  public:
@@ -53,4 +53,4 @@ class DockerRuntime : public Runtime {
   std::chrono::milliseconds work_timeout_;
 };
 
-}  // namespace vx
+}  // namespace vx::agent

@@ -1,6 +1,6 @@
 #include "agent/probe/icmp_echo.h"
 
-namespace vx {
+namespace vx::agent {
 
 namespace {
 
@@ -50,4 +50,4 @@ std::optional<EchoReply> parse_echo_reply(std::span<const uint8_t> packet) {
   return EchoReply{Ipv4(source), read16(icmp, 4), read16(icmp, 6)};
 }
 
-}  // namespace vx
+}  // namespace vx::agent

@@ -11,7 +11,7 @@
 
 #include "common/ipv4.h"
 
-namespace vx {
+namespace vx::agent {
 
 // The Internet checksum (RFC 1071) of `bytes`; over a message that holds its own, it is 0.
 uint16_t internet_checksum(std::span<const uint8_t> bytes);
@@ -29,4 +29,4 @@ struct EchoReply {
 // it carries anything else, is cut short or fails its checksum.
 std::optional<EchoReply> parse_echo_reply(std::span<const uint8_t> packet);
 
-}  // namespace vx
+}  // namespace vx::agent

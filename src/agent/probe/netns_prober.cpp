@@ -19,7 +19,7 @@
 #include "agent/probe/icmp_echo.h"
 #include "agent/probe/netns_sockets.h"
 
-namespace vx {
+namespace vx::agent {
 
 namespace asio = boost::asio;
 using namespace asio::experimental::awaitable_operators;
@@ -185,4 +185,4 @@ asio::awaitable<Result<ProbeReport>> NetnsProber::connect(int pid, Ipv4 target, 
   co_return co_await paced(probe, options.count);
 }
 
-}  // namespace vx
+}  // namespace vx::agent

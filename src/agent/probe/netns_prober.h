@@ -13,7 +13,7 @@
 
 #include "agent/prober.h"
 
-namespace vx {
+namespace vx::agent {
 
 class NetnsProber final : public Prober {
  public:
@@ -28,4 +28,4 @@ class NetnsProber final : public Prober {
   std::atomic<uint16_t> next_identifier_;
 };
 
-}  // namespace vx
+}  // namespace vx::agent

@@ -10,7 +10,7 @@
 
 #include "agent/probe/on_thread.h"
 
-namespace vx {
+namespace vx::agent {
 
 namespace {
 
@@ -39,4 +39,4 @@ boost::asio::awaitable<Result<std::vector<UniqueFd>>> sockets_in_netns(int pid, 
   co_return co_await run_on_thread([=] { return open_in_netns(pid, type, protocol, count); });
 }
 
-}  // namespace vx
+}  // namespace vx::agent

@@ -15,7 +15,7 @@
 
 #include "common/error.h"
 
-namespace vx {
+namespace vx::agent {
 
 // Owns one file descriptor; closes it unless released.
 class UniqueFd {
@@ -51,4 +51,4 @@ class UniqueFd {
 // process `pid`.
 boost::asio::awaitable<Result<std::vector<UniqueFd>>> sockets_in_netns(int pid, int type, int protocol, int count);
 
-}  // namespace vx
+}  // namespace vx::agent

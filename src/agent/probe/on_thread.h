@@ -24,7 +24,7 @@
 
 #include "common/error.h"
 
-namespace vx {
+namespace vx::agent {
 
 template <typename Job>
 boost::asio::awaitable<std::invoke_result_t<Job&>> run_on_thread(Job job) {
@@ -54,4 +54,4 @@ boost::asio::awaitable<std::invoke_result_t<Job&>> run_on_thread(Job job) {
   co_return std::move(*out);
 }
 
-}  // namespace vx
+}  // namespace vx::agent

@@ -9,7 +9,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-namespace vx {
+namespace vx::ipam {
 
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
@@ -260,4 +260,4 @@ void RedisConnection::on_reply(redisAsyncContext* context, void* reply, void* pr
   }
 }
 
-}  // namespace vx
+}  // namespace vx::ipam

@@ -25,7 +25,7 @@
 
 struct redisAsyncContext;
 
-namespace vx {
+namespace vx::ipam {
 
 class RedisConnection {
  public:
@@ -72,4 +72,4 @@ class RedisConnection {
   std::chrono::steady_clock::time_point retry_after_{};
 };
 
-}  // namespace vx
+}  // namespace vx::ipam

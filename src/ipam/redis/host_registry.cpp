@@ -5,7 +5,7 @@
 #include "ipam/redis/keys.h"
 #include "ipam/redis/scripts.h"
 
-namespace vx {
+namespace vx::ipam {
 
 namespace asio = boost::asio;
 
@@ -74,4 +74,4 @@ asio::awaitable<Result<HeartbeatAges>> RedisHostRegistry::heartbeat_ages() {
   co_return out;
 }
 
-}  // namespace vx
+}  // namespace vx::ipam

@@ -7,7 +7,7 @@
 #include "ipam/host_registry.h"
 #include "ipam/redis/script.h"
 
-namespace vx {
+namespace vx::ipam {
 
 class RedisHostRegistry : public HostRegistry {
  public:
@@ -24,4 +24,4 @@ class RedisHostRegistry : public HostRegistry {
   RedisScript register_, heartbeat_, leave_, heartbeats_;
 };
 
-}  // namespace vx
+}  // namespace vx::ipam

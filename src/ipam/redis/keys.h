@@ -3,7 +3,7 @@
 // keys the seed did not have start with "vxlan:". Scripts name every key they touch in KEYS.
 #pragma once
 
-namespace vx::keys {
+namespace vx::ipam::keys {
 
 // The address registry (the seed's keys).
 inline constexpr const char* kAvailable = "available_ips";         // set of free addresses
@@ -28,4 +28,4 @@ inline constexpr const char* kRevision = "vxlan:revision";  // the last change's
 inline constexpr const char* kChanges = "vxlan:changes";    // stream of changes, the latest 100,000 or so
 inline constexpr const char* kLifetime = "vxlan:lifetime";  // run_id of the Redis process the revisions count in
 
-}  // namespace vx::keys
+}  // namespace vx::ipam::keys

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-namespace vx {
+namespace vx::ipam {
 
 struct RedisReply {
   enum class Type { kNil, kInteger, kString, kStatus, kError, kArray };
@@ -18,4 +18,4 @@ struct RedisReply {
   bool is_nil() const { return type == Type::kNil; }
 };
 
-}  // namespace vx
+}  // namespace vx::ipam

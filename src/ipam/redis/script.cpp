@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-namespace vx {
+namespace vx::ipam {
 
 namespace asio = boost::asio;
 
@@ -63,4 +63,4 @@ Error unexpected_reply(const std::string& what, const RedisReply& reply) {
                                           (reply.str.empty() ? reply_text(reply, 0) : reply.str) + "'");
 }
 
-}  // namespace vx
+}  // namespace vx::ipam

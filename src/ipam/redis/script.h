@@ -11,7 +11,7 @@
 #include "common/error.h"
 #include "ipam/redis/connection.h"
 
-namespace vx {
+namespace vx::ipam {
 
 // The arguments of a script that takes none.
 inline const std::vector<std::string> kNoScriptArgs;
@@ -39,4 +39,4 @@ uint64_t reply_number(const RedisReply& reply, size_t index);
 
 Error unexpected_reply(const std::string& what, const RedisReply& reply);
 
-}  // namespace vx
+}  // namespace vx::ipam

@@ -1,6 +1,6 @@
 #include "ipam/redis/scripts.h"
 
-namespace vx::lua {
+namespace vx::ipam::lua {
 
 // KEYS: vxlan:pool, vxlan:pool:reserved, available_ips, allocated_ips
 // ARGV: subnet, first, last (addresses as integers), total, reserved addresses...
@@ -290,4 +290,4 @@ local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
 return {redis.call('GET', KEYS[1]) or '0', last[1] and last[1][1] or ''}
 )lua";
 
-}  // namespace vx::lua
+}  // namespace vx::ipam::lua

@@ -9,7 +9,7 @@
 
 #include <string>
 
-namespace vx::lua {
+namespace vx::ipam::lua {
 
 extern const std::string kInitPool;
 extern const std::string kAllocate;
@@ -25,4 +25,4 @@ extern const std::string kHeartbeats;
 extern const std::string kMarkLifetime;
 extern const std::string kFeedPosition;
 
-}  // namespace vx::lua
+}  // namespace vx::ipam::lua

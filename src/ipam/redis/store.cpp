@@ -7,7 +7,7 @@
 #include "ipam/redis/keys.h"
 #include "ipam/redis/scripts.h"
 
-namespace vx {
+namespace vx::ipam {
 
 namespace asio = boost::asio;
 
@@ -219,4 +219,4 @@ asio::awaitable<Status> RedisStore::check_health() {
   co_return co_await ensure_pool();
 }
 
-}  // namespace vx
+}  // namespace vx::ipam

@@ -14,7 +14,7 @@
 #include "ipam/redis/script.h"
 #include "ipam/store.h"
 
-namespace vx {
+namespace vx::ipam {
 
 // Whether this process has seen the pool in Redis. Shared by the stores of all worker threads.
 struct PoolState {
@@ -52,4 +52,4 @@ class RedisStore : public Store {
   Batcher<AllocateRequest, Result<AllocateResult>> allocations_;
 };
 
-}  // namespace vx
+}  // namespace vx::ipam

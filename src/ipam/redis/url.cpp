@@ -3,7 +3,7 @@
 #include <boost/url/parse.hpp>
 #include <charconv>
 
-namespace vx {
+namespace vx::ipam {
 
 std::string RedisEndpoint::to_string() const {
   return host + ":" + std::to_string(port) + "/" + std::to_string(db);
@@ -36,4 +36,4 @@ Result<RedisEndpoint> parse_redis_url(std::string_view text) {
   return endpoint;
 }
 
-}  // namespace vx
+}  // namespace vx::ipam

@@ -6,7 +6,7 @@
 
 #include "common/error.h"
 
-namespace vx {
+namespace vx::ipam {
 
 struct RedisEndpoint {
   std::string host = "127.0.0.1";
@@ -20,4 +20,4 @@ struct RedisEndpoint {
 
 Result<RedisEndpoint> parse_redis_url(std::string_view url);
 
-}  // namespace vx
+}  // namespace vx::ipam
