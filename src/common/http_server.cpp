@@ -333,7 +333,8 @@ void HttpServer::shutdown(std::function<void()> stopped) {
   });
 }
 
-void serve_until_signalled(HttpServer& server, const std::vector<asio::io_context*>& io_contexts) {
+void serve_until_signalled(HttpServer& server, const std::vector<asio::io_context*>& io_contexts,
+                           std::function<void()> closing) {
   asio::io_context& main = *io_contexts.front();
   asio::signal_set signals(main, SIGTERM, SIGINT);
   auto stop_all = [&io_contexts] {
@@ -342,6 +343,7 @@ void serve_until_signalled(HttpServer& server, const std::vector<asio::io_contex
   signals.async_wait([&](const beast::error_code& ec, int signal) {
     if (ec) return;
     spdlog::info("received signal {}", signal);
+    if (closing) closing();
     server.shutdown(stop_all);
   });
   server.start();

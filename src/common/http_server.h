@@ -61,7 +61,9 @@ class HttpServer {
 };
 
 // Runs `io_contexts` (the first on the calling thread, the others on threads of their own) until
-// SIGTERM or SIGINT, then shuts `server` down gracefully and stops them all.
-void serve_until_signalled(HttpServer& server, const std::vector<boost::asio::io_context*>& io_contexts);
+// SIGTERM or SIGINT, then calls `closing` (to answer long-polls at once, say), shuts `server` down
+// gracefully and stops them all.
+void serve_until_signalled(HttpServer& server, const std::vector<boost::asio::io_context*>& io_contexts,
+                           std::function<void()> closing = {});
 
 }  // namespace vx

@@ -77,7 +77,7 @@ int serve(int argc, char** argv) {
   std::vector<HttpWorker> parts;
   for (int i = 0; i < config.threads; ++i) {
     auto& io = *workers.emplace_back(std::make_unique<boost::asio::io_context>(1));
-    auto redis = std::make_shared<RedisConnection>(io, config.redis, config.redis_timeout);
+    auto redis = connect_to_registry(io, config.redis, config.redis_timeout);
     routers.push_back(make_ipam_router(std::make_unique<RedisStore>(redis, config.pool, state),
                                            std::make_unique<RedisHostRegistry>(redis, config.host_ttl),
                                            config.pool, view));
@@ -90,7 +90,7 @@ int serve(int argc, char** argv) {
   }
   std::vector<boost::asio::io_context*> io_contexts;
   for (auto& io : workers) io_contexts.push_back(io.get());
-  serve_until_signalled(server, io_contexts);
+  serve_until_signalled(server, io_contexts, [&view] { view.close(); });
   return 0;
 }
 

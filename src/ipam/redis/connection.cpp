@@ -109,9 +109,9 @@ struct RedisConnection::Events : std::enable_shared_from_this<Events> {
   bool want_write = false, writing = false;
 };
 
-RedisConnection::RedisConnection(asio::io_context& io, RedisEndpoint endpoint,
-                                 std::chrono::milliseconds timeout)
-    : io_(io), endpoint_(std::move(endpoint)), timeout_(timeout), watchdog_(io) {}
+RedisConnection::RedisConnection(asio::io_context& io, RedisEndpoint endpoint, std::chrono::milliseconds timeout,
+                                 std::vector<std::string> on_connect)
+    : io_(io), endpoint_(std::move(endpoint)), timeout_(timeout), on_connect_(std::move(on_connect)), watchdog_(io) {}
 
 RedisConnection::~RedisConnection() {
   if (context_ != nullptr) {
@@ -184,6 +184,7 @@ bool RedisConnection::connect() {
 void RedisConnection::send_setup_commands() {
   if (!endpoint_.password.empty()) send({"AUTH", endpoint_.password}, nullptr);
   if (endpoint_.db != 0) send({"SELECT", std::to_string(endpoint_.db)}, nullptr);
+  if (!on_connect_.empty()) send(on_connect_, nullptr);
 }
 
 void RedisConnection::arm_watchdog() {

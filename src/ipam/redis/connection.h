@@ -29,8 +29,10 @@ namespace vx::ipam {
 
 class RedisConnection {
  public:
-  RedisConnection(boost::asio::io_context& io, RedisEndpoint endpoint,
-                  std::chrono::milliseconds timeout);
+  // `on_connect`, when given, is sent on every new connection right after AUTH and SELECT, ahead
+  // of any caller's command; its reply is not read.
+  RedisConnection(boost::asio::io_context& io, RedisEndpoint endpoint, std::chrono::milliseconds timeout,
+                  std::vector<std::string> on_connect = {});
   ~RedisConnection();
   RedisConnection(const RedisConnection&) = delete;
   RedisConnection& operator=(const RedisConnection&) = delete;
@@ -62,6 +64,7 @@ class RedisConnection {
   boost::asio::io_context& io_;
   RedisEndpoint endpoint_;
   std::chrono::milliseconds timeout_;
+  std::vector<std::string> on_connect_;
   redisAsyncContext* context_ = nullptr;
   std::shared_ptr<Events> events_;
   std::deque<std::chrono::steady_clock::time_point> in_flight_;  // issue times, oldest first

@@ -20,7 +20,7 @@ namespace {
 
 // How long one XREAD waits for a change before it is issued again.
 constexpr auto kBlock = std::chrono::milliseconds(1000);
-constexpr auto kRetryPause = std::chrono::milliseconds(500);
+constexpr auto kRetryPause = std::chrono::milliseconds(100);
 constexpr const char* kPage = "1000";
 
 struct LogEntry {
@@ -94,13 +94,22 @@ Error not_following(const std::string& why) { return unavailable("feed_broken", 
 
 }  // namespace
 
+std::vector<std::string> mark_lifetime_command() {
+  return {"EVAL", lua::kMarkLifetime, "3", keys::kLifetime, keys::kRevision, keys::kChanges};
+}
+
+std::shared_ptr<RedisConnection> connect_to_registry(asio::io_context& io, const RedisEndpoint& redis,
+                                                     std::chrono::milliseconds timeout) {
+  return std::make_shared<RedisConnection>(io, redis, timeout, mark_lifetime_command());
+}
+
 RedisFeed::RedisFeed(asio::io_context& io, const RedisEndpoint& redis, std::chrono::milliseconds timeout,
                      std::chrono::milliseconds host_ttl, ClusterView& view)
     : io_(io),
       host_ttl_(host_ttl),
       view_(view),
-      reader_(io, redis, timeout + kBlock),
-      sweeper_(io, redis, timeout),
+      reader_(connect_to_registry(io, redis, timeout + kBlock)),
+      sweeper_(connect_to_registry(io, redis, timeout)),
       mark_lifetime_(lua::kMarkLifetime, {keys::kLifetime, keys::kRevision, keys::kChanges}),
       position_(lua::kFeedPosition, {keys::kRevision, keys::kChanges}),
       sweep_hosts_(lua::kSweepHosts, {keys::kHosts, keys::kHostsAlive, keys::kHostUnderlay, keys::kHostAgents,
@@ -120,8 +129,7 @@ asio::awaitable<void> RedisFeed::follow() {
   bool reload = true;
   for (;;) {
     Status step = Ok{};
-    auto marked = co_await mark_lifetime();
-    if (!marked) step = marked.error();
+    step = co_await mark_lifetime();
     if (step && reload) {
       step = co_await load();
       if (step) reload = false;
@@ -139,26 +147,19 @@ asio::awaitable<void> RedisFeed::follow() {
   }
 }
 
-asio::awaitable<Result<bool>> RedisFeed::mark_lifetime() {
-  std::vector<std::string> info{"INFO", "server"};
-  auto server = co_await reader_.command(std::move(info));
-  if (!server) co_return server.error();
-  auto at = server->str.find("run_id:");
-  if (at == std::string::npos) co_return not_following("Redis's INFO server has no run_id");
-  std::string run_id = server->str.substr(at + 7, server->str.find_first_of("\r\n", at) - at - 7);
-  std::vector<std::string> args{run_id};
-  auto reply = co_await mark_lifetime_.run(reader_, args);
+// The connections mark it on connecting already; this says so in the log when it was this one.
+asio::awaitable<Status> RedisFeed::mark_lifetime() {
+  auto reply = co_await mark_lifetime_.run(*reader_, kNoScriptArgs);
   if (!reply) co_return reply.error();
-  bool fresh = reply_text(*reply, 0) == "new";
-  if (fresh) spdlog::info("Redis {} is new to the change log: revisions go on from {}", run_id, reply_text(*reply, 1));
-  co_return fresh;
+  if (reply_text(*reply, 0) == "new") spdlog::info("a Redis new to the change log: revisions go on from {}", reply_text(*reply, 1));
+  co_return Ok{};
 }
 
 // Scans without a snapshot's consistency, then replays every change logged since the scan began:
 // the result is exactly the state at the last change replayed.
 asio::awaitable<Status> RedisFeed::load() {
   for (;;) {
-    auto position = co_await position_.run(reader_, kNoScriptArgs);
+    auto position = co_await position_.run(*reader_, kNoScriptArgs);
     if (!position) co_return position.error();
     proto::Snapshot snapshot;
     snapshot.revision = reply_number(*position, 0);
@@ -173,7 +174,7 @@ asio::awaitable<Status> RedisFeed::load() {
     for (bool more = true; more && !again;) {
       std::vector<std::string> range{"XRANGE", keys::kChanges, cursor.empty() ? "-" : "(" + cursor, "+", "COUNT",
                                      kPage};
-      auto reply = co_await reader_.command(std::move(range));
+      auto reply = co_await reader_->command(std::move(range));
       if (!reply) co_return reply.error();
       auto entries = entries_of(*reply);
       if (!entries) co_return entries.error();
@@ -205,11 +206,11 @@ asio::awaitable<Status> RedisFeed::scan(proto::Snapshot& snapshot) {
   std::vector<std::string> underlay_cmd{"HGETALL", keys::kHostUnderlay};
   std::vector<std::string> agents_cmd{"HGETALL", keys::kHostAgents};
   std::vector<std::string> alive_cmd{"ZRANGE", keys::kHostsAlive, "0", "-1"};
-  auto underlay = co_await reader_.command(std::move(underlay_cmd));
+  auto underlay = co_await reader_->command(std::move(underlay_cmd));
   if (!underlay) co_return underlay.error();
-  auto agents = co_await reader_.command(std::move(agents_cmd));
+  auto agents = co_await reader_->command(std::move(agents_cmd));
   if (!agents) co_return agents.error();
-  auto alive = co_await reader_.command(std::move(alive_cmd));
+  auto alive = co_await reader_->command(std::move(alive_cmd));
   if (!alive) co_return alive.error();
   auto agent_of = as_map(*agents);
   std::set<std::string> alive_ids;
@@ -221,7 +222,7 @@ asio::awaitable<Status> RedisFeed::scan(proto::Snapshot& snapshot) {
   std::string cursor = "0";
   do {
     std::vector<std::string> page_cmd{"HSCAN", keys::kContainerIps, cursor, "COUNT", kPage};
-    auto page = co_await reader_.command(std::move(page_cmd));
+    auto page = co_await reader_->command(std::move(page_cmd));
     if (!page) co_return page.error();
     if (page->elements.size() != 2) co_return unexpected_reply("HSCAN", *page);
     cursor = page->elements[0].str;
@@ -233,9 +234,9 @@ asio::awaitable<Status> RedisFeed::scan(proto::Snapshot& snapshot) {
       hosts_cmd.push_back(flat[i].str);
       macs_cmd.push_back(flat[i].str);
     }
-    auto hosts = co_await reader_.command(std::move(hosts_cmd));
+    auto hosts = co_await reader_->command(std::move(hosts_cmd));
     if (!hosts) co_return hosts.error();
-    auto macs = co_await reader_.command(std::move(macs_cmd));
+    auto macs = co_await reader_->command(std::move(macs_cmd));
     if (!macs) co_return macs.error();
     for (size_t i = 0; i + 1 < flat.size(); i += 2) {
       snapshot.endpoints.push_back({flat[i].str, flat[i + 1].str, reply_text(*hosts, i / 2), reply_text(*macs, i / 2)});
@@ -249,7 +250,7 @@ asio::awaitable<Result<RedisFeed::Next>> RedisFeed::tail() {
   for (;;) {
     std::vector<std::string> read{"XREAD", "COUNT", kPage, "BLOCK", std::to_string(kBlock.count()),
                                   "STREAMS", keys::kChanges, cursor_.empty() ? "0-0" : cursor_};
-    auto reply = co_await reader_.command(std::move(read));
+    auto reply = co_await reader_->command(std::move(read));
     if (!reply) co_return reply.error();
     if (reply->is_error()) co_return not_following("XREAD failed: " + reply->str);
     if (reply->is_nil() || reply->elements.empty()) continue;
@@ -287,7 +288,7 @@ asio::awaitable<void> RedisFeed::sweep() {
   for (;;) {
     timer.expires_after(every);
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    auto reply = co_await sweep_hosts_.run(sweeper_, args);
+    auto reply = co_await sweep_hosts_.run(*sweeper_, args);
     std::string error = reply ? "" : reply.error().detail;
     if (error != last_error && !error.empty()) spdlog::warn("cannot sweep quiet hosts: {}", error);
     last_error = error;

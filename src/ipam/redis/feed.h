@@ -23,6 +23,15 @@
 
 namespace vx::ipam {
 
+// The command every connection of the IPAM sends before anything else: it marks the Redis process
+// it reached (scripts.h, kMarkLifetime), so that no change is ever logged under the revisions of a
+// Redis that came back with fewer writes than it had handed out.
+std::vector<std::string> mark_lifetime_command();
+
+// A connection to Redis that marks the lifetime on every (re)connect.
+std::shared_ptr<RedisConnection> connect_to_registry(boost::asio::io_context& io, const RedisEndpoint& redis,
+                                                     std::chrono::milliseconds timeout);
+
 class RedisFeed {
  public:
   RedisFeed(boost::asio::io_context& io, const RedisEndpoint& redis, std::chrono::milliseconds timeout,
@@ -34,7 +43,7 @@ class RedisFeed {
  private:
   enum class Next { kTail, kReload };
 
-  boost::asio::awaitable<Result<bool>> mark_lifetime();  // true: a new lifetime began
+  boost::asio::awaitable<Status> mark_lifetime();
   boost::asio::awaitable<Status> load();
   boost::asio::awaitable<Status> scan(proto::Snapshot& snapshot);
   boost::asio::awaitable<Result<Next>> tail();
@@ -43,8 +52,8 @@ class RedisFeed {
   boost::asio::io_context& io_;
   std::chrono::milliseconds host_ttl_;
   ClusterView& view_;
-  RedisConnection reader_;   // blocks in XREAD: used by follow() alone
-  RedisConnection sweeper_;  // used by sweep() alone
+  std::shared_ptr<RedisConnection> reader_;   // blocks in XREAD: used by follow() alone
+  std::shared_ptr<RedisConnection> sweeper_;  // used by sweep() alone
   RedisScript mark_lifetime_, position_, sweep_hosts_;
   std::string cursor_;  // the stream id of the last change applied
   std::string last_error_;

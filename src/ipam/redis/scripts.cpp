@@ -266,14 +266,16 @@ end
 return out
 )lua";
 
-// KEYS: vxlan:lifetime, vxlan:revision, vxlan:changes   ARGV: the Redis server's run_id
+// KEYS: vxlan:lifetime, vxlan:revision, vxlan:changes
 // -> {"same"} | {"new", revision}
 // A Redis process not seen before (restarted, failed over) may have come back with fewer writes
 // than were read from it: its later revisions could repeat numbers that readers already hold for
-// other changes. So its revisions move above every earlier one, behind a reset entry.
+// other changes. So its revisions move above every earlier one, behind a reset entry. Every
+// connection sends this first, ahead of anything it writes (feed.h).
 const std::string kMarkLifetime = R"lua(
-if redis.call('GET', KEYS[1]) == ARGV[1] then return {'same'} end
-redis.call('SET', KEYS[1], ARGV[1])
+local run_id = string.match(redis.call('INFO', 'server'), 'run_id:(%x+)') or ''
+if redis.call('GET', KEYS[1]) == run_id then return {'same'} end
+redis.call('SET', KEYS[1], run_id)
 local clock = redis.call('TIME')
 local revision = math.max(tonumber(redis.call('GET', KEYS[2]) or '0') + 1,
                           tonumber(clock[1]) * 1000000 + tonumber(clock[2]))

@@ -1,5 +1,6 @@
 #include "ipam/view/cluster_view.h"
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -75,10 +76,60 @@ void ClusterView::retain(const proto::Change& change) {
 }
 
 void ClusterView::wake_all() {
+  std::vector<std::shared_ptr<Waiter>> woken;
   for (const auto& [key, weak] : waiters_) {
-    if (auto waiter = weak.lock()) asio::post(waiter->timer.get_executor(), [waiter] { waiter->timer.cancel(); });
+    if (auto waiter = weak.lock()) woken.push_back(std::move(waiter));
   }
   waiters_.clear();
+  answers_.clear();
+  wake_in_slices(std::move(woken));
+}
+
+namespace {
+
+// Waiters woken per turn of a worker's event loop.
+constexpr size_t kWakeSlice = 32;
+
+}  // namespace
+
+// A thousand watchers woken at once would each answer before anything else the worker has queued
+// runs, an allocation's reply from Redis included. So each worker wakes a slice at a time, and
+// posts the next slice behind whatever arrived meanwhile.
+void ClusterView::wake_in_slices(std::vector<std::shared_ptr<Waiter>> waiters) {
+  std::vector<std::vector<std::shared_ptr<Waiter>>> by_worker;
+  for (auto& waiter : waiters) {
+    auto same = std::find_if(by_worker.begin(), by_worker.end(), [&](const auto& group) {
+      return group.front()->timer.get_executor() == waiter->timer.get_executor();
+    });
+    if (same == by_worker.end()) {
+      by_worker.push_back({std::move(waiter)});
+    } else {
+      same->push_back(std::move(waiter));
+    }
+  }
+  for (auto& group : by_worker) {
+    auto executor = group.front()->timer.get_executor();
+    auto pending = std::make_shared<std::vector<std::shared_ptr<Waiter>>>(std::move(group));
+    auto wake_slice = std::make_shared<std::function<void()>>();
+    *wake_slice = [pending, wake_slice, executor] {
+      for (size_t i = 0; i < kWakeSlice && !pending->empty(); ++i) {
+        pending->back()->timer.cancel();
+        pending->pop_back();
+      }
+      if (pending->empty()) {
+        *wake_slice = nullptr;  // breaks the cycle through the captured pointer
+        return;
+      }
+      asio::post(executor, [wake_slice] { (*wake_slice)(); });
+    };
+    asio::post(executor, [wake_slice] { (*wake_slice)(); });
+  }
+}
+
+void ClusterView::close() {
+  std::lock_guard lock(mutex_);
+  closed_ = true;
+  wake_all();
 }
 
 void ClusterView::set_feed_error(std::string error) {
@@ -111,7 +162,10 @@ std::optional<std::string> ClusterView::peers_after(std::optional<uint64_t> sinc
   if (!since) return snapshot_json(false);
   if (*since == revision_) return std::nullopt;
   if (*since < base_ || *since > revision_) return snapshot_json(true);
-  return changes_json(*since);
+  if (answers_.size() > 256) answers_.clear();  // watchers scattered over many revisions
+  auto cached = answers_.find(*since);
+  if (cached == answers_.end()) cached = answers_.emplace(*since, changes_json(*since)).first;
+  return cached->second;
 }
 
 std::string ClusterView::snapshot_json(bool reset) const {
@@ -159,7 +213,7 @@ asio::awaitable<bool> ClusterView::wait(std::function<bool(uint64_t)> done,
         waiters_.erase(waiter.get());
         co_return true;
       }
-      if (std::chrono::steady_clock::now() >= deadline) {
+      if (closed_ || std::chrono::steady_clock::now() >= deadline) {
         waiters_.erase(waiter.get());
         co_return false;
       }

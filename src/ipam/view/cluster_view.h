@@ -39,6 +39,8 @@ class ClusterView {
   void apply(const std::vector<proto::Change>& changes);
   // Why the feed cannot follow the log right now, or "" once it does again: for /health.
   void set_feed_error(std::string error);
+  // At shutdown: every waiter returns at once, and no new one waits.
+  void close();
 
   bool loaded() const;
   uint64_t revision() const;
@@ -71,6 +73,7 @@ class ClusterView {
   void apply_one(const proto::Change& change);
   void retain(const proto::Change& change);
   void wake_all();
+  static void wake_in_slices(std::vector<std::shared_ptr<Waiter>> waiters);
   std::string snapshot_json(bool reset) const;
   std::string changes_json(uint64_t since) const;
 
@@ -84,6 +87,10 @@ class ClusterView {
   std::deque<Retained> retained_;
   std::map<Waiter*, std::weak_ptr<Waiter>> waiters_;
   std::string feed_error_ = "the view has not loaded yet";
+  bool closed_ = false;
+  // Answers by the revision asked after, since most watchers ask after the same one: each is made
+  // once per change, not once per watcher.
+  mutable std::map<uint64_t, std::string> answers_;
   mutable std::shared_ptr<const std::string> snapshot_cache_;  // the snapshot at revision_, encoded
 };
 
