@@ -30,7 +30,8 @@ std::set<std::string> live_peers(const IpamDaemon& ipam) {
 // The endpoints /peers lists with a MAC: the ones a data plane can program.
 std::vector<json::value> endpoints_with_mac(const IpamDaemon& ipam) {
   std::vector<json::value> out;
-  for (const auto& endpoint : ipam.get("/peers").body.at("endpoints").as_array()) {
+  auto peers = ipam.get("/peers");  // kept: the loop reads into it
+  for (const auto& endpoint : peers.body.at("endpoints").as_array()) {
     if (endpoint.as_object().contains("mac_address")) out.push_back(endpoint);
   }
   return out;

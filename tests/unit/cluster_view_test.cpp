@@ -79,6 +79,25 @@ TEST(ClusterView, ResetsWatchersItCannotContinue) {
   EXPECT_EQ(after_load.snapshot.endpoints[0].container_name, "z");
 }
 
+TEST(ClusterView, ALoadWithItsHistoryLetsOlderWatchersGoOn) {
+  ClusterView view(3);
+  std::vector<proto::Change> history{put_endpoint(6, "a"), put_endpoint(7, "b"), put_endpoint(8, "c"),
+                                     delete_endpoint(9, "a")};
+  view.load({9, {}, {{"b", "172.20.0.9", "h1", ""}, {"c", "172.20.0.9", "h1", ""}}}, history);
+  auto update = decode(view.peers_after(7));
+  EXPECT_FALSE(update.full);
+  ASSERT_EQ(update.changes.size(), 2u);
+  EXPECT_EQ(update.changes[0], put_endpoint(8, "c"));
+  EXPECT_TRUE(decode(view.peers_after(5)).reset);  // three retained: 7 is the oldest to go on from
+  EXPECT_FALSE(decode(view.peers_after(6)).full);
+
+  // A history that does not end at the snapshot, or has a gap, is not used.
+  view.load({20, {}, {}}, {put_endpoint(18, "x"), put_endpoint(19, "y")});
+  EXPECT_TRUE(decode(view.peers_after(18)).reset);
+  view.load({30, {}, {}}, {put_endpoint(27, "x"), put_endpoint(30, "y")});
+  EXPECT_TRUE(decode(view.peers_after(27)).reset);
+}
+
 TEST(ClusterView, CapsOneAnswer) {
   ClusterView view;
   view.load({0, {}, {}});

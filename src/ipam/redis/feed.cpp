@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -22,6 +23,9 @@ namespace {
 constexpr auto kBlock = std::chrono::milliseconds(1000);
 constexpr auto kRetryPause = std::chrono::milliseconds(100);
 constexpr const char* kPage = "1000";
+// How many of the latest changes a view loads with its snapshot, so that watchers at most this far
+// behind go on without a reset after a replica restarts.
+constexpr size_t kHistory = 10000;
 
 struct LogEntry {
   std::string id;
@@ -194,12 +198,33 @@ asio::awaitable<Status> RedisFeed::load() {
     snapshot.endpoints.clear();
     for (auto& [id, host] : hosts) snapshot.hosts.push_back(std::move(host));
     for (auto& [name, endpoint] : endpoints) snapshot.endpoints.push_back(std::move(endpoint));
-    spdlog::info("loaded the cluster at revision {}: {} hosts, {} endpoints", snapshot.revision,
-                 snapshot.hosts.size(), snapshot.endpoints.size());
+    auto leading = co_await history(cursor, snapshot.revision);
+    if (!leading) co_return leading.error();
+    spdlog::info("loaded the cluster at revision {}: {} hosts, {} endpoints, the {} changes before it", snapshot.revision,
+                 snapshot.hosts.size(), snapshot.endpoints.size(), leading->size());
     cursor_ = cursor;
-    view_.load(std::move(snapshot));
+    view_.load(std::move(snapshot), *leading);
     co_return Ok{};
   }
+}
+
+// The changes of this lifetime that end at `revision` (the entry at `cursor`), newest last: what
+// watchers of another replica, or of this one before it restarted, may need to go on from.
+asio::awaitable<Result<std::vector<proto::Change>>> RedisFeed::history(const std::string& cursor, uint64_t revision) {
+  std::vector<proto::Change> out;
+  if (cursor.empty()) co_return out;
+  std::vector<std::string> range{"XREVRANGE", keys::kChanges, cursor, "-", "COUNT", std::to_string(kHistory)};
+  auto reply = co_await reader_->command(std::move(range));
+  if (!reply) co_return reply.error();
+  auto entries = entries_of(*reply);
+  if (!entries) co_return entries.error();
+  for (const auto& entry : *entries) {
+    if (entry.reset || entry.change.revision != revision) break;  // the lifetime begins, or a gap
+    out.push_back(entry.change);
+    --revision;
+  }
+  std::reverse(out.begin(), out.end());
+  co_return out;
 }
 
 asio::awaitable<Status> RedisFeed::scan(proto::Snapshot& snapshot) {

@@ -46,6 +46,7 @@ class RedisFeed {
   boost::asio::awaitable<Status> mark_lifetime();
   boost::asio::awaitable<Status> load();
   boost::asio::awaitable<Status> scan(proto::Snapshot& snapshot);
+  boost::asio::awaitable<Result<std::vector<proto::Change>>> history(const std::string& cursor, uint64_t revision);
   boost::asio::awaitable<Result<Next>> tail();
   void report(const Status& status);
 

@@ -27,7 +27,7 @@ ClusterView::ClusterView(size_t retained) : retained_limit_(std::max<size_t>(ret
 
 ClusterView::~ClusterView() = default;
 
-void ClusterView::load(proto::Snapshot snapshot) {
+void ClusterView::load(proto::Snapshot snapshot, const std::vector<proto::Change>& history) {
   std::lock_guard lock(mutex_);
   hosts_.clear();
   endpoints_.clear();
@@ -35,6 +35,13 @@ void ClusterView::load(proto::Snapshot snapshot) {
   for (auto& endpoint : snapshot.endpoints) endpoints_[endpoint.container_name] = std::move(endpoint);
   revision_ = base_ = snapshot.revision;
   retained_.clear();
+  bool continues = !history.empty() && history.back().revision == snapshot.revision &&
+                   history.back().revision - history.front().revision + 1 == history.size();
+  if (continues) {
+    size_t skip = history.size() > retained_limit_ ? history.size() - retained_limit_ : 0;
+    for (size_t i = skip; i < history.size(); ++i) retain(history[i]);
+    base_ = retained_.front().revision - 1;
+  }
   loaded_ = true;
   feed_error_.clear();
   snapshot_cache_.reset();

@@ -33,9 +33,11 @@ class ClusterView {
   explicit ClusterView(size_t retained = 100000);
   ~ClusterView();
 
-  // Writing (the feed). load() replaces everything and wakes every waiter; apply() takes changes
-  // whose revisions follow the view's own, one by one.
-  void load(proto::Snapshot snapshot);
+  // Writing (the feed). load() replaces everything and wakes every waiter; `history`, the changes
+  // that led up to the snapshot (revisions one by one, ending at its revision), lets watchers from
+  // before the load go on without a reset: a restarted replica does not send every agent a
+  // snapshot. apply() takes changes whose revisions follow the view's own, one by one.
+  void load(proto::Snapshot snapshot, const std::vector<proto::Change>& history = {});
   void apply(const std::vector<proto::Change>& changes);
   // Why the feed cannot follow the log right now, or "" once it does again: for /health.
   void set_feed_error(std::string error);
