@@ -49,8 +49,9 @@ Agent::Agent(AgentIdentity self, const AgentConfig& config, std::unique_ptr<Data
       containers_(self_, *ipam_, *runtime_),
       reconciler_(self_, *ipam_, *dataplane_, *runtime_,
                   reconciler_options(config, containers_, [this] { return repair_host(); })),
+      health_(*runtime_, config.sync_interval),
       router_(make_agent_router(
-          {self_, containers_, *runtime_, *ipam_, *dataplane_, *prober_, reconciler_, setup_})),
+          {self_, containers_, *runtime_, *ipam_, *dataplane_, *prober_, reconciler_, setup_, health_.observed()})),
       server_({.token = config.token}, {{io_.get_executor(), router_.get()}}) {
   setup_.error = "starting";
 }
@@ -61,6 +62,7 @@ Status Agent::listen(const AgentConfig& config) { return server_.listen_tcp(conf
 
 void Agent::run() {
   asio::co_spawn(io_, set_up(), [](std::exception_ptr e) { log_if_failed("set-up and sync", e); });
+  asio::co_spawn(io_, health_.run(), [](std::exception_ptr e) { log_if_failed("health", e); });
   serve_until_signalled(server_, {&io_});
 }
 
@@ -93,6 +95,7 @@ asio::awaitable<void> Agent::heartbeat() {
   bool reached = true;
   for (;;) {
     Status alive = co_await ipam_->heartbeat(self_.host_id);
+    health_.note_ipam(alive);
     if (!alive && alive.error().kind == ErrorKind::kNotFound) {  // the IPAM lost us: a wiped Redis, say
       spdlog::warn("the IPAM does not know host {}; registering again", self_.host_id);
       auto registered = co_await register_host(self_, *ipam_);

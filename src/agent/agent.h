@@ -43,6 +43,7 @@ class Agent {
   ContainerService containers_;
   Reconciler reconciler_;
   SetupState setup_;
+  HealthMonitor health_;
   std::unique_ptr<Router> router_;
   HttpServer server_;
 };

@@ -88,10 +88,10 @@ class AgentApi : public Router {
  private:
   asio::awaitable<HttpResponse> health(const HttpRequest&, const PathParams&) {
     json::array problems;
-    Status docker = co_await parts_.runtime.ping();
-    if (!docker) problems.push_back(json::string("docker: " + docker.error().detail));
-    Status ipam = co_await parts_.ipam.health();
-    if (!ipam) problems.push_back(json::string("ipam: " + ipam.error().detail));
+    bool docker = parts_.observed.docker_error.empty();
+    if (!docker) problems.push_back(json::string("docker: " + parts_.observed.docker_error));
+    bool ipam = parts_.observed.ipam_error.empty();
+    if (!ipam) problems.push_back(json::string("ipam: " + parts_.observed.ipam_error));
     if (!parts_.setup.done) problems.push_back(json::string("setup: " + parts_.setup.error));
     auto vxlan = parts_.dataplane.vxlan_state(parts_.self.vxlan_device);
     bool vxlan_up = vxlan && vxlan->exists && vxlan->up && vxlan->master == parts_.self.bridge;

@@ -16,6 +16,7 @@
 #include "agent/container_service.h"
 #include "agent/dataplane.h"
 #include "agent/prober.h"
+#include "agent/health_monitor.h"
 #include "agent/reconciler.h"
 #include "common/http_router.h"
 
@@ -37,6 +38,7 @@ struct AgentParts {
   Prober& prober;
   const Reconciler& reconciler;
   const SetupState& setup;
+  const Observed& observed;
 };
 
 std::unique_ptr<Router> make_agent_router(AgentParts parts);

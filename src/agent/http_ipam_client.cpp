@@ -36,8 +36,6 @@ asio::awaitable<Status> HttpIpamClient::call_status(std::string method, std::str
   co_return Ok{};
 }
 
-asio::awaitable<Status> HttpIpamClient::health() { return call_status("GET", "/health", ""); }
-
 asio::awaitable<Result<std::string>> HttpIpamClient::register_host(const std::string& host_id,
                                                                    const std::string& underlay_ip,
                                                                    const std::string& agent_url) {

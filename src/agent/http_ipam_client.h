@@ -16,7 +16,6 @@ class HttpIpamClient : public IpamClient {
   HttpIpamClient(boost::asio::any_io_executor executor, HttpEndpoint ipam, std::chrono::milliseconds timeout,
                  std::string token = {});
 
-  boost::asio::awaitable<Status> health() override;
   boost::asio::awaitable<Result<std::string>> register_host(const std::string& host_id,
                                                             const std::string& underlay_ip,
                                                             const std::string& agent_url) override;

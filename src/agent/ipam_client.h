@@ -27,7 +27,6 @@ class IpamClient {
  public:
   virtual ~IpamClient() = default;
 
-  virtual boost::asio::awaitable<Status> health() = 0;
   // The overlay subnet, from the registration answer.
   virtual boost::asio::awaitable<Result<std::string>> register_host(const std::string& host_id,
                                                                     const std::string& underlay_ip,

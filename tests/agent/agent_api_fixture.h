@@ -23,7 +23,15 @@ class AgentApiTest : public ::testing::Test {
   AgentApiTest()
       : setup{true, "", host.ipam.names.at(host.self.gateway_name()).ip_address},
         router(make_agent_router({host.self, host.service, host.runtime, host.ipam, host.dataplane, prober,
-                                  host.reconciler, setup})) {}
+                                  host.reconciler, setup, monitor.observed()})) {
+    look();
+  }
+
+  // What the agent's loops do between requests: ping Docker, heartbeat to the IPAM.
+  void look() {
+    static_cast<void>(run(monitor.check_docker()));  // noted in monitor.observed()
+    monitor.note_ipam(run(host.ipam.heartbeat(host.self.host_id)));
+  }
 
   Answer call(const std::string& method, const std::string& path, Query query = {}, const std::string& body = "") {
     HttpRequest request{method, path, {}, std::move(query), body, {}};
@@ -50,6 +58,7 @@ class AgentApiTest : public ::testing::Test {
   TestHost host;
   FakeProber prober;
   SetupState setup;
+  HealthMonitor monitor{host.runtime, std::chrono::milliseconds(500)};
   std::unique_ptr<Router> router;
 };
 

@@ -237,11 +237,6 @@ void FakeIpam::log_endpoint(const std::string& name) {
   log.push_back(change);
 }
 
-asio::awaitable<Status> FakeIpam::health() {
-  if (auto failed = enter("health")) co_return *failed;
-  co_return Ok{};
-}
-
 asio::awaitable<Result<std::string>> FakeIpam::register_host(const std::string& host_id,
                                                              const std::string& underlay_ip, const std::string&) {
   if (auto failed = enter("register_host")) co_return *failed;

@@ -128,7 +128,6 @@ class FakeIpam : public IpamClient {
   void log_endpoint(const std::string& name);
   uint64_t revision() const { return log.size(); }
 
-  boost::asio::awaitable<Status> health() override;
   boost::asio::awaitable<Result<std::string>> register_host(const std::string& host_id, const std::string& underlay_ip,
                                                             const std::string& agent_url) override;
   boost::asio::awaitable<Status> heartbeat(const std::string& host_id) override;
