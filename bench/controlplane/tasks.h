@@ -1,5 +1,5 @@
-// Running coroutines side by side on the one io_context: a phase's workers that are waited for,
-// and the background work (heartbeats, watchers) that runs for the whole benchmark.
+// Running coroutines side by side on an io_context: a phase's workers that are waited for, and
+// the background work (heartbeats, watchers) that runs for the whole benchmark.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -34,8 +34,9 @@ class Background {
   std::exception_ptr failure_;
 };
 
-// How late this process's event loop runs a timer that is due every 5 ms: how much of a latency
-// measured here is the benchmark's own queueing behind other connections, not the server's.
+// How late an event loop of this process runs a timer that is due every 5 ms: how much of a
+// latency measured on that loop is the benchmark's own queueing behind other connections, not the
+// server's.
 class LoopLag {
  public:
   void start(Background& background);

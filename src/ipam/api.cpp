@@ -210,9 +210,10 @@ class IpamApi : public Router {
     if (!since) co_return error_response(since.error());
     auto wait_ms = number_param(request, "wait_ms", proto::kMaxWaitMs, "invalid_wait");
     if (!wait_ms) co_return error_response(wait_ms.error());
-    // A watcher may arrive from a replica whose view is ahead of this one's: catch up before taking
-    // its revision for one from the future.
-    if (!*since || **since > view_.revision() || !view_.loaded()) {
+    // A one-off read must see every write made before it, and a watcher may arrive from a replica
+    // whose view is ahead of this one's: both catch up with Redis first. A waiting watcher does not:
+    // it gets what comes as it comes, and Redis is not asked once per watcher.
+    if (!*since || **since > view_.revision() || !view_.loaded() || wait_ms->value_or(0) == 0) {
       if (Status ready = co_await catch_up(); !ready) co_return error_response(ready.error());
     }
     auto body = view_.peers_after(*since);

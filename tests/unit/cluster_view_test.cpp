@@ -139,6 +139,35 @@ TEST(ClusterView, AWaiterOnAnotherThreadWakesOnTheChange) {
   EXPECT_EQ(view.watchers(), 0u);
 }
 
+TEST(ClusterView, WatchersAreWokenAtMostOncePerPaceAndReadersNeverWait) {
+  ClusterView view(100, std::chrono::seconds(10));
+  view.load({1, {}, {}});
+  EXPECT_FALSE(view.apply({put_endpoint(2, "a")}).has_value());  // the first change goes out at once
+  EXPECT_TRUE(view.apply({put_endpoint(3, "b")}).has_value());   // the next waits for the pace
+  asio::io_context io;
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    view.apply({put_endpoint(4, "c")});  // held back
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    view.wake_due_watchers();
+  });
+  auto started = Clock::now();
+  bool woken = run_blocking(io, view.wait_past(3, started + std::chrono::seconds(10)));
+  auto waited = Clock::now() - started;
+  writer.join();
+  EXPECT_TRUE(woken);
+  EXPECT_GE(waited, std::chrono::milliseconds(300));
+  EXPECT_LT(waited, std::chrono::seconds(5));
+  EXPECT_EQ(decode(view.peers_after(3)).changes.size(), 1u);
+  // A reader waiting for a revision is woken by the change itself.
+  std::thread later([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    view.apply({put_endpoint(5, "d")});
+  });
+  EXPECT_TRUE(run_blocking(io, view.wait_until(5, Clock::now() + std::chrono::seconds(5))));
+  later.join();
+}
+
 TEST(ClusterView, AWaiterGivesUpAtItsDeadline) {
   ClusterView view;
   view.load({1, {}, {}});

@@ -117,7 +117,8 @@ RedisFeed::RedisFeed(asio::io_context& io, const RedisEndpoint& redis, std::chro
       mark_lifetime_(lua::kMarkLifetime, {keys::kLifetime, keys::kRevision, keys::kChanges}),
       position_(lua::kFeedPosition, {keys::kRevision, keys::kChanges}),
       sweep_hosts_(lua::kSweepHosts, {keys::kHosts, keys::kHostsAlive, keys::kHostUnderlay, keys::kHostAgents,
-                                      keys::kRevision, keys::kChanges}) {}
+                                      keys::kRevision, keys::kChanges}),
+      watch_wake_(io) {}
 
 void RedisFeed::report(const Status& status) {
   std::string error = status ? "" : status.error().detail;
@@ -300,9 +301,22 @@ asio::awaitable<Result<RedisFeed::Next>> RedisFeed::tail() {
       revision = entry.change.revision;
       cursor_ = entry.id;
     }
-    view_.apply(batch);
+    if (auto due = view_.apply(batch)) wake_watchers_at(*due);
     if (next == Next::kReload) co_return next;
   }
+}
+
+// The view held the watchers' wake-up back (its pace): wake them when it is due, once however many
+// changes arrive meanwhile.
+void RedisFeed::wake_watchers_at(std::chrono::steady_clock::time_point due) {
+  if (watch_wake_armed_) return;
+  watch_wake_armed_ = true;
+  watch_wake_.expires_at(due);
+  watch_wake_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;  // the feed is going away
+    watch_wake_armed_ = false;
+    view_.wake_due_watchers();
+  });
 }
 
 asio::awaitable<void> RedisFeed::sweep() {

@@ -12,6 +12,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -49,6 +50,7 @@ class RedisFeed {
   boost::asio::awaitable<Result<std::vector<proto::Change>>> history(const std::string& cursor, uint64_t revision);
   boost::asio::awaitable<Result<Next>> tail();
   void report(const Status& status);
+  void wake_watchers_at(std::chrono::steady_clock::time_point due);
 
   boost::asio::io_context& io_;
   std::chrono::milliseconds host_ttl_;
@@ -58,6 +60,8 @@ class RedisFeed {
   RedisScript mark_lifetime_, position_, sweep_hosts_;
   std::string cursor_;  // the stream id of the last change applied
   std::string last_error_;
+  boost::asio::steady_timer watch_wake_;
+  bool watch_wake_armed_ = false;
 };
 
 }  // namespace vx::ipam

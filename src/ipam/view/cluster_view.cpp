@@ -23,7 +23,8 @@ struct ClusterView::Waiter {
   asio::steady_timer timer;
 };
 
-ClusterView::ClusterView(size_t retained) : retained_limit_(std::max<size_t>(retained, 1)) {}
+ClusterView::ClusterView(size_t retained, std::chrono::milliseconds watch_pace)
+    : retained_limit_(std::max<size_t>(retained, 1)), watch_pace_(watch_pace) {}
 
 ClusterView::~ClusterView() = default;
 
@@ -45,11 +46,14 @@ void ClusterView::load(proto::Snapshot snapshot, const std::vector<proto::Change
   loaded_ = true;
   feed_error_.clear();
   snapshot_cache_.reset();
-  wake_all();
+  answers_.clear();
+  wake(readers_);
+  wake(watchers_);
+  watch_wake_due_ = false;
 }
 
-void ClusterView::apply(const std::vector<proto::Change>& changes) {
-  if (changes.empty()) return;
+std::optional<std::chrono::steady_clock::time_point> ClusterView::apply(const std::vector<proto::Change>& changes) {
+  if (changes.empty()) return std::nullopt;
   std::lock_guard lock(mutex_);
   for (const auto& change : changes) {
     apply_one(change);
@@ -61,7 +65,24 @@ void ClusterView::apply(const std::vector<proto::Change>& changes) {
     retained_.pop_front();
   }
   snapshot_cache_.reset();
-  wake_all();
+  answers_.clear();
+  wake(readers_);
+  auto now = std::chrono::steady_clock::now();
+  if (now < next_watch_wake_) {
+    watch_wake_due_ = true;
+    return next_watch_wake_;
+  }
+  wake(watchers_);
+  next_watch_wake_ = now + watch_pace_;
+  return std::nullopt;
+}
+
+void ClusterView::wake_due_watchers() {
+  std::lock_guard lock(mutex_);
+  if (!watch_wake_due_) return;
+  watch_wake_due_ = false;
+  wake(watchers_);
+  next_watch_wake_ = std::chrono::steady_clock::now() + watch_pace_;
 }
 
 void ClusterView::apply_one(const proto::Change& change) {
@@ -82,13 +103,12 @@ void ClusterView::retain(const proto::Change& change) {
   retained_.push_back({change.revision, json::serialize(proto::to_json(change))});
 }
 
-void ClusterView::wake_all() {
+void ClusterView::wake(Waiters& waiting) {
   std::vector<std::shared_ptr<Waiter>> woken;
-  for (const auto& [key, weak] : waiters_) {
+  for (const auto& [key, weak] : waiting) {
     if (auto waiter = weak.lock()) woken.push_back(std::move(waiter));
   }
-  waiters_.clear();
-  answers_.clear();
+  waiting.clear();
   wake_in_slices(std::move(woken));
 }
 
@@ -136,7 +156,8 @@ void ClusterView::wake_in_slices(std::vector<std::shared_ptr<Waiter>> waiters) {
 void ClusterView::close() {
   std::lock_guard lock(mutex_);
   closed_ = true;
-  wake_all();
+  wake(readers_);
+  wake(watchers_);
 }
 
 void ClusterView::set_feed_error(std::string error) {
@@ -161,7 +182,7 @@ std::string ClusterView::feed_error() const {
 
 size_t ClusterView::watchers() const {
   std::lock_guard lock(mutex_);
-  return waiters_.size();
+  return watchers_.size();
 }
 
 std::optional<std::string> ClusterView::peers_after(std::optional<uint64_t> since) const {
@@ -203,28 +224,28 @@ std::string ClusterView::changes_json(uint64_t since) const {
 }
 
 asio::awaitable<bool> ClusterView::wait_until(uint64_t revision, std::chrono::steady_clock::time_point deadline) {
-  return wait([revision](uint64_t current) { return current >= revision; }, deadline);
+  return wait([revision](uint64_t current) { return current >= revision; }, deadline, &ClusterView::readers_);
 }
 
 asio::awaitable<bool> ClusterView::wait_past(uint64_t revision, std::chrono::steady_clock::time_point deadline) {
-  return wait([revision](uint64_t current) { return current != revision; }, deadline);
+  return wait([revision](uint64_t current) { return current != revision; }, deadline, &ClusterView::watchers_);
 }
 
 asio::awaitable<bool> ClusterView::wait(std::function<bool(uint64_t)> done,
-                                        std::chrono::steady_clock::time_point deadline) {
+                                        std::chrono::steady_clock::time_point deadline, Waiters ClusterView::*waiting) {
   auto waiter = std::make_shared<Waiter>(co_await asio::this_coro::executor);
   for (;;) {
     {
       std::lock_guard lock(mutex_);
       if (loaded_ && done(revision_)) {
-        waiters_.erase(waiter.get());
+        (this->*waiting).erase(waiter.get());
         co_return true;
       }
       if (closed_ || std::chrono::steady_clock::now() >= deadline) {
-        waiters_.erase(waiter.get());
+        (this->*waiting).erase(waiter.get());
         co_return false;
       }
-      waiters_[waiter.get()] = waiter;
+      (this->*waiting)[waiter.get()] = waiter;
     }
     // No suspension between registering and starting the wait: a wake-up posted meanwhile runs
     // after the wait has begun, and is never lost.

@@ -30,7 +30,10 @@ namespace vx::ipam {
 
 class ClusterView {
  public:
-  explicit ClusterView(size_t retained = 100000);
+  // `watch_pace`: watchers are woken at most this often; changes in between wait for the next
+  // wake-up and go out together, so a burst of changes costs a few answers per watcher, not one
+  // per change. Readers waiting for a revision (wait_until) are never held back.
+  explicit ClusterView(size_t retained = 100000, std::chrono::milliseconds watch_pace = {});
   ~ClusterView();
 
   // Writing (the feed). load() replaces everything and wakes every waiter; `history`, the changes
@@ -38,7 +41,9 @@ class ClusterView {
   // before the load go on without a reset: a restarted replica does not send every agent a
   // snapshot. apply() takes changes whose revisions follow the view's own, one by one.
   void load(proto::Snapshot snapshot, const std::vector<proto::Change>& history = {});
-  void apply(const std::vector<proto::Change>& changes);
+  // Answers when the watchers' wake-up it held back is due: call wake_due_watchers() then.
+  std::optional<std::chrono::steady_clock::time_point> apply(const std::vector<proto::Change>& changes);
+  void wake_due_watchers();
   // Why the feed cannot follow the log right now, or "" once it does again: for /health.
   void set_feed_error(std::string error);
   // At shutdown: every waiter returns at once, and no new one waits.
@@ -71,15 +76,18 @@ class ClusterView {
     std::string json;
   };
 
-  boost::asio::awaitable<bool> wait(std::function<bool(uint64_t)> done, std::chrono::steady_clock::time_point deadline);
+  using Waiters = std::map<Waiter*, std::weak_ptr<Waiter>>;
+  boost::asio::awaitable<bool> wait(std::function<bool(uint64_t)> done, std::chrono::steady_clock::time_point deadline,
+                                    Waiters ClusterView::*waiting);
   void apply_one(const proto::Change& change);
   void retain(const proto::Change& change);
-  void wake_all();
+  void wake(Waiters& waiting);
   static void wake_in_slices(std::vector<std::shared_ptr<Waiter>> waiters);
   std::string snapshot_json(bool reset) const;
   std::string changes_json(uint64_t since) const;
 
   const size_t retained_limit_;
+  const std::chrono::milliseconds watch_pace_;
   mutable std::mutex mutex_;
   bool loaded_ = false;
   uint64_t revision_ = 0;
@@ -87,7 +95,10 @@ class ClusterView {
   std::map<std::string, proto::Host> hosts_;
   std::map<std::string, proto::Endpoint> endpoints_;
   std::deque<Retained> retained_;
-  std::map<Waiter*, std::weak_ptr<Waiter>> waiters_;
+  Waiters readers_;   // wait_until: a read that must see a revision
+  Waiters watchers_;  // wait_past: long-polls
+  std::chrono::steady_clock::time_point next_watch_wake_{};
+  bool watch_wake_due_ = false;
   std::string feed_error_ = "the view has not loaded yet";
   bool closed_ = false;
   // Answers by the revision asked after, since most watchers ask after the same one: each is made
