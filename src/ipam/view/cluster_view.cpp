@@ -134,22 +134,22 @@ void ClusterView::wake_in_slices(std::vector<std::shared_ptr<Waiter>> waiters) {
       same->push_back(std::move(waiter));
     }
   }
-  for (auto& group : by_worker) {
-    auto executor = group.front()->timer.get_executor();
-    auto pending = std::make_shared<std::vector<std::shared_ptr<Waiter>>>(std::move(group));
-    auto wake_slice = std::make_shared<std::function<void()>>();
-    *wake_slice = [pending, wake_slice, executor] {
+  // Posts a copy of itself for the next slice: no handler refers to itself, so a worker stopped
+  // half-way through frees what is left.
+  struct Slices {
+    std::shared_ptr<std::vector<std::shared_ptr<Waiter>>> pending;
+    asio::any_io_executor executor;
+    void operator()() const {
       for (size_t i = 0; i < kWakeSlice && !pending->empty(); ++i) {
         pending->back()->timer.cancel();
         pending->pop_back();
       }
-      if (pending->empty()) {
-        *wake_slice = nullptr;  // breaks the cycle through the captured pointer
-        return;
-      }
-      asio::post(executor, [wake_slice] { (*wake_slice)(); });
-    };
-    asio::post(executor, [wake_slice] { (*wake_slice)(); });
+      if (!pending->empty()) asio::post(executor, *this);
+    }
+  };
+  for (auto& group : by_worker) {
+    auto executor = group.front()->timer.get_executor();
+    asio::post(executor, Slices{std::make_shared<std::vector<std::shared_ptr<Waiter>>>(std::move(group)), executor});
   }
 }
 
