@@ -110,7 +110,12 @@ class AgentApi : public Router {
                      {"remote_endpoints", sync.remote_endpoints},
                      {"revision", sync.revision},
                      {"changes_applied", sync.changes_applied},
-                     {"snapshots", sync.resets}};
+                     {"snapshots", sync.resets},
+                     {"feed_answer_age_ms", sync.last_answer == std::chrono::steady_clock::time_point{}
+                                                ? json::value(nullptr)
+                                                : json::value(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                                  std::chrono::steady_clock::now() - sync.last_answer)
+                                                                  .count())}};
     if (!problems.empty()) {
       out["error"] = "unhealthy";
       out["detail"] = problems;

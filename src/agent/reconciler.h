@@ -60,7 +60,7 @@ struct SyncState {
   uint64_t revision = 0;        // of the last change applied
   size_t changes_applied = 0;   // since start, one by one
   size_t resets = 0;            // snapshots taken since start, the first included
-  std::chrono::steady_clock::time_point last_answer{};  // of the IPAM's feed
+  std::chrono::steady_clock::time_point last_answer{};  // of the IPAM's feed: a long-poll answers within its wait
   std::string last_error;       // empty after a good step
 };
 

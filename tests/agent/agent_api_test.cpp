@@ -106,6 +106,16 @@ TEST_F(AgentApiTest, HealthyWhenEverythingAnswers) {
   EXPECT_FALSE(body.as_object().contains("detail"));
 }
 
+TEST_F(AgentApiTest, HealthSaysHowLongAgoTheFeedAnswered) {
+  EXPECT_TRUE(call("GET", "/health").second.at("feed_answer_age_ms").is_null());  // not yet
+  ASSERT_TRUE(fakes::run(host.reconciler.sync_fdb()).ok());
+  auto [status, body] = call("GET", "/health");
+  ASSERT_TRUE(body.at("feed_answer_age_ms").is_int64()) << json::serialize(body);
+  EXPECT_LT(body.at("feed_answer_age_ms").as_int64(), 5000);
+  EXPECT_EQ(body.at("revision"), host.ipam.revision());
+  EXPECT_EQ(body.at("snapshots"), 1);
+}
+
 TEST_F(AgentApiTest, UnhealthyWithEachReason) {
   host.runtime.down = true;
   EXPECT_EQ(call("GET", "/health").first, 200);  // a request calls nobody: the loops' last look holds
