@@ -99,7 +99,9 @@ Error not_following(const std::string& why) { return unavailable("feed_broken", 
 }  // namespace
 
 std::vector<std::string> mark_lifetime_command() {
-  return {"EVAL", lua::kMarkLifetime, "3", keys::kLifetime, keys::kRevision, keys::kChanges};
+  std::vector<std::string> eval{"EVAL", lua::kMarkLifetime.source, std::to_string(lua::kMarkLifetime.keys.size())};
+  eval.insert(eval.end(), lua::kMarkLifetime.keys.begin(), lua::kMarkLifetime.keys.end());
+  return eval;
 }
 
 std::shared_ptr<RedisConnection> connect_to_registry(asio::io_context& io, const RedisEndpoint& redis,
@@ -114,10 +116,9 @@ RedisFeed::RedisFeed(asio::io_context& io, const RedisEndpoint& redis, std::chro
       view_(view),
       reader_(connect_to_registry(io, redis, timeout + kBlock)),
       sweeper_(connect_to_registry(io, redis, timeout)),
-      mark_lifetime_(lua::kMarkLifetime, {keys::kLifetime, keys::kRevision, keys::kChanges}),
-      position_(lua::kFeedPosition, {keys::kRevision, keys::kChanges}),
-      sweep_hosts_(lua::kSweepHosts, {keys::kHosts, keys::kHostsAlive, keys::kHostUnderlay, keys::kHostAgents,
-                                      keys::kRevision, keys::kChanges}),
+      mark_lifetime_(lua::kMarkLifetime),
+      position_(lua::kFeedPosition),
+      sweep_hosts_(lua::kSweepHosts),
       watch_wake_(io) {}
 
 void RedisFeed::report(const Status& status) {

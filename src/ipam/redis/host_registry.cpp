@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "ipam/redis/keys.h"
 #include "ipam/redis/scripts.h"
 
 namespace vx::ipam {
@@ -15,20 +14,16 @@ Error unknown_host(const std::string& host_id) {
   return not_found("unknown_host", "host '" + host_id + "' is not registered");
 }
 
-// The keys of every script that changes a host.
-std::vector<std::string> host_keys() {
-  return {keys::kHosts, keys::kHostsAlive, keys::kHostUnderlay, keys::kHostAgents, keys::kRevision, keys::kChanges};
-}
 
 }  // namespace
 
 RedisHostRegistry::RedisHostRegistry(std::shared_ptr<RedisConnection> redis, std::chrono::milliseconds ttl)
     : redis_(std::move(redis)),
       ttl_(ttl),
-      register_(lua::kRegisterHost, host_keys()),
-      heartbeat_(lua::kHeartbeat, host_keys()),
-      leave_(lua::kLeaveHost, host_keys()),
-      heartbeats_(lua::kHeartbeats, {keys::kHosts}) {}
+      register_(lua::kRegisterHost),
+      heartbeat_(lua::kHeartbeat),
+      leave_(lua::kLeaveHost),
+      heartbeats_(lua::kHeartbeats) {}
 
 asio::awaitable<Status> RedisHostRegistry::register_host(const HostRegistration& host) {
   std::vector<std::string> args{host.host_id, host.underlay_ip, host.agent_url, std::to_string(ttl_.count())};

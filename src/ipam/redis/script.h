@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "ipam/redis/connection.h"
+#include "ipam/redis/scripts.h"
 
 namespace vx::ipam {
 
@@ -18,8 +19,7 @@ inline const std::vector<std::string> kNoScriptArgs;
 
 class RedisScript {
  public:
-  RedisScript(std::string source, std::vector<std::string> keys)
-      : source_(std::move(source)), keys_(std::move(keys)) {}
+  explicit RedisScript(const lua::Script& script) : source_(script.source), keys_(script.keys) {}
 
   // Arguments are built in a named variable before co_await: GCC 12 miscompiles braced lists
   // inside a co_await expression ("array used as initializer").

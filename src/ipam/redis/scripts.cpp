@@ -1,5 +1,7 @@
 #include "ipam/redis/scripts.h"
 
+#include "ipam/redis/keys.h"
+
 namespace vx::ipam::lua {
 
 // KEYS: vxlan:pool, vxlan:pool:reserved, available_ips, allocated_ips
@@ -7,7 +9,7 @@ namespace vx::ipam::lua {
 // -> {"created"} | {"existing"} | {"mismatch", subnet, first, last} | {"reserved_in_use", address}
 // Never deletes a registry entry. A pool of the same range is left as it is, with only changes
 // of reservation applied; a different range is refused.
-const std::string kInitPool = R"lua(
+const Script kInitPool{R"lua(
 local pool, reserved_key, available, allocated = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local subnet, first, last, total = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local function dotted(n)
@@ -53,7 +55,8 @@ if #batch > 0 then redis.call('SADD', available, unpack(batch)) end
 for address in pairs(reserved) do redis.call('SADD', reserved_key, address) end
 redis.call('HSET', pool, 'subnet', subnet, 'first', first, 'last', last, 'total', total)
 return {'created'}
-)lua";
+)lua",
+                       {keys::kPool, keys::kPoolReserved, keys::kAvailable, keys::kAllocated}};
 
 // Scripts that change hosts or endpoints record each change (log_change): the revision goes up by
 // one and the change is appended to the stream vxlan:changes under it, in the same atomic script,
@@ -92,7 +95,7 @@ const char* const kNow = "local clock = redis.call('TIME')\nlocal now = clock[1]
 //    | "ip_unavailable", address, "" | "exhausted", "", ""
 // Requests in one call apply in order: a name twice is "existing" (or a conflict) the second time.
 // Each created name is a change: put endpoint, without a MAC yet.
-const std::string kAllocate = std::string(kChangeLog) + R"lua(
+const Script kAllocate{std::string(kChangeLog) + R"lua(
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'uninitialised'} end
 local function allocate(name, host, wanted)
   local held = redis.call('HGET', KEYS[4], name)
@@ -128,13 +131,14 @@ for i = 1, #ARGV, 3 do
   out[#out + 1] = other
 end
 return out
-)lua";
+)lua",
+                       {keys::kPool, keys::kAvailable, keys::kAllocated, keys::kContainerIps, keys::kContainerHosts, keys::kIpContainers, keys::kRevision, keys::kChanges}};
 
 // KEYS: vxlan:pool:reserved, available_ips, allocated_ips, container_ips, container_hosts,
 //       ip_containers, vxlan:container_macs, vxlan:revision, vxlan:changes
 // ARGV: name, host or "" (any host)
 // -> {"released", address, host} | {"host_mismatch", address, owner} | {"not_found"}
-const std::string kRelease = std::string(kChangeLog) + R"lua(
+const Script kRelease{std::string(kChangeLog) + R"lua(
 local name, host = ARGV[1], ARGV[2]
 local address = redis.call('HGET', KEYS[4], name)
 if not address then return {'not_found'} end
@@ -148,13 +152,14 @@ redis.call('SREM', KEYS[3], address)
 if redis.call('SISMEMBER', KEYS[1], address) == 0 then redis.call('SADD', KEYS[2], address) end
 log_change('delete', 'endpoint', 'container_name', name, 'ip_address', address, 'host_id', owner)
 return {'released', address, owner}
-)lua";
+)lua",
+                      {keys::kPoolReserved, keys::kAvailable, keys::kAllocated, keys::kContainerIps, keys::kContainerHosts, keys::kIpContainers, keys::kContainerMacs, keys::kRevision, keys::kChanges}};
 
 // KEYS: container_ips, container_hosts, vxlan:container_macs, vxlan:revision, vxlan:changes
 // ARGV: name, host, mac
 // -> {"recorded", address} | {"host_mismatch", owner} | {"not_found"}
 // A MAC that changes is a change: put endpoint; recording the same MAC again is not.
-const std::string kRecordEndpoint = std::string(kChangeLog) + R"lua(
+const Script kRecordEndpoint{std::string(kChangeLog) + R"lua(
 local address = redis.call('HGET', KEYS[1], ARGV[1])
 if not address then return {'not_found'} end
 local owner = redis.call('HGET', KEYS[2], ARGV[1]) or ''
@@ -165,22 +170,25 @@ if redis.call('HGET', KEYS[3], ARGV[1]) ~= ARGV[3] then
              'mac_address', ARGV[3])
 end
 return {'recorded', address}
-)lua";
+)lua",
+                             {keys::kContainerIps, keys::kContainerHosts, keys::kContainerMacs, keys::kRevision, keys::kChanges}};
 
 // KEYS: container_ips, container_hosts, vxlan:container_macs   ARGV: name
 // -> {address, host, mac} | {}
-const std::string kFind = R"lua(
+const Script kFind{R"lua(
 local address = redis.call('HGET', KEYS[1], ARGV[1])
 if not address then return {} end
 return {address, redis.call('HGET', KEYS[2], ARGV[1]) or '', redis.call('HGET', KEYS[3], ARGV[1]) or ''}
-)lua";
+)lua",
+                   {keys::kContainerIps, keys::kContainerHosts, keys::kContainerMacs}};
 
 // KEYS: available_ips, allocated_ips, vxlan:pool
 // -> {available, allocated, subnet or "", total or ""}
-const std::string kStats = R"lua(
+const Script kStats{R"lua(
 local meta = redis.call('HMGET', KEYS[3], 'subnet', 'total')
 return {redis.call('SCARD', KEYS[1]), redis.call('SCARD', KEYS[2]), meta[1] or '', meta[2] or ''}
-)lua";
+)lua",
+                    {keys::kAvailable, keys::kAllocated, keys::kPool}};
 
 // The host records a change carries, as field-value pairs.
 const std::string kHostFields = R"lua(
@@ -200,7 +208,7 @@ end
 // -> {"registered"} | {"underlay_taken", other host id}
 // A live host of another id on the same underlay address is a conflict; a dead one is not.
 // Registering again with the same addresses while alive changes nothing a peer sees.
-const std::string kRegisterHost = std::string(kNow) + kChangeLog + kHostFields + R"lua(
+const Script kRegisterHost{std::string(kNow) + kChangeLog + kHostFields + R"lua(
 local id, underlay, agent, ttl = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local all = redis.call('HGETALL', KEYS[3])
 for i = 1, #all, 2 do
@@ -216,47 +224,51 @@ redis.call('HSET', KEYS[3], id, underlay)
 redis.call('HSET', KEYS[4], id, agent)
 if revived or not same then log_change('put', 'host', host_fields(id, '1')) end
 return {'registered'}
-)lua";
+)lua",
+                           {keys::kHosts, keys::kHostsAlive, keys::kHostUnderlay, keys::kHostAgents, keys::kRevision, keys::kChanges}};
 
 // KEYS: vxlan:hosts, vxlan:hosts_alive, vxlan:host_underlay, vxlan:host_agents, vxlan:revision,
 //       vxlan:changes
 // ARGV: host id   -> {"alive"} | {"unknown"}
 // Only a host coming back to life is a change.
-const std::string kHeartbeat = std::string(kNow) + kChangeLog + kHostFields + R"lua(
+const Script kHeartbeat{std::string(kNow) + kChangeLog + kHostFields + R"lua(
 if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return {'unknown'} end
 redis.call('ZADD', KEYS[1], now, ARGV[1])
 if redis.call('ZADD', KEYS[2], now, ARGV[1]) == 1 then log_change('put', 'host', host_fields(ARGV[1], '1')) end
 return {'alive'}
-)lua";
+)lua",
+                        {keys::kHosts, keys::kHostsAlive, keys::kHostUnderlay, keys::kHostAgents, keys::kRevision, keys::kChanges}};
 
 // KEYS: vxlan:hosts, vxlan:hosts_alive, vxlan:host_underlay, vxlan:host_agents, vxlan:revision,
 //       vxlan:changes
 // ARGV: ttl (ms)   -> number of hosts found quiet
 // Each IPAM replica runs this every fraction of the TTL; it is idempotent, so they need no
 // coordination. At most 1000 hosts a call, to bound the time Redis spends in it.
-const std::string kSweepHosts = std::string(kNow) + kChangeLog + kHostFields + R"lua(
+const Script kSweepHosts{std::string(kNow) + kChangeLog + kHostFields + R"lua(
 local quiet = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[1]), 'LIMIT', 0, 1000)
 for _, id in ipairs(quiet) do
   redis.call('ZREM', KEYS[2], id)
   log_change('put', 'host', host_fields(id, '0'))
 end
 return #quiet
-)lua";
+)lua",
+                         {keys::kHosts, keys::kHostsAlive, keys::kHostUnderlay, keys::kHostAgents, keys::kRevision, keys::kChanges}};
 
 // KEYS: vxlan:hosts, vxlan:hosts_alive, vxlan:host_underlay, vxlan:host_agents, vxlan:revision,
 //       vxlan:changes
 // ARGV: host id   -> {"left"} | {"unknown"}
-const std::string kLeaveHost = std::string(kChangeLog) + R"lua(
+const Script kLeaveHost{std::string(kChangeLog) + R"lua(
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return {'unknown'} end
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])
 redis.call('HDEL', KEYS[4], ARGV[1])
 log_change('delete', 'host', 'host_id', ARGV[1])
 return {'left'}
-)lua";
+)lua",
+                        {keys::kHosts, keys::kHostsAlive, keys::kHostUnderlay, keys::kHostAgents, keys::kRevision, keys::kChanges}};
 
 // KEYS: vxlan:hosts   -> {now, id, last heartbeat, id, last heartbeat, ...}   O(hosts)
-const std::string kHeartbeats = std::string(kNow) + R"lua(
+const Script kHeartbeats{std::string(kNow) + R"lua(
 local out = {tostring(now)}
 local hosts = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
 for i = 1, #hosts, 2 do
@@ -264,7 +276,8 @@ for i = 1, #hosts, 2 do
   out[#out + 1] = hosts[i + 1]
 end
 return out
-)lua";
+)lua",
+                         {keys::kHosts}};
 
 // KEYS: vxlan:lifetime, vxlan:revision, vxlan:changes
 // -> {"same"} | {"new", revision}
@@ -272,7 +285,7 @@ return out
 // than were read from it: its later revisions could repeat numbers that readers already hold for
 // other changes. So its revisions move above every earlier one, behind a reset entry. Every
 // connection sends this first, ahead of anything it writes (feed.h).
-const std::string kMarkLifetime = R"lua(
+const Script kMarkLifetime{R"lua(
 local run_id = string.match(redis.call('INFO', 'server'), 'run_id:(%x+)') or ''
 if redis.call('GET', KEYS[1]) == run_id then return {'same'} end
 redis.call('SET', KEYS[1], run_id)
@@ -283,13 +296,15 @@ local text = string.format('%.0f', revision)
 redis.call('SET', KEYS[2], text)
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', '100000', '*', 'revision', text, 'op', 'reset')
 return {'new', text}
-)lua";
+)lua",
+                           {keys::kLifetime, keys::kRevision, keys::kChanges}};
 
 // KEYS: vxlan:revision, vxlan:changes   -> {revision or "0", id of the last change or ""}
 // Read together, so that a snapshot taken afterwards continues exactly from that change.
-const std::string kFeedPosition = R"lua(
+const Script kFeedPosition{R"lua(
 local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
 return {redis.call('GET', KEYS[1]) or '0', last[1] and last[1][1] or ''}
-)lua";
+)lua",
+                           {keys::kRevision, keys::kChanges}};
 
 }  // namespace vx::ipam::lua

@@ -8,21 +8,29 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace vx::ipam::lua {
 
-extern const std::string kInitPool;
-extern const std::string kAllocate;
-extern const std::string kRelease;
-extern const std::string kRecordEndpoint;
-extern const std::string kFind;
-extern const std::string kStats;
-extern const std::string kRegisterHost;
-extern const std::string kHeartbeat;
-extern const std::string kSweepHosts;
-extern const std::string kLeaveHost;
-extern const std::string kHeartbeats;
-extern const std::string kMarkLifetime;
-extern const std::string kFeedPosition;
+// A script and the keys it touches, in the order its KEYS name them: declared once, beside the
+// source, so that no caller lists them again.
+struct Script {
+  std::string source;
+  std::vector<std::string> keys;
+};
+
+extern const Script kInitPool;
+extern const Script kAllocate;
+extern const Script kRelease;
+extern const Script kRecordEndpoint;
+extern const Script kFind;
+extern const Script kStats;
+extern const Script kRegisterHost;
+extern const Script kHeartbeat;
+extern const Script kSweepHosts;
+extern const Script kLeaveHost;
+extern const Script kHeartbeats;
+extern const Script kMarkLifetime;
+extern const Script kFeedPosition;
 
 }  // namespace vx::ipam::lua
