@@ -28,8 +28,7 @@ namespace vx::agent {
 
 class PeerModel {
  public:
-  // `self` is this host's id, read at every call: it must outlive the model.
-  explicit PeerModel(const std::string& self) : self_(self) {}
+  explicit PeerModel(std::string self) : self_(std::move(self)) {}
 
   void replace(const proto::Snapshot& snapshot);
   FdbPlan apply(const proto::Change& change);
@@ -44,7 +43,7 @@ class PeerModel {
   std::vector<FdbEntry> affected_by(const proto::Change& change) const;
   void erase_endpoint(const std::string& name);
 
-  const std::string& self_;
+  std::string self_;
   std::map<FdbEntry, int> wanted_;  // every desired entry, with how many call for it
   std::map<std::string, proto::Host> hosts_;
   std::map<std::string, proto::Endpoint> endpoints_;

@@ -398,12 +398,22 @@ asio::awaitable<Result<ProbeReport>> FakeProber::probe(int pid, Ipv4 target, Pro
 
 // ---------------------------------------------------------------- TestHost
 
-TestHost::TestHost(ReconcilerOptions options)
-    : service(self, ipam, runtime), reconciler(self, ipam, dataplane, runtime, options) {
+namespace {
+
+// host1, complete before anything that reads it is made.
+AgentIdentity test_identity() {
+  AgentIdentity self;
   self.host_id = "host1";
   self.agent_url = "http://10.99.0.11:8001";
   self.underlay_device = "eth0";
   self.underlay_ip = ip("10.99.0.11");
+  return self;
+}
+
+}  // namespace
+
+TestHost::TestHost(ReconcilerOptions options)
+    : self(test_identity()), service(self, ipam, runtime), reconciler(self, ipam, dataplane, runtime, options) {
   dataplane.underlays[self.underlay_device] = {self.underlay_ip, 1500, 2};
   ipam.add_host(self.host_id, self.underlay_ip.to_string());
   std::string gateway = ipam.hold(self.gateway_name(), self.host_id).ip_address;
