@@ -6,7 +6,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <charconv>
 #include <map>
 #include <set>
 
@@ -33,12 +32,6 @@ struct LogEntry {
   proto::Change change;
 };
 
-uint64_t number_of(const std::string& text) {
-  uint64_t value = 0;
-  std::from_chars(text.data(), text.data() + text.size(), value);
-  return value;
-}
-
 // One stream entry, [id, [field, value, ...]], as scripts.h writes it.
 Result<LogEntry> entry_of(const RedisReply& reply) {
   if (reply.elements.size() != 2 || reply.elements[1].elements.size() % 2 != 0) {
@@ -49,7 +42,7 @@ Result<LogEntry> entry_of(const RedisReply& reply) {
   for (size_t i = 0; i + 1 < flat.size(); i += 2) fields[flat[i].str] = flat[i + 1].str;
   LogEntry entry;
   entry.id = reply.elements[0].str;
-  entry.change.revision = number_of(fields["revision"]);
+  entry.change.revision = text_number(fields["revision"]);
   const std::string& op = fields["op"];
   entry.reset = op == "reset";
   if (entry.reset) return entry;
@@ -74,18 +67,6 @@ Result<std::vector<LogEntry>> entries_of(const RedisReply& list) {
     out.push_back(std::move(*entry));
   }
   return out;
-}
-
-// Applies a snapshot's worth of changes to plain maps, while loading.
-void apply_to(std::map<std::string, proto::Host>& hosts, std::map<std::string, proto::Endpoint>& endpoints,
-              const proto::Change& change) {
-  bool put = change.op == proto::Op::kPut;
-  if (change.kind == proto::Kind::kHost) {
-    put ? void(hosts[change.host.host_id] = change.host) : void(hosts.erase(change.host.host_id));
-  } else {
-    put ? void(endpoints[change.endpoint.container_name] = change.endpoint)
-        : void(endpoints.erase(change.endpoint.container_name));
-  }
 }
 
 std::map<std::string, std::string> as_map(const RedisReply& flat) {
@@ -116,7 +97,6 @@ RedisFeed::RedisFeed(asio::io_context& io, const RedisEndpoint& redis, std::chro
       view_(view),
       reader_(connect_to_registry(io, redis, timeout + kBlock)),
       sweeper_(connect_to_registry(io, redis, timeout)),
-      mark_lifetime_(lua::kMarkLifetime),
       position_(lua::kFeedPosition),
       sweep_hosts_(lua::kSweepHosts),
       watch_wake_(io) {}
@@ -135,8 +115,7 @@ asio::awaitable<void> RedisFeed::follow() {
   bool reload = true;
   for (;;) {
     Status step = Ok{};
-    step = co_await mark_lifetime();
-    if (step && reload) {
+    if (reload) {
       step = co_await load();
       if (step) reload = false;
     }
@@ -153,14 +132,6 @@ asio::awaitable<void> RedisFeed::follow() {
   }
 }
 
-// The connections mark it on connecting already; this says so in the log when it was this one.
-asio::awaitable<Status> RedisFeed::mark_lifetime() {
-  auto reply = co_await mark_lifetime_.run(*reader_, kNoScriptArgs);
-  if (!reply) co_return reply.error();
-  if (reply_text(*reply, 0) == "new") spdlog::info("a Redis new to the change log: revisions go on from {}", reply_text(*reply, 1));
-  co_return Ok{};
-}
-
 // Scans without a snapshot's consistency, then replays every change logged since the scan began:
 // the result is exactly the state at the last change replayed.
 asio::awaitable<Status> RedisFeed::load() {
@@ -172,10 +143,8 @@ asio::awaitable<Status> RedisFeed::load() {
     std::string cursor = reply_text(*position, 1);
     if (Status scanned = co_await scan(snapshot); !scanned) co_return scanned;
 
-    std::map<std::string, proto::Host> hosts;
-    std::map<std::string, proto::Endpoint> endpoints;
-    for (auto& host : snapshot.hosts) hosts[host.host_id] = std::move(host);
-    for (auto& endpoint : snapshot.endpoints) endpoints[endpoint.container_name] = std::move(endpoint);
+    uint64_t revision = snapshot.revision;
+    PeerState state(std::move(snapshot));
     bool again = false;
     for (bool more = true; more && !again;) {
       std::vector<std::string> range{"XRANGE", keys::kChanges, cursor.empty() ? "-" : "(" + cursor, "+", "COUNT",
@@ -186,26 +155,22 @@ asio::awaitable<Status> RedisFeed::load() {
       if (!entries) co_return entries.error();
       more = !entries->empty();
       for (const auto& entry : *entries) {
-        if (entry.reset || entry.change.revision != snapshot.revision + 1) {
+        if (entry.reset || entry.change.revision != revision + 1) {
           again = true;  // a new lifetime began while scanning, or the log was trimmed past us
           break;
         }
-        apply_to(hosts, endpoints, entry.change);
-        snapshot.revision = entry.change.revision;
+        state.apply(entry.change);
+        revision = entry.change.revision;
         cursor = entry.id;
       }
     }
     if (again) continue;
-    snapshot.hosts.clear();
-    snapshot.endpoints.clear();
-    for (auto& [id, host] : hosts) snapshot.hosts.push_back(std::move(host));
-    for (auto& [name, endpoint] : endpoints) snapshot.endpoints.push_back(std::move(endpoint));
-    auto leading = co_await history(cursor, snapshot.revision);
+    auto leading = co_await history(cursor, revision);
     if (!leading) co_return leading.error();
-    spdlog::info("loaded the cluster at revision {}: {} hosts, {} endpoints, the {} changes before it", snapshot.revision,
-                 snapshot.hosts.size(), snapshot.endpoints.size(), leading->size());
+    spdlog::info("loaded the cluster at revision {}: {} hosts, {} endpoints, the {} changes before it", revision,
+                 state.hosts.size(), state.endpoints.size(), leading->size());
     cursor_ = cursor;
-    view_.load(std::move(snapshot), *leading);
+    view_.load(state.snapshot(revision), *leading);
     co_return Ok{};
   }
 }

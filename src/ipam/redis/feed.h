@@ -1,8 +1,8 @@
 // Keeps a ClusterView in step with the change log in Redis (scripts.h), for one IPAM process.
 //
-// follow() marks the Redis lifetime, loads a snapshot without blocking Redis (HSCAN in pages, then
-// the changes made meanwhile replayed on top), then tails the log with one blocking XREAD at a
-// time. A reset entry (a new Redis lifetime, a wiped Redis) or a gap in the revisions (the log
+// follow() loads a snapshot without blocking Redis (HSCAN in pages, then the changes made meanwhile
+// replayed on top), then tails the log with one blocking XREAD at a time. Its connections mark the
+// Redis lifetime on connecting, as all the IPAM's do. A reset entry (a new Redis lifetime, a wiped Redis) or a gap in the revisions (the log
 // trimmed past this reader) makes it load again. A connection failure is retried after a pause;
 // the view keeps what it has meanwhile and says why in feed_error().
 //
@@ -44,7 +44,6 @@ class RedisFeed {
  private:
   enum class Next { kTail, kReload };
 
-  boost::asio::awaitable<Status> mark_lifetime();
   boost::asio::awaitable<Status> load();
   boost::asio::awaitable<Status> scan(proto::Snapshot& snapshot);
   boost::asio::awaitable<Result<std::vector<proto::Change>>> history(const std::string& cursor, uint64_t revision);
@@ -57,7 +56,7 @@ class RedisFeed {
   ClusterView& view_;
   std::shared_ptr<RedisConnection> reader_;   // blocks in XREAD: used by follow() alone
   std::shared_ptr<RedisConnection> sweeper_;  // used by sweep() alone
-  RedisScript mark_lifetime_, position_, sweep_hosts_;
+  RedisScript position_, sweep_hosts_;
   std::string cursor_;  // the stream id of the last change applied
   std::string last_error_;
   boost::asio::steady_timer watch_wake_;

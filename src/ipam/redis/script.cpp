@@ -49,13 +49,17 @@ const std::string& reply_text(const RedisReply& reply, size_t index) {
   return index < reply.elements.size() ? reply.elements[index].str : kNone;
 }
 
+uint64_t text_number(std::string_view text) {
+  uint64_t value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
+
 uint64_t reply_number(const RedisReply& reply, size_t index) {
   if (index >= reply.elements.size()) return 0;
   const RedisReply& element = reply.elements[index];
   if (element.type == RedisReply::Type::kInteger) return static_cast<uint64_t>(element.integer);
-  uint64_t value = 0;
-  std::from_chars(element.str.data(), element.str.data() + element.str.size(), value);
-  return value;
+  return text_number(element.str);
 }
 
 Error unexpected_reply(const std::string& what, const RedisReply& reply) {

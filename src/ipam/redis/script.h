@@ -6,6 +6,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/error.h"
@@ -31,6 +32,9 @@ class RedisScript {
   std::vector<std::string> keys_;
   std::string sha_;  // empty until loaded
 };
+
+// A Redis string holding a whole number, such as a revision; 0 when it holds none (nil).
+uint64_t text_number(std::string_view text);
 
 // Reading the flat array replies the scripts give: element `index` as text (empty when absent) or
 // as a number (0 when absent or not a number).

@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <charconv>
 
 #include "ipam/redis/keys.h"
 #include "ipam/redis/scripts.h"
@@ -167,9 +166,7 @@ asio::awaitable<Result<uint64_t>> RedisStore::revision() {
   auto reply = co_await redis_->command(std::move(get));
   if (!reply) co_return reply.error();
   if (reply->is_error()) co_return unavailable("redis_unavailable", "Redis answered GET with: " + reply->str);
-  uint64_t revision = 0;  // none yet when nil
-  std::from_chars(reply->str.data(), reply->str.data() + reply->str.size(), revision);
-  co_return revision;
+  co_return text_number(reply->str);  // 0, none yet, when nil
 }
 
 asio::awaitable<Result<Allocation>> RedisStore::record_endpoint(const std::string& name,

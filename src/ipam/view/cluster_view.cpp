@@ -30,11 +30,8 @@ ClusterView::~ClusterView() = default;
 
 void ClusterView::load(proto::Snapshot snapshot, const std::vector<proto::Change>& history) {
   std::lock_guard lock(mutex_);
-  hosts_.clear();
-  endpoints_.clear();
-  for (auto& host : snapshot.hosts) hosts_[host.host_id] = std::move(host);
-  for (auto& endpoint : snapshot.endpoints) endpoints_[endpoint.container_name] = std::move(endpoint);
   revision_ = base_ = snapshot.revision;
+  state_ = PeerState(std::move(snapshot));
   retained_.clear();
   bool continues = !history.empty() && history.back().revision == snapshot.revision &&
                    history.back().revision - history.front().revision + 1 == history.size();
@@ -56,7 +53,7 @@ std::optional<std::chrono::steady_clock::time_point> ClusterView::apply(const st
   if (changes.empty()) return std::nullopt;
   std::lock_guard lock(mutex_);
   for (const auto& change : changes) {
-    apply_one(change);
+    state_.apply(change);
     retain(change);
     revision_ = change.revision;
   }
@@ -83,20 +80,6 @@ void ClusterView::wake_due_watchers() {
   watch_wake_due_ = false;
   wake(watchers_);
   next_watch_wake_ = std::chrono::steady_clock::now() + watch_pace_;
-}
-
-void ClusterView::apply_one(const proto::Change& change) {
-  if (change.kind == proto::Kind::kHost) {
-    if (change.op == proto::Op::kPut) {
-      hosts_[change.host.host_id] = change.host;
-    } else {
-      hosts_.erase(change.host.host_id);
-    }
-  } else if (change.op == proto::Op::kPut) {
-    endpoints_[change.endpoint.container_name] = change.endpoint;
-  } else {
-    endpoints_.erase(change.endpoint.container_name);
-  }
 }
 
 void ClusterView::retain(const proto::Change& change) {
@@ -198,12 +181,7 @@ std::optional<std::string> ClusterView::peers_after(std::optional<uint64_t> sinc
 
 std::string ClusterView::snapshot_json(bool reset) const {
   if (!snapshot_cache_) {
-    proto::Snapshot snapshot{revision_, {}, {}};
-    snapshot.hosts.reserve(hosts_.size());
-    snapshot.endpoints.reserve(endpoints_.size());
-    for (const auto& [id, host] : hosts_) snapshot.hosts.push_back(host);
-    for (const auto& [name, endpoint] : endpoints_) snapshot.endpoints.push_back(endpoint);
-    snapshot_cache_ = std::make_shared<const std::string>(json::serialize(proto::to_json(snapshot)));
+    snapshot_cache_ = std::make_shared<const std::string>(json::serialize(proto::to_json(state_.snapshot(revision_))));
   }
   if (!reset) return *snapshot_cache_;
   return "{\"reset\":true," + snapshot_cache_->substr(1);
@@ -257,7 +235,7 @@ asio::awaitable<bool> ClusterView::wait(std::function<bool(uint64_t)> done,
 std::vector<proto::Endpoint> ClusterView::endpoints(const std::string& host_id) const {
   std::lock_guard lock(mutex_);
   std::vector<proto::Endpoint> out;
-  for (const auto& [name, endpoint] : endpoints_) {
+  for (const auto& [name, endpoint] : state_.endpoints) {
     if (host_id.empty() || endpoint.host_id == host_id) out.push_back(endpoint);
   }
   return out;
@@ -266,14 +244,14 @@ std::vector<proto::Endpoint> ClusterView::endpoints(const std::string& host_id) 
 std::vector<proto::Host> ClusterView::hosts() const {
   std::lock_guard lock(mutex_);
   std::vector<proto::Host> out;
-  for (const auto& [id, host] : hosts_) out.push_back(host);
+  for (const auto& [id, host] : state_.hosts) out.push_back(host);
   return out;
 }
 
 std::map<std::string, uint64_t> ClusterView::container_counts() const {
   std::lock_guard lock(mutex_);
   std::map<std::string, uint64_t> out;
-  for (const auto& [name, endpoint] : endpoints_) {
+  for (const auto& [name, endpoint] : state_.endpoints) {
     if (!name.starts_with(kGatewayNamePrefix)) ++out[endpoint.host_id];
   }
   return out;

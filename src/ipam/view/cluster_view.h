@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "ipam/view/peer_state.h"
 #include "proto/peers.h"
 
 namespace boost::asio {
@@ -79,7 +80,6 @@ class ClusterView {
   using Waiters = std::map<Waiter*, std::weak_ptr<Waiter>>;
   boost::asio::awaitable<bool> wait(std::function<bool(uint64_t)> done, std::chrono::steady_clock::time_point deadline,
                                     Waiters ClusterView::*waiting);
-  void apply_one(const proto::Change& change);
   void retain(const proto::Change& change);
   void wake(Waiters& waiting);
   static void wake_in_slices(std::vector<std::shared_ptr<Waiter>> waiters);
@@ -92,8 +92,7 @@ class ClusterView {
   bool loaded_ = false;
   uint64_t revision_ = 0;
   uint64_t base_ = 0;  // changes after this revision are retained
-  std::map<std::string, proto::Host> hosts_;
-  std::map<std::string, proto::Endpoint> endpoints_;
+  PeerState state_;
   std::deque<Retained> retained_;
   Waiters readers_;   // wait_until: a read that must see a revision
   Waiters watchers_;  // wait_past: long-polls
