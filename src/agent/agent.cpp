@@ -61,7 +61,7 @@ Agent::~Agent() = default;
 Status Agent::listen(const AgentConfig& config) { return server_.listen_tcp(config.listen.host, config.listen.port); }
 
 void Agent::run() {
-  asio::co_spawn(io_, set_up(), [](std::exception_ptr e) { log_if_failed("set-up and sync", e); });
+  asio::co_spawn(io_, set_up(), [](std::exception_ptr e) { log_if_failed("set-up and host checks", e); });
   asio::co_spawn(io_, health_.run(), [](std::exception_ptr e) { log_if_failed("health", e); });
   serve_until_signalled(server_, {&io_});
 }
@@ -87,7 +87,8 @@ asio::awaitable<void> Agent::set_up() {
     co_await retry.async_wait(asio::use_awaitable);
   }
   asio::co_spawn(io_, heartbeat(), [](std::exception_ptr e) { log_if_failed("heartbeat", e); });
-  co_await reconciler_.run();
+  asio::co_spawn(io_, reconciler_.follow(), [](std::exception_ptr e) { log_if_failed("peer feed", e); });
+  co_await reconciler_.keep_host();
 }
 
 asio::awaitable<void> Agent::heartbeat() {

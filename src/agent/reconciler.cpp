@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -26,18 +25,6 @@ bool is_flood(const FdbEntry& entry) { return entry.mac == kFloodMac; }
 Reconciler::Reconciler(const AgentIdentity& self, IpamClient& ipam, Dataplane& dataplane, Runtime& runtime,
                        ReconcilerOptions options)
     : self_(self), ipam_(ipam), dataplane_(dataplane), runtime_(runtime), options_(options), model_(self.host_id) {}
-
-asio::awaitable<void> Reconciler::run() {
-  asio::co_spawn(co_await asio::this_coro::executor, follow(), [](std::exception_ptr failure) {
-    if (!failure) return;
-    try {
-      std::rethrow_exception(failure);
-    } catch (const std::exception& e) {
-      spdlog::critical("following the peer feed stopped: {}", e.what());
-    }
-  });
-  co_await keep_host();
-}
 
 std::chrono::milliseconds Reconciler::jittered(std::chrono::milliseconds interval) const {
   static thread_local std::minstd_rand random(std::random_device{}());

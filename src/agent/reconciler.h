@@ -69,8 +69,9 @@ class Reconciler {
   Reconciler(const AgentIdentity& self, IpamClient& ipam, Dataplane& dataplane, Runtime& runtime,
              ReconcilerOptions options);
 
-  // Follows the feed and keeps the host until the io_context stops.
-  boost::asio::awaitable<void> run();
+  // The two loops, each until the io_context stops; the agent runs both.
+  boost::asio::awaitable<void> follow();
+  boost::asio::awaitable<void> keep_host();
 
   // A fresh snapshot, and the kernel diffed against it.
   boost::asio::awaitable<Status> sync_fdb();
@@ -84,8 +85,6 @@ class Reconciler {
   const SyncState& state() const { return state_; }
 
  private:
-  boost::asio::awaitable<void> follow();
-  boost::asio::awaitable<void> keep_host();
   Status replace(const proto::Snapshot& snapshot);
   Status diff_kernel();
   Status apply_plan(const FdbPlan& plan);
