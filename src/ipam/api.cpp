@@ -20,7 +20,6 @@ using proto::to_json;
 // How long a read waits for this process's view to catch up with Redis before it answers 503.
 constexpr auto kCatchUp = std::chrono::seconds(2);
 
-
 // A query parameter that must be a whole number up to `max`; absent gives std::nullopt.
 Result<std::optional<uint64_t>> number_param(const HttpRequest& request, const std::string& name, uint64_t max,
                                              const char* code) {
@@ -45,7 +44,7 @@ HttpResponse raw_json(std::string body) {
 class IpamApi : public Router {
  public:
   IpamApi(std::unique_ptr<Store> store, std::unique_ptr<HostRegistry> hosts, const PoolSpec& pool,
-          ipam::ClusterView& view)
+          ClusterView& view)
       : store_(std::move(store)), hosts_(std::move(hosts)), pool_(pool), view_(view) {
     check_param("name", validate_container_name);
     check_param("id", validate_host_id);
@@ -228,13 +227,13 @@ class IpamApi : public Router {
   std::unique_ptr<Store> store_;
   std::unique_ptr<HostRegistry> hosts_;
   const PoolSpec& pool_;
-  ipam::ClusterView& view_;
+  ClusterView& view_;
 };
 
 }  // namespace
 
 std::unique_ptr<Router> make_ipam_router(std::unique_ptr<Store> store, std::unique_ptr<HostRegistry> hosts,
-                                         const PoolSpec& pool, ipam::ClusterView& view) {
+                                         const PoolSpec& pool, ClusterView& view) {
   return std::make_unique<IpamApi>(std::move(store), std::move(hosts), pool, view);
 }
 

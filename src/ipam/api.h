@@ -25,6 +25,6 @@
 namespace vx::ipam {
 
 std::unique_ptr<Router> make_ipam_router(std::unique_ptr<Store> store, std::unique_ptr<HostRegistry> hosts,
-                                         const PoolSpec& pool, ipam::ClusterView& view);
+                                         const PoolSpec& pool, ClusterView& view);
 
 }  // namespace vx::ipam

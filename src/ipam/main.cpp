@@ -39,7 +39,7 @@ bool check_pool_at_start(const IpamConfig& config, PoolState& state) {
 // waits behind the blocking read of the change log.
 class FeedThread {
  public:
-  FeedThread(const IpamConfig& config, ipam::ClusterView& view)
+  FeedThread(const IpamConfig& config, ClusterView& view)
       : feed_(io_, config.redis, config.redis_timeout, config.host_ttl, view) {
     boost::asio::co_spawn(io_, feed_.follow(), boost::asio::detached);
     boost::asio::co_spawn(io_, feed_.sweep(), boost::asio::detached);
@@ -52,7 +52,7 @@ class FeedThread {
 
  private:
   boost::asio::io_context io_{1};
-  ipam::RedisFeed feed_;
+  RedisFeed feed_;
   std::thread thread_;
 };
 
