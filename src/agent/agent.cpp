@@ -8,7 +8,7 @@
 
 #include "agent/docker/docker_runtime.h"
 #include "agent/host_setup.h"
-#include "agent/http_ipam_client.h"
+#include "ipam/client/http_ipam_client.h"
 #include "agent/probe/netns_prober.h"
 
 namespace vx::agent {
@@ -44,7 +44,7 @@ Agent::Agent(AgentIdentity self, const AgentConfig& config, std::unique_ptr<Data
       heartbeat_interval_(config.heartbeat_interval),
       dataplane_(std::move(dataplane)),
       runtime_(std::make_unique<DockerRuntime>(io_.get_executor(), config.docker_socket, config.call_timeout)),
-      ipam_(std::make_unique<HttpIpamClient>(io_.get_executor(), config.ipam, config.call_timeout, config.token)),
+      ipam_(std::make_unique<ipam::HttpIpamClient>(io_.get_executor(), config.ipam, config.call_timeout, config.token)),
       prober_(std::make_unique<NetnsProber>()),
       containers_(self_, *ipam_, *runtime_),
       reconciler_(self_, *ipam_, *dataplane_, *runtime_,

@@ -38,7 +38,7 @@ class Agent {
   std::chrono::milliseconds heartbeat_interval_;
   std::unique_ptr<Dataplane> dataplane_;
   std::unique_ptr<Runtime> runtime_;
-  std::unique_ptr<IpamClient> ipam_;
+  std::unique_ptr<ipam::IpamClient> ipam_;
   std::unique_ptr<Prober> prober_;
   ContainerService containers_;
   Reconciler reconciler_;

@@ -1,11 +1,10 @@
 #include "agent/api.h"
 
 #include <boost/json.hpp>
-#include <cmath>
 
 #include "agent/ping_check.h"
-#include "common/json_body.h"
-#include "common/names.h"
+#include "proto/agent.h"
+#include "proto/names.h"
 
 namespace vx::agent {
 
@@ -14,50 +13,26 @@ namespace json = boost::json;
 
 namespace {
 
-json::object to_json(const ManagedContainer& container) {
-  return {{"container_id", container.id},       {"container_name", container.name},
-          {"ip_address", container.ip_address}, {"mac_address", container.mac_address},
-          {"host_id", container.host_id},       {"image", container.image},
-          {"status", container.status}};
+using proto::to_json;
+
+proto::Container wire_of(const ManagedContainer& container) {
+  return {container.id,      container.name,  container.ip_address, container.mac_address,
+          container.host_id, container.image, container.status};
 }
 
-// Milliseconds to the microsecond: finer is noise.
-double rounded_ms(double ms) { return std::round(ms * 1000.0) / 1000.0; }
-
-json::object to_json(const PingResult& result, const PingRequest& request, const std::string& host_id) {
-  json::array rtts;
-  for (double rtt : result.report.rtt_ms) rtts.push_back(rounded_ms(rtt));
-  json::object out{{"container_name", result.container_name},
-                   {"host_id", host_id},
-                   {"source_ip", result.source.to_string()},
-                   {"target", request.target},
-                   {"target_ip", result.target_ip.to_string()},
-                   {"method", request.port ? "tcp" : "icmp"},
-                   {"sent", result.report.sent},
-                   {"received", result.report.received()},
-                   {"reachable", result.report.received() > 0},
-                   {"rtt_ms", std::move(rtts)}};
-  if (request.port) out["port"] = *request.port;
-  if (auto average = result.report.average_rtt_ms()) out["avg_rtt_ms"] = rounded_ms(*average);
-  return out;
+proto::PingReport report_of(const PingResult& result, const proto::PingRequest& request, const std::string& host_id) {
+  return {result.container_name,     host_id, result.source.to_string(), request.target,
+          result.target_ip.to_string(), request.port, static_cast<uint64_t>(result.report.sent),
+          result.report.rtt_ms};
 }
 
-struct CreateRequest {
-  std::string name;
-  std::string image;
-};
-
-// The seed's query parameters, or a JSON body with the same names.
-Result<CreateRequest> parse_create(const HttpRequest& request) {
-  CreateRequest out;
+// A JSON body, or the seed's query parameters of the same names.
+Result<proto::CreateRequest> parse_create(const HttpRequest& request) {
+  proto::CreateRequest out;
   if (!request.body.empty()) {
-    auto object = parse_json_object(request.body);
-    if (!object) return object.error();
-    auto name = required_string(*object, "container_name");
-    if (!name) return name.error();
-    auto image = required_string(*object, "image");
-    if (!image) return image.error();
-    out = {std::move(*name), std::move(*image)};
+    auto parsed = proto::parse_create_request(request.body);
+    if (!parsed) return parsed.error();
+    out = std::move(*parsed);
   } else {
     auto name = request.query.find("container_name");
     auto image = request.query.find("image");
@@ -66,7 +41,7 @@ Result<CreateRequest> parse_create(const HttpRequest& request) {
     }
     out = {name->second, image->second};
   }
-  if (auto valid = validate_container_name(out.name); !valid) return valid.error();
+  if (auto valid = proto::validate_container_name(out.container_name); !valid) return valid.error();
   if (auto valid = validate_image(out.image); !valid) return valid.error();
   return out;
 }
@@ -75,7 +50,7 @@ class AgentApi : public Router {
  public:
   explicit AgentApi(AgentParts parts)
       : parts_(parts), ping_check_(parts.containers, parts.ipam, parts.prober) {
-    check_param("name", validate_container_name);
+    check_param("name", proto::validate_container_name);
     add("GET", "/health", this, &AgentApi::health);
     add("GET", "/", this, &AgentApi::health);
     add("POST", "/create_container", this, &AgentApi::create);
@@ -129,16 +104,16 @@ class AgentApi : public Router {
     if (!parts_.setup.done) {
       co_return error_response(unavailable("not_ready", "the host is not set up yet: " + parts_.setup.error));
     }
-    auto created = co_await parts_.containers.create(parsed->name, parsed->image);
+    auto created = co_await parts_.containers.create(parsed->container_name, parsed->image);
     if (!created) co_return error_response(created.error());
-    co_return success_response(to_json(*created));
+    co_return success_response(to_json(wire_of(*created)));
   }
 
   asio::awaitable<HttpResponse> list(const HttpRequest&, const PathParams&) {
     auto containers = co_await parts_.containers.list();
     if (!containers) co_return error_response(containers.error());
     json::array out;
-    for (const auto& container : *containers) out.push_back(to_json(container));
+    for (const auto& container : *containers) out.push_back(to_json(wire_of(container)));
     co_return json_response(200, out);
   }
 
@@ -146,23 +121,23 @@ class AgentApi : public Router {
     const std::string& name = params.at("name");
     auto container = co_await parts_.containers.get(name);
     if (!container) co_return error_response(container.error());
-    co_return json_response(200, to_json(*container));
+    co_return json_response(200, to_json(wire_of(*container)));
   }
 
   asio::awaitable<HttpResponse> remove(const HttpRequest&, const PathParams& params) {
     const std::string& name = params.at("name");
     auto removed = co_await parts_.containers.remove(name);
     if (!removed) co_return error_response(removed.error());
-    co_return success_response(to_json(*removed));
+    co_return success_response(to_json(wire_of(*removed)));
   }
 
   asio::awaitable<HttpResponse> ping(const HttpRequest& request, const PathParams& params) {
     const std::string& name = params.at("name");
-    auto parsed = parse_ping_request(request.body);
+    auto parsed = proto::parse_ping_request(request.body);
     if (!parsed) co_return error_response(parsed.error());
     auto result = co_await ping_check_.run(name, *parsed);
     if (!result) co_return error_response(result.error());
-    co_return json_response(200, to_json(*result, *parsed, parts_.self.host_id));
+    co_return json_response(200, to_json(report_of(*result, *parsed, parts_.self.host_id)));
   }
 
   AgentParts parts_;

@@ -33,7 +33,7 @@ struct AgentParts {
   const AgentIdentity& self;
   ContainerService& containers;
   Runtime& runtime;
-  IpamClient& ipam;
+  ipam::IpamClient& ipam;
   Dataplane& dataplane;
   Prober& prober;
   const Reconciler& reconciler;

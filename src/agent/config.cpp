@@ -7,7 +7,7 @@
 #include "agent/identity.h"
 #include "common/auth.h"
 #include "common/logging.h"
-#include "common/names.h"
+#include "proto/names.h"
 
 namespace vx::agent {
 namespace {
@@ -44,7 +44,7 @@ Result<AgentConfig> validate(Flags flags) {
   auto ipam = parse_http_url(flags.ipam);
   if (!ipam) return ipam.error();
   if (flags.host_id.empty()) flags.host_id = hostname();
-  if (auto valid = validate_host_id(flags.host_id); !valid) return valid.error();
+  if (auto valid = proto::validate_host_id(flags.host_id); !valid) return valid.error();
   if (flags.underlay_device.empty() || flags.underlay_device.size() > 15) {
     return bad_input("invalid_device", "--underlay-dev must name a network device (at most 15 characters)");
   }

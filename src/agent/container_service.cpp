@@ -58,7 +58,8 @@ asio::awaitable<Result<ManagedContainer>> ContainerService::create(const std::st
 
 asio::awaitable<Result<ManagedContainer>> ContainerService::create_claimed(const std::string& name,
                                                                            const std::string& image) {
-  auto reservation = co_await ipam_.allocate(name, self_.host_id);
+  proto::AllocateRequest request{name, self_.host_id, std::nullopt};
+  auto reservation = co_await ipam_.allocate(request);
   if (!reservation) co_return reservation.error();
   if (!reservation->created) {
     // The name already held an address on this host: a container of that name that exists is
@@ -67,10 +68,10 @@ asio::awaitable<Result<ManagedContainer>> ContainerService::create_claimed(const
     if (!existing) co_return existing.error();
     if (existing->has_value()) {
       co_return conflict("container_exists", "container '" + name + "' exists already on " + self_.host_id +
-                                                 " with address " + reservation->ip_address);
+                                                 " with address " + reservation->endpoint.ip_address);
     }
   }
-  co_return co_await create_reserved(name, image, reservation->ip_address);
+  co_return co_await create_reserved(name, image, reservation->endpoint.ip_address);
 }
 
 asio::awaitable<Result<ManagedContainer>> ContainerService::create_reserved(const std::string& name,
@@ -98,7 +99,8 @@ asio::awaitable<Result<ManagedContainer>> ContainerService::create_reserved(cons
   ManagedContainer out = describe(**running);
   // Without its MAC in the registry, peers cannot reach the container yet; the reconciler records
   // it later, so the container is not undone for this.
-  if (Status recorded = co_await ipam_.record_endpoint(name, self_.host_id, out.mac_address); !recorded) {
+  proto::EndpointRecord record{self_.host_id, out.mac_address};
+  if (Status recorded = co_await ipam_.record_endpoint(name, record); !recorded) {
     spdlog::warn("could not record the MAC of {} yet: {}", name, recorded.error().detail);
   }
   spdlog::info("created container {} ({}) from {} at {}", name, out.id.substr(0, 12), image, ip);

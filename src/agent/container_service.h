@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "agent/identity.h"
-#include "agent/ipam_client.h"
+#include "ipam/client/ipam_client.h"
 #include "agent/runtime.h"
 
 namespace vx::agent {
@@ -37,7 +37,7 @@ struct ManagedContainer {
 
 class ContainerService {
  public:
-  ContainerService(const AgentIdentity& self, IpamClient& ipam, Runtime& runtime)
+  ContainerService(const AgentIdentity& self, ipam::IpamClient& ipam, Runtime& runtime)
       : self_(self), ipam_(ipam), runtime_(runtime) {}
 
   boost::asio::awaitable<Result<ManagedContainer>> create(const std::string& name, const std::string& image);
@@ -74,7 +74,7 @@ class ContainerService {
   boost::asio::awaitable<void> undo(const std::string& name, const std::string& container_id);
 
   const AgentIdentity& self_;
-  IpamClient& ipam_;
+  ipam::IpamClient& ipam_;
   Runtime& runtime_;
   std::set<std::string> in_flight_;
 };

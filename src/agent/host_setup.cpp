@@ -43,19 +43,22 @@ asio::awaitable<Status> ensure_network(Runtime& runtime, const NetworkSpec& spec
 
 }  // namespace
 
-asio::awaitable<Result<std::string>> register_host(const AgentIdentity& self, IpamClient& ipam) {
-  co_return co_await ipam.register_host(self.host_id, self.underlay_ip.to_string(), self.agent_url);
+asio::awaitable<Result<std::string>> register_host(const AgentIdentity& self, ipam::IpamClient& ipam) {
+  proto::HostRegistration host{self.host_id, self.underlay_ip.to_string(), self.agent_url};
+  co_return co_await ipam.register_host(host);
 }
 
-asio::awaitable<Result<std::string>> set_up_host(const AgentIdentity& self, IpamClient& ipam,
+asio::awaitable<Result<std::string>> set_up_host(const AgentIdentity& self, ipam::IpamClient& ipam,
                                                      Runtime& runtime, Dataplane& dataplane) {
   auto subnet_text = co_await register_host(self, ipam);
   if (!subnet_text) co_return subnet_text.error();
   auto subnet = Cidr::parse(*subnet_text);
   if (!subnet) co_return subnet.error();
-  auto gateway = co_await ipam.allocate(self.gateway_name(), self.host_id);
+  proto::AllocateRequest request{self.gateway_name(), self.host_id, std::nullopt};
+  auto gateway = co_await ipam.allocate(request);
   if (!gateway) co_return gateway.error();
-  auto gateway_ip = Ipv4::parse(gateway->ip_address);
+  const std::string& gateway_text = gateway->endpoint.ip_address;
+  auto gateway_ip = Ipv4::parse(gateway_text);
   if (!gateway_ip) co_return gateway_ip.error();
 
   NetworkSpec network{self.network, *subnet, *gateway_ip, self.bridge, self.overlay_mtu(),
@@ -66,9 +69,9 @@ asio::awaitable<Result<std::string>> set_up_host(const AgentIdentity& self, Ipam
                   self.underlay_device, self.overlay_mtu(), self.bridge};
   if (Status ready = dataplane.ensure_vxlan(vxlan); !ready) co_return ready.error();
   spdlog::info("host {} is set up: underlay {} on {}, gateway {}, {} VNI {} port {}, MTU {}", self.host_id,
-               self.underlay_ip.to_string(), self.underlay_device, gateway->ip_address, self.vxlan_device,
+               self.underlay_ip.to_string(), self.underlay_device, gateway_text, self.vxlan_device,
                self.vni, self.vxlan_port, self.overlay_mtu());
-  co_return gateway->ip_address;
+  co_return gateway_text;
 }
 
 }  // namespace vx::agent

@@ -9,17 +9,17 @@
 
 #include "agent/dataplane.h"
 #include "agent/identity.h"
-#include "agent/ipam_client.h"
+#include "ipam/client/ipam_client.h"
 #include "agent/runtime.h"
 
 namespace vx::agent {
 
 // Answers this host's gateway address.
-boost::asio::awaitable<Result<std::string>> set_up_host(const AgentIdentity& self, IpamClient& ipam,
+boost::asio::awaitable<Result<std::string>> set_up_host(const AgentIdentity& self, ipam::IpamClient& ipam,
                                                             Runtime& runtime, Dataplane& dataplane);
 
 // Registers (again, after the IPAM lost the host) without touching Docker or the kernel; answers
 // the overlay subnet.
-boost::asio::awaitable<Result<std::string>> register_host(const AgentIdentity& self, IpamClient& ipam);
+boost::asio::awaitable<Result<std::string>> register_host(const AgentIdentity& self, ipam::IpamClient& ipam);
 
 }  // namespace vx::agent

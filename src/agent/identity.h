@@ -5,7 +5,7 @@
 #include <string>
 
 #include "common/ipv4.h"
-#include "common/names.h"
+#include "proto/names.h"
 
 namespace vx::agent {
 
@@ -24,7 +24,7 @@ struct AgentIdentity {
   // VXLAN adds 50 bytes (outer IPv4, UDP, VXLAN and Ethernet headers) to every frame.
   int overlay_mtu() const { return underlay_mtu - 50; }
   // The registry name of this host's bridge address; never a container's.
-  std::string gateway_name() const { return std::string(kGatewayNamePrefix) + host_id; }
+  std::string gateway_name() const { return std::string(proto::kGatewayNamePrefix) + host_id; }
 };
 
 // Labels on every container the agent manages, so that it finds them again after a restart.

@@ -12,13 +12,13 @@ Error not_running(const std::string& name, const std::string& state) {
   return conflict("not_running", "container '" + name + "' is not running (" + state + "): nothing can be sent from it");
 }
 
-std::string method_of(const PingRequest& request) {
+std::string method_of(const proto::PingRequest& request) {
   return request.port ? "tcp:" + std::to_string(*request.port) : std::string("icmp");
 }
 
 }  // namespace
 
-asio::awaitable<Result<PingResult>> PingCheck::run(const std::string& name, const PingRequest& request) {
+asio::awaitable<Result<PingResult>> PingCheck::run(const std::string& name, const proto::PingRequest& request) {
   auto managed = co_await containers_.get(name);
   if (!managed) co_return managed.error();
   if (managed->status != "running" || managed->pid <= 0) co_return not_running(name, managed->status);
@@ -45,7 +45,7 @@ asio::awaitable<Result<PingResult>> PingCheck::run(const std::string& name, cons
   co_return PingResult{name, *source, *target, std::move(*report)};
 }
 
-asio::awaitable<Result<Ipv4>> PingCheck::resolve(const PingRequest& request) {
+asio::awaitable<Result<Ipv4>> PingCheck::resolve(const proto::PingRequest& request) {
   if (request.target_ip) co_return *request.target_ip;
   auto entry = co_await ipam_.container(request.target);
   if (!entry) {

@@ -11,8 +11,8 @@
 #include <string>
 
 #include "agent/container_service.h"
-#include "agent/ipam_client.h"
-#include "agent/ping_request.h"
+#include "ipam/client/ipam_client.h"
+#include "proto/agent.h"
 #include "agent/prober.h"
 
 namespace vx::agent {
@@ -26,17 +26,17 @@ struct PingResult {
 
 class PingCheck {
  public:
-  PingCheck(ContainerService& containers, IpamClient& ipam, Prober& prober)
+  PingCheck(ContainerService& containers, ipam::IpamClient& ipam, Prober& prober)
       : containers_(containers), ipam_(ipam), prober_(prober) {}
 
   // `name` must be a valid container name.
-  boost::asio::awaitable<Result<PingResult>> run(const std::string& name, const PingRequest& request);
+  boost::asio::awaitable<Result<PingResult>> run(const std::string& name, const proto::PingRequest& request);
 
  private:
-  boost::asio::awaitable<Result<Ipv4>> resolve(const PingRequest& request);
+  boost::asio::awaitable<Result<Ipv4>> resolve(const proto::PingRequest& request);
 
   ContainerService& containers_;
-  IpamClient& ipam_;
+  ipam::IpamClient& ipam_;
   Prober& prober_;
 };
 

@@ -22,7 +22,7 @@ bool is_flood(const FdbEntry& entry) { return entry.mac == kFloodMac; }
 
 }  // namespace
 
-Reconciler::Reconciler(const AgentIdentity& self, IpamClient& ipam, Dataplane& dataplane, Runtime& runtime,
+Reconciler::Reconciler(const AgentIdentity& self, ipam::IpamClient& ipam, Dataplane& dataplane, Runtime& runtime,
                        ReconcilerOptions options)
     : self_(self), ipam_(ipam), dataplane_(dataplane), runtime_(runtime), options_(options), model_(self.host_id) {}
 
@@ -158,7 +158,7 @@ asio::awaitable<Status> Reconciler::housekeeping() {
   auto local = co_await runtime_.list_containers(kManagedLabel, "true");
   if (!local) co_return local.error();
 
-  std::map<std::string, Endpoint> registered;
+  std::map<std::string, proto::Endpoint> registered;
   for (auto& endpoint : *registry) {
     if (endpoint.host_id == self_.host_id) registered[endpoint.container_name] = std::move(endpoint);
   }
@@ -174,11 +174,17 @@ asio::awaitable<Status> Reconciler::housekeeping() {
 }
 
 asio::awaitable<void> Reconciler::restore(const std::string& name, const std::string& ip, const std::string& mac,
-                                          const std::map<std::string, Endpoint>& registered) {
+                                          const std::map<std::string, proto::Endpoint>& registered) {
   auto entry = registered.find(name);
   if (entry == registered.end() && !ip.empty()) {
     spdlog::warn("the registry lost {} ({}); reserving it again", name, ip);
-    auto reserved = co_await ipam_.allocate(name, self_.host_id, ip);
+    auto wanted = Ipv4::parse(ip);
+    if (!wanted) {
+      spdlog::error("cannot reserve {} for {} again: {}", ip, name, wanted.error().detail);
+      co_return;
+    }
+    proto::AllocateRequest request{name, self_.host_id, *wanted};
+    auto reserved = co_await ipam_.allocate(request);
     if (!reserved) {
       spdlog::error("cannot reserve {} for {} again: {}", ip, name, reserved.error().detail);
       co_return;
@@ -186,12 +192,13 @@ asio::awaitable<void> Reconciler::restore(const std::string& name, const std::st
   }
   bool recorded = entry != registered.end() && entry->second.mac_address == mac;
   if (mac.empty() || recorded) co_return;
-  if (Status saved = co_await ipam_.record_endpoint(name, self_.host_id, mac); !saved) {
+  proto::EndpointRecord record{self_.host_id, mac};
+  if (Status saved = co_await ipam_.record_endpoint(name, record); !saved) {
     spdlog::warn("cannot record the MAC of {}: {}", name, saved.error().detail);
   }
 }
 
-asio::awaitable<void> Reconciler::release_orphans(const std::map<std::string, Endpoint>& registered,
+asio::awaitable<void> Reconciler::release_orphans(const std::map<std::string, proto::Endpoint>& registered,
                                                   const std::set<std::string>& present) {
   auto now = Clock::now();
   std::map<std::string, Clock::time_point> still_orphaned;

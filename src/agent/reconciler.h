@@ -29,7 +29,7 @@
 
 #include "agent/dataplane.h"
 #include "agent/identity.h"
-#include "agent/ipam_client.h"
+#include "ipam/client/ipam_client.h"
 #include "agent/peer_model.h"
 #include "agent/runtime.h"
 
@@ -66,7 +66,7 @@ struct SyncState {
 
 class Reconciler {
  public:
-  Reconciler(const AgentIdentity& self, IpamClient& ipam, Dataplane& dataplane, Runtime& runtime,
+  Reconciler(const AgentIdentity& self, ipam::IpamClient& ipam, Dataplane& dataplane, Runtime& runtime,
              ReconcilerOptions options);
 
   // The two loops, each until the io_context stops; the agent runs both.
@@ -93,12 +93,12 @@ class Reconciler {
   std::chrono::milliseconds jittered(std::chrono::milliseconds interval) const;
 
   boost::asio::awaitable<void> restore(const std::string& name, const std::string& ip, const std::string& mac,
-                                       const std::map<std::string, Endpoint>& registered);
-  boost::asio::awaitable<void> release_orphans(const std::map<std::string, Endpoint>& registered,
+                                       const std::map<std::string, proto::Endpoint>& registered);
+  boost::asio::awaitable<void> release_orphans(const std::map<std::string, proto::Endpoint>& registered,
                                                const std::set<std::string>& present);
 
   const AgentIdentity& self_;
-  IpamClient& ipam_;
+  ipam::IpamClient& ipam_;
   Dataplane& dataplane_;
   Runtime& runtime_;
   ReconcilerOptions options_;

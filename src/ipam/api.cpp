@@ -4,8 +4,9 @@
 #include <boost/json.hpp>
 #include <charconv>
 
-#include "common/names.h"
 #include "ipam/requests.h"
+#include "proto/ipam.h"
+#include "proto/names.h"
 
 namespace vx::ipam {
 
@@ -16,6 +17,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using proto::to_json;
+using proto::validate_container_name;
+using proto::validate_host_id;
 
 // How long a read waits for this process's view to catch up with Redis before it answers 503.
 constexpr auto kCatchUp = std::chrono::seconds(2);
@@ -87,10 +90,7 @@ class IpamApi : public Router {
   asio::awaitable<HttpResponse> stats(const HttpRequest&, const PathParams&) {
     auto stats = co_await store_->stats();
     if (!stats) co_return error_response(stats.error());
-    co_return json_response(200, {{"total_ips", stats->total},
-                                  {"allocated_ips", stats->allocated},
-                                  {"available_ips", stats->available},
-                                  {"network_subnet", stats->subnet}});
+    co_return json_response(200, to_json(*stats));
   }
 
   // Waits until the view holds every change made before this call, so that a read sees the
@@ -130,10 +130,7 @@ class IpamApi : public Router {
     const std::string& name = params.at("name");
     auto found = co_await store_->find(name);
     if (!found) co_return error_response(found.error());
-    if (!found->has_value()) co_return json_response(200, {{"exists", false}, {"container_name", name}});
-    json::object out = to_json(**found);
-    out["exists"] = true;
-    co_return json_response(200, out);
+    co_return json_response(200, to_json(proto::NameCheck{name, std::move(*found)}));
   }
 
   asio::awaitable<HttpResponse> allocate(const HttpRequest& request, const PathParams&) {
@@ -141,13 +138,11 @@ class IpamApi : public Router {
     if (!parsed) co_return error_response(parsed.error());
     auto result = co_await store_->allocate(*parsed);
     if (!result) co_return error_response(result.error());
-    json::object out = to_json(result->allocation);
-    out["created"] = result->created;
-    co_return success_response(std::move(out));
+    co_return success_response(to_json(proto::Reservation{std::move(result->allocation), result->created}));
   }
 
   asio::awaitable<HttpResponse> release(const HttpRequest& request, const PathParams&) {
-    auto parsed = parse_release(request.body);
+    auto parsed = proto::parse_release_request(request.body);
     if (!parsed) co_return error_response(parsed.error());
     auto released = co_await store_->release(parsed->container_name, parsed->host_id);
     if (!released) co_return error_response(released.error());
@@ -156,7 +151,7 @@ class IpamApi : public Router {
 
   asio::awaitable<HttpResponse> record_endpoint(const HttpRequest& request, const PathParams& params) {
     const std::string& name = params.at("name");
-    auto parsed = parse_endpoint(request.body);
+    auto parsed = proto::parse_endpoint_record(request.body);
     if (!parsed) co_return error_response(parsed.error());
     auto recorded = co_await store_->record_endpoint(name, parsed->host_id, parsed->mac_address);
     if (!recorded) co_return error_response(recorded.error());
@@ -164,14 +159,11 @@ class IpamApi : public Router {
   }
 
   asio::awaitable<HttpResponse> register_host(const HttpRequest& request, const PathParams&) {
-    auto parsed = parse_host_registration(request.body);
+    auto parsed = proto::parse_host_registration(request.body);
     if (!parsed) co_return error_response(parsed.error());
     auto registered = co_await hosts_->register_host(*parsed);
     if (!registered) co_return error_response(registered.error());
-    co_return success_response({{"host_id", parsed->host_id},
-                                {"underlay_ip", parsed->underlay_ip},
-                                {"agent_url", parsed->agent_url},
-                                {"network_subnet", pool_.subnet().to_string()}});
+    co_return success_response(to_json(proto::Registered{std::move(*parsed), pool_.subnet().to_string()}));
   }
 
   asio::awaitable<HttpResponse> list_hosts(const HttpRequest&, const PathParams&) {
@@ -180,11 +172,10 @@ class IpamApi : public Router {
     if (!ages) co_return error_response(ages.error());
     auto counts = view_.container_counts();
     json::array out;
-    for (const auto& host : view_.hosts()) {
-      json::object entry = to_json(host);
-      entry["heartbeat_age_ms"] = (*ages)[host.host_id];
-      entry["containers"] = counts[host.host_id];
-      out.push_back(std::move(entry));
+    for (auto& host : view_.hosts()) {
+      uint64_t age = (*ages)[host.host_id];
+      uint64_t containers = counts[host.host_id];
+      out.push_back(to_json(proto::HostStatus{std::move(host), age, containers}));
     }
     co_return json_response(200, out);
   }

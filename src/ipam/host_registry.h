@@ -16,11 +16,7 @@
 
 namespace vx::ipam {
 
-struct HostRegistration {
-  std::string host_id;
-  std::string underlay_ip;
-  std::string agent_url;
-};
+using HostRegistration = proto::HostRegistration;
 
 // Milliseconds since each registered host's last heartbeat, by host id.
 using HeartbeatAges = std::map<std::string, uint64_t>;

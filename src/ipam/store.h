@@ -12,30 +12,21 @@
 
 #include "common/error.h"
 #include "common/ipv4.h"
-#include "proto/peers.h"
+#include "proto/ipam.h"
 
 namespace vx::ipam {
 
 // A name's entry in the registry; its MAC is empty until the agent records it.
 using Allocation = proto::Endpoint;
 
-struct AllocateRequest {
-  std::string container_name;
-  std::string host_id;
-  std::optional<Ipv4> ip_address;  // reserve exactly this one
-};
+using AllocateRequest = proto::AllocateRequest;
 
 struct AllocateResult {
   Allocation allocation;
   bool created = false;  // false: the name already held this address on this host
 };
 
-struct PoolStats {
-  uint64_t total = 0;
-  uint64_t allocated = 0;
-  uint64_t available = 0;
-  std::string subnet;
-};
+using PoolStats = proto::PoolStats;
 
 // The answer for a name the registry does not hold.
 inline Error no_address(const std::string& name) {

@@ -2,82 +2,35 @@
 
 #include <boost/json.hpp>
 
+#include "proto/fields.h"
+
 namespace vx::proto {
 
 namespace json = boost::json;
 
 namespace {
 
-Error bad_answer(const std::string& why) { return internal("bad_answer", "the IPAM's /peers answer " + why); }
+constexpr const char* kPeersAnswer = "the IPAM's /peers answer";
 
-// Reads a JSON object's fields into a struct, remembering the first field that was missing or of
-// the wrong type, so that a decoder is a list of fields and one check at the end.
-class Fields {
- public:
-  explicit Fields(const json::value& value) : object_(value.if_object()) {
-    if (object_ == nullptr) failure_ = "holds a non-object where an object belongs";
-  }
-
-  std::string text(std::string_view key, bool required = true) {
-    const json::value* found = find(key, required);
-    if (found == nullptr) return {};
-    if (!found->is_string()) return fail(key, "a string"), std::string();
-    return std::string(found->as_string());
-  }
-  bool flag(std::string_view key) {
-    const json::value* found = find(key, true);
-    if (found == nullptr) return false;
-    if (!found->is_bool()) return fail(key, "a boolean"), false;
-    return found->as_bool();
-  }
-  uint64_t number(std::string_view key) {
-    const json::value* found = find(key, true);
-    if (found == nullptr) return 0;
-    if (found->is_uint64()) return found->as_uint64();
-    if (found->is_int64() && found->as_int64() >= 0) return static_cast<uint64_t>(found->as_int64());
-    return fail(key, "a non-negative integer"), 0;
-  }
-  const json::array* list(std::string_view key) {
-    const json::value* found = find(key, true);
-    if (found == nullptr) return nullptr;
-    if (!found->is_array()) return fail(key, "an array"), nullptr;
-    return &found->as_array();
-  }
-  bool has(std::string_view key) const { return object_ != nullptr && object_->contains(key); }
-  Status status() const { return failure_.empty() ? Status(Ok{}) : Status(bad_answer(failure_)); }
-
- private:
-  const json::value* find(std::string_view key, bool required) {
-    if (object_ == nullptr) return nullptr;
-    const json::value* found = object_->if_contains(key);
-    if (found == nullptr && required) fail(key, "present");
-    return found;
-  }
-  void fail(std::string_view key, const char* should_be) {
-    if (failure_.empty()) failure_ = "has a \"" + std::string(key) + "\" that is not " + should_be;
-  }
-
-  const json::object* object_;
-  std::string failure_;
-};
+Error bad_answer(const std::string& why) { return internal("bad_answer", std::string(kPeersAnswer) + " " + why); }
 
 Host host_of(Fields& fields, bool key_only) {
   Host host;
   host.host_id = fields.text("host_id");
   if (key_only) return host;
   host.underlay_ip = fields.text("underlay_ip");
-  host.agent_url = fields.text("agent_url", false);
+  host.agent_url = fields.maybe_text("agent_url").value_or("");
   host.alive = fields.flag("alive");
   return host;
 }
 
 Endpoint endpoint_of(Fields& fields) {
   return {fields.text("container_name"), fields.text("ip_address"), fields.text("host_id"),
-          fields.text("mac_address", false)};
+          fields.maybe_text("mac_address").value_or("")};
 }
 
 Result<Change> change_of(const json::value& value) {
-  Fields fields(value);
+  Fields fields(value, kPeersAnswer);
   Change change;
   change.revision = fields.number("revision");
   std::string op = fields.text("op"), kind = fields.text("kind");
@@ -100,12 +53,12 @@ Status read_snapshot(Fields& fields, Snapshot& snapshot) {
   const json::array* endpoints = fields.list("endpoints");
   if (!fields.status()) return fields.status();
   for (const auto& value : *hosts) {
-    Fields host(value);
+    Fields host(value, kPeersAnswer);
     snapshot.hosts.push_back(host_of(host, false));
     if (!host.status()) return host.status();
   }
   for (const auto& value : *endpoints) {
-    Fields endpoint(value);
+    Fields endpoint(value, kPeersAnswer);
     snapshot.endpoints.push_back(endpoint_of(endpoint));
     if (!endpoint.status()) return endpoint.status();
   }
@@ -113,6 +66,16 @@ Status read_snapshot(Fields& fields, Snapshot& snapshot) {
 }
 
 }  // namespace
+
+Result<Host> parse_host(const json::value& answer) {
+  Fields fields(answer, "the IPAM's answer");
+  return finish(fields, host_of(fields, false));
+}
+
+Result<Endpoint> parse_endpoint(const json::value& answer) {
+  Fields fields(answer, "the IPAM's answer");
+  return finish(fields, endpoint_of(fields));
+}
 
 json::object to_json(const Host& host) {
   return {{"host_id", host.host_id}, {"underlay_ip", host.underlay_ip}, {"agent_url", host.agent_url},
@@ -152,7 +115,7 @@ json::object to_json(const Snapshot& snapshot) {
 }
 
 Result<Update> parse_update(const json::value& answer) {
-  Fields fields(answer);
+  Fields fields(answer, kPeersAnswer);
   Update update;
   update.revision = fields.number("revision");
   if (!fields.status()) return fields.status().error();

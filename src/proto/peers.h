@@ -70,6 +70,10 @@ boost::json::object to_json(const Endpoint& endpoint);
 boost::json::object to_json(const Change& change);
 boost::json::object to_json(const Snapshot& snapshot);  // {"revision", "hosts", "endpoints"}
 
+// One host or endpoint, as in the snapshot.
+Result<Host> parse_host(const boost::json::value& answer);
+Result<Endpoint> parse_endpoint(const boost::json::value& answer);
+
 // Decoding checks shapes: a field of the wrong type or a missing key is kInternal "bad_answer".
 Result<Update> parse_update(const boost::json::value& answer);
 

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "common/json_answer.h"
+#include "common/run_blocking.h"
 
 namespace vx::ctl {
 
@@ -15,21 +16,26 @@ namespace json = boost::json;
 
 namespace {
 
-// What the daemon said, or why it could not be asked: unreachable daemons get the hint that
-// matters to a person (which address was tried and how to change it).
-Result<json::value> answer_of(const Result<HttpResponse>& response, const std::string& peer, const std::string& hint) {
-  if (!response) {
-    return unavailable("unreachable", peer + " does not answer (" + response.error().detail + ")" + hint);
-  }
-  auto answer = json_answer(*response, peer);
-  // A daemon's own failure reads better with its name: "the agent at ... failed: ...".
-  if (!answer && answer.error().kind == ErrorKind::kInternal) {
-    return Error{ErrorKind::kInternal, answer.error().code, peer + " failed: " + answer.error().detail};
-  }
-  return answer;
+using proto::to_json;
+
+// Creating pulls nothing (images are local) but may wait on Docker's create and start, which the
+// agent gives 30 s each; removing may wait on Docker's stop.
+constexpr std::chrono::milliseconds kCreateTimeout{75'000};
+
+// A daemon's own failure reads better with its name: "the agent at ... failed: ...".
+Error named(Error error, const std::string& peer) {
+  if (error.kind == ErrorKind::kInternal) error.detail = peer + " failed: " + error.detail;
+  return error;
 }
 
-std::string agent_name(const std::string& agent_url) { return "the agent at " + agent_url; }
+// What an agent said, or why it could not be asked.
+Result<json::value> agent_answer(const Result<HttpResponse>& response, const std::string& agent_url) {
+  std::string peer = "the agent at " + agent_url;
+  if (!response) return unavailable("unreachable", peer + " does not answer (" + response.error().detail + ")");
+  auto answer = json_answer(*response, peer);
+  if (!answer) return named(answer.error(), peer);
+  return answer;
+}
 
 }  // namespace
 
@@ -38,6 +44,27 @@ Result<ClusterClient> ClusterClient::connect(ClusterOptions options) {
   if (!ipam) return bad_input("invalid_ipam_url", "--ipam / VXLAN_IPAM: " + ipam.error().detail);
   return ClusterClient(std::move(options), std::move(*ipam));
 }
+
+ClusterClient::ClusterClient(ClusterOptions options, HttpEndpoint ipam)
+    : options_(std::move(options)),
+      io_(std::make_unique<asio::io_context>()),
+      ipam_(std::make_unique<ipam::HttpIpamClient>(io_->get_executor(), std::move(ipam), options_.timeout,
+                                                   options_.token)) {}
+
+template <typename T>
+Result<T> ClusterClient::ask_ipam(asio::awaitable<Result<T>> call) {
+  Result<T> answer = run_blocking(*io_, std::move(call));
+  if (answer) return answer;
+  Error error = named(answer.error(), ipam_->name());
+  // The one failure a person fixes on vxctl's side: where it looks for the IPAM.
+  if (error.code == "unreachable") error.detail += "; set --ipam or VXLAN_IPAM";
+  return error;
+}
+
+Result<std::vector<proto::HostStatus>> ClusterClient::hosts() { return ask_ipam(ipam_->hosts()); }
+Result<std::vector<proto::Endpoint>> ClusterClient::containers() { return ask_ipam(ipam_->containers("")); }
+Result<proto::PoolStats> ClusterClient::stats() { return ask_ipam(ipam_->stats()); }
+Result<proto::NameCheck> ClusterClient::check(const std::string& name) { return ask_ipam(ipam_->check(name)); }
 
 HttpCall ClusterClient::make_call(const std::string& method, const std::string& target, std::string body,
                                   std::chrono::milliseconds timeout) const {
@@ -50,33 +77,24 @@ HttpCall ClusterClient::make_call(const std::string& method, const std::string& 
   return call;
 }
 
-Result<json::value> ClusterClient::ipam(const std::string& method, const std::string& target, std::string body) {
-  auto response = http_call_blocking(ipam_, make_call(method, target, std::move(body), {}));
-  return answer_of(response, "the IPAM at " + options_.ipam_url, "; set --ipam or VXLAN_IPAM");
-}
-
 Result<std::string> ClusterClient::agent_url_of(const std::string& host_id) {
-  auto hosts = ipam("GET", "/hosts");
-  if (!hosts) return hosts.error();
-  if (const json::array* list = hosts->if_array()) {
-    for (const auto& host : *list) {
-      if (string_field(host, "host_id") == host_id) return string_field(host, "agent_url");
-    }
+  auto listed = hosts();
+  if (!listed) return listed.error();
+  for (const auto& status : *listed) {
+    if (status.host.host_id == host_id) return status.host.agent_url;
   }
   return not_found("unknown_host", "no host named '" + host_id + "' is registered with the IPAM");
 }
 
 Result<Placement> ClusterClient::locate(const std::string& container_name) {
-  auto record = ipam("GET", "/container/" + container_name);
+  auto record = ask_ipam(ipam_->container(container_name));
   if (!record && record.error().kind == ErrorKind::kNotFound) {
     return not_found("unknown_container", "no container named '" + container_name + "' in the cluster");
   }
   if (!record) return record.error();
-  if (!record->is_object()) return internal("bad_answer", "the IPAM's record of '" + container_name + "' is not an object");
-  std::string host_id = string_field(*record, "host_id");
-  auto agent_url = agent_url_of(host_id);
+  auto agent_url = agent_url_of(record->host_id);
   if (!agent_url) return agent_url.error();
-  return Placement{std::move(*record), std::move(host_id), std::move(*agent_url)};
+  return Placement{std::move(*record), std::move(*agent_url)};
 }
 
 Result<json::value> ClusterClient::agent(const std::string& agent_url, const std::string& method,
@@ -85,11 +103,41 @@ Result<json::value> ClusterClient::agent(const std::string& agent_url, const std
   auto endpoint = parse_http_url(agent_url);
   if (!endpoint) return internal("bad_agent_url", "the IPAM lists an agent URL that is not http: " + agent_url);
   auto response = http_call_blocking(*endpoint, make_call(method, target, std::move(body), timeout));
-  return answer_of(response, agent_name(agent_url), "");
+  return agent_answer(response, agent_url);
 }
 
-std::vector<Result<json::value>> ClusterClient::agents_get(const std::vector<std::string>& agent_urls,
-                                                           const std::string& target) {
+Result<proto::Container> ClusterClient::create(const std::string& agent_url, const proto::CreateRequest& request) {
+  auto answer = agent(agent_url, "POST", "/create_container", json::serialize(to_json(request)), kCreateTimeout);
+  if (!answer) return answer.error();
+  return proto::parse_container(*answer);
+}
+
+Result<proto::Container> ClusterClient::remove(const std::string& agent_url, const std::string& name) {
+  auto answer = agent(agent_url, "DELETE", "/container/" + name, {}, kCreateTimeout);
+  if (!answer) return answer.error();
+  return proto::parse_container(*answer);
+}
+
+Result<proto::Container> ClusterClient::container(const std::string& agent_url, const std::string& name) {
+  auto answer = agent(agent_url, "GET", "/container/" + name);
+  if (!answer) return answer.error();
+  return proto::parse_container(*answer);
+}
+
+Result<proto::PingReport> ClusterClient::ping(const std::string& agent_url, const std::string& name,
+                                              const proto::PingRequest& request) {
+  // The probes run one after another on the agent, each under its own timeout, after the agent
+  // asked Docker and the IPAM (5 s each at most) where to probe from and to.
+  auto deadline = request.count * (request.timeout + std::chrono::milliseconds(200)) + std::chrono::seconds(15);
+  auto answer = agent(agent_url, "POST", "/container/" + name + "/ping", json::serialize(to_json(request)),
+                      std::chrono::duration_cast<std::chrono::milliseconds>(deadline));
+  if (!answer) return answer.error();
+  return proto::parse_ping_report(*answer);
+}
+
+std::vector<Result<std::vector<proto::Container>>> ClusterClient::containers_of(
+    const std::vector<std::string>& agent_urls) {
+  const std::string target = "/containers";
   asio::io_context io;
   std::vector<std::optional<Result<json::value>>> answers(agent_urls.size());
   for (size_t i = 0; i < agent_urls.size(); ++i) {
@@ -103,13 +151,19 @@ std::vector<Result<json::value>> ClusterClient::agents_get(const std::vector<std
         [&, i, endpoint = std::move(*endpoint)]() -> asio::awaitable<void> {
           HttpCall call = make_call("GET", target, {}, {});
           auto response = co_await http_call(io.get_executor(), endpoint, std::move(call));
-          answers[i].emplace(answer_of(response, agent_name(agent_urls[i]), ""));
+          answers[i].emplace(agent_answer(response, agent_urls[i]));
         },
         asio::detached);
   }
   io.run();
-  std::vector<Result<json::value>> out;
-  for (auto& answer : answers) out.emplace_back(std::move(*answer));
+  std::vector<Result<std::vector<proto::Container>>> out;
+  for (auto& answer : answers) {
+    if (*answer) {
+      out.emplace_back(proto::parse_containers(**answer));
+    } else {
+      out.emplace_back(answer->error());
+    }
+  }
   return out;
 }
 

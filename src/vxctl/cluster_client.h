@@ -4,13 +4,17 @@
 // kUnavailable, with a sentence that says which one and how to point vxctl elsewhere.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
 #include <boost/json/value.hpp>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "common/error.h"
 #include "common/http_client.h"
+#include "ipam/client/http_ipam_client.h"
+#include "proto/agent.h"
 
 namespace vx::ctl {
 
@@ -22,8 +26,7 @@ struct ClusterOptions {
 
 // Where a container lives: its registry record and the agent of its host.
 struct Placement {
-  boost::json::value record;  // {"container_name","ip_address","host_id"}
-  std::string host_id;
+  proto::Endpoint record;
   std::string agent_url;
 };
 
@@ -32,32 +35,45 @@ class ClusterClient {
   // kBadInput when the IPAM's URL is not http://HOST[:PORT].
   static Result<ClusterClient> connect(ClusterOptions options);
 
-  const std::string& ipam_url() const { return options_.ipam_url; }
-
-  Result<boost::json::value> ipam(const std::string& method, const std::string& target, std::string body = {});
+  // The IPAM's answers (proto/ipam.h).
+  Result<std::vector<proto::HostStatus>> hosts();
+  Result<std::vector<proto::Endpoint>> containers();
+  Result<proto::PoolStats> stats();
+  Result<proto::NameCheck> check(const std::string& name);
 
   // Calls go to the agent of `host_id`, found in the IPAM's host list (kNotFound "unknown_host").
   Result<std::string> agent_url_of(const std::string& host_id);
   // kNotFound "unknown_container" when the registry holds no such name.
   Result<Placement> locate(const std::string& container_name);
+
+  // The agents' answers (proto/agent.h).
+  Result<proto::Container> create(const std::string& agent_url, const proto::CreateRequest& request);
+  Result<proto::Container> remove(const std::string& agent_url, const std::string& name);
+  Result<proto::Container> container(const std::string& agent_url, const std::string& name);
+  Result<proto::PingReport> ping(const std::string& agent_url, const std::string& name,
+                                 const proto::PingRequest& request);
+  // Several agents asked at once, so that one silent host costs one timeout, not one per host.
+  // Answers come back in the order of `agent_urls`.
+  std::vector<Result<std::vector<proto::Container>>> containers_of(const std::vector<std::string>& agent_urls);
+
+ private:
   // `timeout` overrides the default for calls that may take long (creating a container).
   Result<boost::json::value> agent(const std::string& agent_url, const std::string& method,
                                    const std::string& target, std::string body = {},
                                    std::chrono::milliseconds timeout = {});
 
-  // The same GET to several agents at once, so that one silent host costs one timeout, not one
-  // per host. Answers come back in the order of `agent_urls`.
-  std::vector<Result<boost::json::value>> agents_get(const std::vector<std::string>& agent_urls,
-                                                     const std::string& target);
+  ClusterClient(ClusterOptions options, HttpEndpoint ipam);
 
- private:
-  ClusterClient(ClusterOptions options, HttpEndpoint ipam) : options_(std::move(options)), ipam_(std::move(ipam)) {}
+  // Runs one of the IPAM client's calls to its end, and words its failure for people.
+  template <typename T>
+  Result<T> ask_ipam(boost::asio::awaitable<Result<T>> call);
 
   HttpCall make_call(const std::string& method, const std::string& target, std::string body,
                      std::chrono::milliseconds timeout) const;
 
   ClusterOptions options_;
-  HttpEndpoint ipam_;
+  std::unique_ptr<boost::asio::io_context> io_;
+  std::unique_ptr<ipam::HttpIpamClient> ipam_;
 };
 
 }  // namespace vx::ctl

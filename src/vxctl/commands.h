@@ -5,6 +5,7 @@
 // kind (exit_status.h).
 #pragma once
 
+#include <cstdint>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -31,7 +32,7 @@ struct PingCommand {
   std::string to;  // a container name or an IPv4 address
   int count = 3;
   int timeout_ms = 1000;
-  std::optional<int> port;  // a TCP connect instead of an ICMP echo
+  std::optional<uint16_t> port;  // a TCP connect instead of an ICMP echo
 };
 
 Result<int> show_hosts(ClusterClient& cluster, const Output& output);

@@ -5,7 +5,7 @@
 #include <ostream>
 
 #include "common/json_answer.h"
-#include "common/names.h"
+#include "proto/names.h"
 #include "vxctl/commands.h"
 #include "vxctl/table.h"
 
@@ -24,121 +24,132 @@ int print_json(const Output& output, const json::value& value) {
 // elsewhere (a leftover) never lends its state to the registry's. Hosts whose agent did not answer
 // are named in the warnings and left out of `answered`.
 struct AgentViews {
-  std::map<std::pair<std::string, std::string>, json::value> containers;
+  std::map<std::pair<std::string, std::string>, proto::Container> containers;
   std::set<std::string> answered;
+
+  const proto::Container* find(const std::string& host_id, const std::string& name) const {
+    auto found = containers.find({host_id, name});
+    return found == containers.end() ? nullptr : &found->second;
+  }
 };
 
-AgentViews ask_agents(ClusterClient& cluster, const json::value& hosts, const Output& output) {
-  std::vector<std::string> ids;
+AgentViews ask_agents(ClusterClient& cluster, const std::vector<proto::HostStatus>& hosts, const Output& output) {
   std::vector<std::string> urls;
-  for (const auto& host : array_or_empty(hosts)) {
-    ids.push_back(string_field(host, "host_id"));
-    urls.push_back(string_field(host, "agent_url"));
-  }
-  auto answers = cluster.agents_get(urls, "/containers");
+  for (const auto& status : hosts) urls.push_back(status.host.agent_url);
+  auto answers = cluster.containers_of(urls);
   AgentViews views;
   for (size_t i = 0; i < answers.size(); ++i) {
     if (!answers[i]) {
       output.warnings << "vxctl: warning: " << answers[i].error().detail << "\n";
       continue;
     }
-    views.answered.insert(ids[i]);
-    for (const auto& container : array_or_empty(*answers[i])) {
-      views.containers[{ids[i], string_field(container, "container_name")}] = container;
-    }
+    const std::string& host_id = hosts[i].host.host_id;
+    views.answered.insert(host_id);
+    for (auto& container : *answers[i]) views.containers[{host_id, container.container_name}] = std::move(container);
   }
   return views;
 }
 
+// One line of `ps`: the registry's record, and what its host's agent says of it.
+struct Listed {
+  proto::Endpoint record;
+  const proto::Container* container;  // null: the agent did not list it
+  std::string state;
+};
+
 // "gateway" for a host's bridge address, the agent's state, "missing" when the host's agent
 // answered without it (a container removed behind the agent's back), "unknown" when it did not.
-std::string state_of(const std::string& name, const std::string& host_id, const AgentViews& views) {
-  if (is_gateway_name(name)) return "gateway";
-  if (auto found = views.containers.find({host_id, name}); found != views.containers.end()) {
-    return string_field(found->second, "status");
+Listed listed_of(const proto::Endpoint& record, const AgentViews& views) {
+  const proto::Container* container = views.find(record.host_id, record.container_name);
+  std::string state = proto::is_gateway_name(record.container_name) ? "gateway"
+                      : container                                    ? container->status
+                      : views.answered.count(record.host_id)         ? "missing"
+                                                                     : "unknown";
+  return {record, container, std::move(state)};
+}
+
+json::object to_json(const Listed& listed) {
+  json::object out{{"container_name", listed.record.container_name},
+                   {"host_id", listed.record.host_id},
+                   {"ip_address", listed.record.ip_address},
+                   {"state", listed.state}};
+  if (listed.container) {
+    out["image"] = listed.container->image;
+    out["container_id"] = listed.container->container_id;
   }
-  return views.answered.count(host_id) ? "missing" : "unknown";
+  return out;
 }
 
 }  // namespace
 
 Result<int> show_hosts(ClusterClient& cluster, const Output& output) {
-  auto hosts = cluster.ipam("GET", "/hosts");
+  auto hosts = cluster.hosts();
   if (!hosts) return hosts.error();
-  if (output.json) return print_json(output, *hosts);
+  if (output.json) {
+    json::array out;
+    for (const auto& status : *hosts) out.push_back(proto::to_json(status));
+    return print_json(output, out);
+  }
   Table table({"HOST", "UNDERLAY", "AGENT", "HEARTBEAT", "STATE", "CONTAINERS"});
-  for (const auto& host : array_or_empty(*hosts)) {
-    table.add_row({string_field(host, "host_id"), string_field(host, "underlay_ip"), string_field(host, "agent_url"),
-                   format_age(int_field(host, "heartbeat_age_ms")), bool_field(host, "alive") ? "alive" : "silent",
-                   std::to_string(int_field(host, "containers"))});
+  for (const auto& [host, age, containers] : *hosts) {
+    table.add_row({host.host_id, host.underlay_ip, host.agent_url, format_age(static_cast<int64_t>(age)),
+                   host.alive ? "alive" : "silent", std::to_string(containers)});
   }
   output.out << table.render();
   return 0;
 }
 
 Result<int> show_containers(ClusterClient& cluster, const Output& output, bool with_gateways) {
-  auto registry = cluster.ipam("GET", "/containers");
+  auto registry = cluster.containers();
   if (!registry) return registry.error();
-  auto hosts = cluster.ipam("GET", "/hosts");
+  auto hosts = cluster.hosts();
   if (!hosts) return hosts.error();
   auto views = ask_agents(cluster, *hosts, output);
-  std::map<std::string, json::object> listed;  // by name, so that the listing is sorted
-  for (const auto& record : array_or_empty(*registry)) {
-    std::string name = string_field(record, "container_name");
-    if (is_gateway_name(name) && !with_gateways) continue;
-    std::string host_id = string_field(record, "host_id");
-    json::object entry{{"container_name", name},
-                       {"host_id", host_id},
-                       {"ip_address", string_field(record, "ip_address")},
-                       {"state", state_of(name, host_id, views)}};
-    if (auto found = views.containers.find({host_id, name}); found != views.containers.end()) {
-      entry["image"] = string_field(found->second, "image");
-      entry["container_id"] = string_field(found->second, "container_id");
-    }
-    listed.emplace(name, std::move(entry));
+  std::map<std::string, Listed> listed;  // by name, so that the listing is sorted
+  for (const auto& record : *registry) {
+    if (proto::is_gateway_name(record.container_name) && !with_gateways) continue;
+    listed.emplace(record.container_name, listed_of(record, views));
   }
   if (output.json) {
     json::array out;
-    for (auto& [name, entry] : listed) out.push_back(std::move(entry));
+    for (const auto& [name, entry] : listed) out.push_back(to_json(entry));
     return print_json(output, out);
   }
   Table table({"NAME", "HOST", "ADDRESS", "STATE", "IMAGE"});
   for (const auto& [name, entry] : listed) {
-    json::value value = entry;
-    table.add_row({name, string_field(value, "host_id"), string_field(value, "ip_address"), string_field(value, "state"),
-                   entry.contains("image") ? string_field(value, "image") : "-"});
+    table.add_row({name, entry.record.host_id, entry.record.ip_address, entry.state,
+                   entry.container ? entry.container->image : "-"});
   }
   output.out << table.render();
   return 0;
 }
 
 Result<int> show_stats(ClusterClient& cluster, const Output& output) {
-  auto stats = cluster.ipam("GET", "/stats");
+  auto stats = cluster.stats();
   if (!stats) return stats.error();
-  if (output.json) return print_json(output, *stats);
-  int64_t total = int_field(*stats, "total_ips");
-  int64_t allocated = int_field(*stats, "allocated_ips");
-  output.out << render_fields({{"pool", string_field(*stats, "network_subnet")},
+  if (output.json) return print_json(output, proto::to_json(*stats));
+  auto total = static_cast<int64_t>(stats->total);
+  auto allocated = static_cast<int64_t>(stats->allocated);
+  output.out << render_fields({{"pool", stats->subnet},
                                {"total", std::to_string(total)},
                                {"used", std::to_string(allocated) + " (" + format_percent(allocated, total) + ")"},
-                               {"free", std::to_string(int_field(*stats, "available_ips"))}});
+                               {"free", std::to_string(stats->available)}});
   return 0;
 }
 
 Result<int> inspect_container(ClusterClient& cluster, const Output& output, const std::string& name) {
-  if (auto valid = validate_container_name(name); !valid) return valid.error();
+  if (auto valid = proto::validate_container_name(name); !valid) return valid.error();
   auto placement = cluster.locate(name);
   if (!placement) return placement.error();
-  json::object merged = placement->record.as_object();
+  json::object merged = proto::to_json(placement->record);
   merged["agent_url"] = placement->agent_url;
-  if (!is_gateway_name(name)) {
-    auto container = cluster.agent(placement->agent_url, "GET", "/container/" + name);
-    if (container && container->is_object()) {
-      for (const auto& [key, value] : container->as_object()) merged[key] = value;
+  if (!proto::is_gateway_name(name)) {
+    auto container = cluster.container(placement->agent_url, name);
+    if (container) {
+      for (const auto& [key, value] : proto::to_json(*container)) merged[key] = value;
     } else {
-      bool gone = !container && container.error().code == "unknown_container";
-      merged["status"] = gone ? "missing" : "unknown";
-      if (!container) merged["agent_error"] = container.error().detail;
+      merged["status"] = container.error().code == "unknown_container" ? "missing" : "unknown";
+      merged["agent_error"] = container.error().detail;
     }
   }
   if (output.json) return print_json(output, merged);
@@ -153,13 +164,12 @@ Result<int> inspect_container(ClusterClient& cluster, const Output& output, cons
 }
 
 Result<int> check_name(ClusterClient& cluster, const Output& output, const std::string& name) {
-  if (auto valid = validate_container_name(name); !valid) return valid.error();
-  auto answer = cluster.ipam("GET", "/check/" + name);
+  if (auto valid = proto::validate_container_name(name); !valid) return valid.error();
+  auto answer = cluster.check(name);
   if (!answer) return answer.error();
-  if (output.json) return print_json(output, *answer);
-  if (bool_field(*answer, "exists")) {
-    output.out << name << " is taken: " << string_field(*answer, "ip_address") << " on "
-               << string_field(*answer, "host_id") << "\n";
+  if (output.json) return print_json(output, proto::to_json(*answer));
+  if (answer->holder) {
+    output.out << name << " is taken: " << answer->holder->ip_address << " on " << answer->holder->host_id << "\n";
   } else {
     output.out << name << " is free\n";
   }

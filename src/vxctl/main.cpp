@@ -84,7 +84,7 @@ void add_ping(CLI::App& app, CommandLine& line) {
   ping->add_option("--port,-p", line.port, "probe with a TCP connect to this port instead of ICMP echo")
       ->check(CLI::Range(1, 65535));
   ping->callback([&line] {
-    if (line.port != 0) line.ping.port = line.port;
+    if (line.port != 0) line.ping.port = static_cast<uint16_t>(line.port);  // 1-65535, checked above
     line.command = [&line](auto& cluster, auto& output) { return ping_container(cluster, output, line.ping); };
   });
 }

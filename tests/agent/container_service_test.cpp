@@ -51,7 +51,7 @@ TEST_F(ContainerServiceTest, CreateReservesCreatesStartsAndRecordsTheMac) {
   ASSERT_TRUE(created.ok()) << created.error().detail;
 
   ASSERT_TRUE(holds("web"));
-  const Endpoint& reserved = host.ipam.names.at("web");
+  const proto::Endpoint& reserved = host.ipam.names.at("web");
   EXPECT_EQ(reserved.host_id, "host1");
   ASSERT_TRUE(has_container("web"));
   const auto& container = host.runtime.containers.at("web");
@@ -211,7 +211,7 @@ TEST_F(ContainerServiceTest, UncertainCreateNeverRemovesAHandMadeContainer) {
 // the gateway's address. Both are refused before the IPAM or Docker is asked.
 TEST_F(ContainerServiceTest, TheGatewayNameIsNeverACreateOrARemove) {
   const std::string gateway = host.self.gateway_name();
-  const Endpoint reserved = host.ipam.names.at(gateway);
+  const proto::Endpoint reserved = host.ipam.names.at(gateway);
   expect_error(create(gateway), ErrorKind::kBadInput, "reserved_name");
   expect_error(remove(gateway), ErrorKind::kBadInput, "reserved_name");
   EXPECT_EQ(ipam_calls("allocate"), 0);

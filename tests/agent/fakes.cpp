@@ -204,8 +204,8 @@ std::optional<Error> FakeIpam::enter(const std::string& call) {
   return std::nullopt;
 }
 
-Endpoint& FakeIpam::hold(const std::string& name, const std::string& host, const std::string& mac) {
-  Endpoint& endpoint = names[name];
+proto::Endpoint& FakeIpam::hold(const std::string& name, const std::string& host, const std::string& mac) {
+  proto::Endpoint& endpoint = names[name];
   endpoint = {name, "172.20.0." + std::to_string(next_ip_++), host, mac};
   log_endpoint(name);
   return endpoint;
@@ -237,10 +237,9 @@ void FakeIpam::log_endpoint(const std::string& name) {
   log.push_back(change);
 }
 
-asio::awaitable<Result<std::string>> FakeIpam::register_host(const std::string& host_id,
-                                                             const std::string& underlay_ip, const std::string&) {
+asio::awaitable<Result<std::string>> FakeIpam::register_host(const proto::HostRegistration& host) {
   if (auto failed = enter("register_host")) co_return *failed;
-  add_host(host_id, underlay_ip);
+  add_host(host.host_id, host.underlay_ip);
   co_return subnet;
 }
 
@@ -252,24 +251,26 @@ asio::awaitable<Status> FakeIpam::heartbeat(const std::string& host_id) {
   co_return not_found("unknown_host", "no host " + host_id);
 }
 
-asio::awaitable<Result<Reservation>> FakeIpam::allocate(const std::string& name, const std::string& host_id,
-                                                        const std::string& ip_address) {
+asio::awaitable<Result<proto::Reservation>> FakeIpam::allocate(const proto::AllocateRequest& request) {
   if (auto failed = enter("allocate")) co_return *failed;
+  const std::string& name = request.container_name;
+  const std::string& host_id = request.host_id;
+  std::string ip_address = request.ip_address ? request.ip_address->to_string() : "";
   if (auto gate = allocate_gate) co_await gate->async_wait(asio::as_tuple(asio::use_awaitable));
   auto found = names.find(name);
   if (found != names.end()) {
     if (found->second.host_id != host_id) {
       co_return conflict("name_conflict", "'" + name + "' holds an address on " + found->second.host_id);
     }
-    co_return Reservation{found->second.ip_address, false};
+    co_return proto::Reservation{found->second, false};
   }
-  if (ip_address.empty()) co_return Reservation{hold(name, host_id).ip_address, true};
+  if (ip_address.empty()) co_return proto::Reservation{hold(name, host_id), true};
   for (const auto& [other, endpoint] : names) {
     if (endpoint.ip_address == ip_address) co_return conflict("ip_taken", ip_address + " is held by " + other);
   }
   names[name] = {name, ip_address, host_id, ""};
   log_endpoint(name);
-  co_return Reservation{ip_address, true};
+  co_return proto::Reservation{names[name], true};
 }
 
 asio::awaitable<Status> FakeIpam::release(const std::string& name, const std::string& host_id) {
@@ -284,9 +285,10 @@ asio::awaitable<Status> FakeIpam::release(const std::string& name, const std::st
   co_return Ok{};
 }
 
-asio::awaitable<Status> FakeIpam::record_endpoint(const std::string& name, const std::string& host_id,
-                                                  const std::string& mac) {
+asio::awaitable<Status> FakeIpam::record_endpoint(const std::string& name, const proto::EndpointRecord& record) {
   if (auto failed = enter("record_endpoint")) co_return *failed;
+  const std::string& host_id = record.host_id;
+  const std::string& mac = record.mac_address;
   auto found = names.find(name);
   if (found == names.end()) co_return not_found("unknown_container", "no container " + name);
   if (found->second.host_id != host_id) {
@@ -297,16 +299,16 @@ asio::awaitable<Status> FakeIpam::record_endpoint(const std::string& name, const
   co_return Ok{};
 }
 
-asio::awaitable<Result<std::vector<Endpoint>>> FakeIpam::containers(const std::string& host_id) {
+asio::awaitable<Result<std::vector<proto::Endpoint>>> FakeIpam::containers(const std::string& host_id) {
   if (auto failed = enter("containers")) co_return *failed;
-  std::vector<Endpoint> out;
+  std::vector<proto::Endpoint> out;
   for (const auto& [name, endpoint] : names) {
     if (endpoint.host_id == host_id) out.push_back(endpoint);
   }
   co_return out;
 }
 
-asio::awaitable<Result<Endpoint>> FakeIpam::container(const std::string& name) {
+asio::awaitable<Result<proto::Endpoint>> FakeIpam::container(const std::string& name) {
   if (auto failed = enter("container")) co_return *failed;
   auto found = names.find(name);
   if (found == names.end()) co_return not_found("unknown_container", "container '" + name + "' holds no address");

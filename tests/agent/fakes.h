@@ -23,7 +23,7 @@
 #include "agent/container_service.h"
 #include "agent/dataplane.h"
 #include "agent/identity.h"
-#include "agent/ipam_client.h"
+#include "ipam/client/ipam_client.h"
 #include "agent/prober.h"
 #include "agent/reconciler.h"
 #include "agent/runtime.h"
@@ -105,11 +105,11 @@ class FakeRuntime : public Runtime {
   int next_id_ = 1;
 };
 
-class FakeIpam : public IpamClient {
+class FakeIpam : public ipam::IpamClient {
  public:
   bool down = false;  // every call kUnavailable, as an IPAM that does not answer
   std::string subnet = "172.20.0.0/16";
-  std::map<std::string, Endpoint> names;  // what the registry holds, by container name
+  std::map<std::string, proto::Endpoint> names;  // what the registry holds, by container name
   std::vector<proto::Host> hosts;         // registered, each alive or not
   // Every change made through the calls and hold()/add_host()/drop_host(), under revisions 1, 2,
   // ...: what watch_peers answers from. Changing `names` or `hosts` directly logs nothing, as a
@@ -121,23 +121,21 @@ class FakeIpam : public IpamClient {
   std::shared_ptr<boost::asio::steady_timer> allocate_gate;
 
   // Plants a name held by `host` (on another host, or left by an earlier create on this one).
-  Endpoint& hold(const std::string& name, const std::string& host, const std::string& mac = "");
+  proto::Endpoint& hold(const std::string& name, const std::string& host, const std::string& mac = "");
   void add_host(const std::string& host_id, const std::string& underlay, bool alive = true);
   void drop_host(const std::string& host_id);
   // Logs `name`'s entry as it is now (a put), or its removal when the registry no longer holds it.
   void log_endpoint(const std::string& name);
   uint64_t revision() const { return log.size(); }
 
-  boost::asio::awaitable<Result<std::string>> register_host(const std::string& host_id, const std::string& underlay_ip,
-                                                            const std::string& agent_url) override;
+  boost::asio::awaitable<Result<std::string>> register_host(const proto::HostRegistration& host) override;
   boost::asio::awaitable<Status> heartbeat(const std::string& host_id) override;
-  boost::asio::awaitable<Result<Reservation>> allocate(const std::string& name, const std::string& host_id,
-                                                       const std::string& ip_address = {}) override;
+  boost::asio::awaitable<Result<proto::Reservation>> allocate(const proto::AllocateRequest& request) override;
   boost::asio::awaitable<Status> release(const std::string& name, const std::string& host_id) override;
-  boost::asio::awaitable<Status> record_endpoint(const std::string& name, const std::string& host_id,
-                                                 const std::string& mac) override;
-  boost::asio::awaitable<Result<std::vector<Endpoint>>> containers(const std::string& host_id) override;
-  boost::asio::awaitable<Result<Endpoint>> container(const std::string& name) override;
+  boost::asio::awaitable<Status> record_endpoint(const std::string& name,
+                                                 const proto::EndpointRecord& record) override;
+  boost::asio::awaitable<Result<std::vector<proto::Endpoint>>> containers(const std::string& host_id) override;
+  boost::asio::awaitable<Result<proto::Endpoint>> container(const std::string& name) override;
   // Answers at once, never waits: the changes after `since`, or the snapshot (reset when `since`
   // is ahead of the log).
   boost::asio::awaitable<Result<proto::Update>> watch_peers(std::optional<uint64_t> since,

@@ -81,7 +81,9 @@ TEST(DockerClient, ADaemonThatNeverAnswersFailsAtTheDeadline) {
   auto waited = Clock::now() - started;
   ASSERT_FALSE(response) << "HTTP " << response->status;
   EXPECT_EQ(response.error().kind, ErrorKind::kUnavailable);
-  EXPECT_NE(response.error().detail.find("GET /_ping: read failed"), std::string::npos)
+  EXPECT_EQ(response.error().code, "docker_unavailable");
+  EXPECT_NE(response.error().detail.find("GET /v1.41/_ping on unix://" + dir.path() + "/docker.sock: read failed"),
+            std::string::npos)
       << response.error().detail;
   EXPECT_GE(waited, 200ms);
   EXPECT_LT(waited, 1s);

@@ -5,7 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <fstream>
 
-#include "agent/http_ipam_client.h"
+#include "ipam/client/http_ipam_client.h"
 #include "common/run_blocking.h"
 #include "support/ipam_daemon.h"
 #include "support/redis_server.h"
@@ -43,13 +43,13 @@ TEST_F(IpamWithToken, RefusesCallersWithoutTheToken) {
 
 TEST_F(IpamWithToken, TheAgentsClientSendsIt) {
   boost::asio::io_context io;
-  agent::HttpIpamClient client(io.get_executor(), {"127.0.0.1", ipam_.port()}, std::chrono::seconds(5), token_);
-  auto reserved = run_blocking(io, client.allocate("web", "host1"));
+  ipam::HttpIpamClient client(io.get_executor(), {"127.0.0.1", ipam_.port()}, std::chrono::seconds(5), token_);
+  auto reserved = run_blocking(io, client.allocate({"web", "host1", std::nullopt}));
   ASSERT_TRUE(reserved) << reserved.error().detail;
   EXPECT_TRUE(reserved->created);
 
-  agent::HttpIpamClient stranger(io.get_executor(), {"127.0.0.1", ipam_.port()}, std::chrono::seconds(5), "guess");
-  auto refused = run_blocking(io, stranger.allocate("web2", "host1"));
+  ipam::HttpIpamClient stranger(io.get_executor(), {"127.0.0.1", ipam_.port()}, std::chrono::seconds(5), "guess");
+  auto refused = run_blocking(io, stranger.allocate({"web2", "host1", std::nullopt}));
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().kind, ErrorKind::kUnauthorized);
   EXPECT_EQ(refused.error().code, "unauthorized");

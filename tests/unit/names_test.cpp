@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
-#include "common/names.h"
+#include "proto/names.h"
 
-namespace vx {
+namespace vx::proto {
 namespace {
 
 TEST(ContainerName, AcceptsDockerNames) {
@@ -31,11 +31,11 @@ TEST(HostId, SameAlphabetShorterLimit) {
 }
 
 }  // namespace
-}  // namespace vx
+}  // namespace vx::proto
 
 #include "common/mac.h"
 
-namespace vx {
+namespace vx::proto {
 namespace {
 
 TEST(Mac, ParsesAndLowersCase) {
@@ -48,4 +48,4 @@ TEST(Mac, ParsesAndLowersCase) {
 }
 
 }  // namespace
-}  // namespace vx
+}  // namespace vx::proto

@@ -46,13 +46,13 @@ TEST(AllocateRequest, EachFaultHasItsCode) {
 }
 
 TEST(ReleaseRequest, HostIsOptional) {
-  auto any = parse_release(R"({"container_name":"ct"})");
+  auto any = proto::parse_release_request(R"({"container_name":"ct"})");
   ASSERT_TRUE(any);
   EXPECT_EQ(any->host_id, "");
-  EXPECT_EQ(parse_release(R"({"container_name":"ct","host_id":"h1"})")->host_id, "h1");
-  EXPECT_EQ(parse_release("{}").error().code, "missing_field");
-  EXPECT_EQ(parse_release(R"({"container_name":"a b"})").error().code, "invalid_name");
-  EXPECT_EQ(parse_release(R"({"container_name":"ct","host_id":1})").error().code, "wrong_type");
+  EXPECT_EQ(proto::parse_release_request(R"({"container_name":"ct","host_id":"h1"})")->host_id, "h1");
+  EXPECT_EQ(proto::parse_release_request("{}").error().code, "missing_field");
+  EXPECT_EQ(proto::parse_release_request(R"({"container_name":"a b"})").error().code, "invalid_name");
+  EXPECT_EQ(proto::parse_release_request(R"({"container_name":"ct","host_id":1})").error().code, "wrong_type");
 }
 
 }  // namespace

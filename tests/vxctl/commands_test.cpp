@@ -11,6 +11,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 
 #include "common/http_server.h"
+#include "proto/agent.h"
 #include "vxctl/commands.h"
 #include "vxctl/exit_status.h"
 
@@ -78,6 +79,12 @@ class CannedDaemon {
   std::thread thread_;
 };
 
+// An agent's answer for one container, as the agent encodes it.
+std::string agent_container(const std::string& name, const std::string& status, const std::string& image,
+                            const std::string& id, const std::string& ip = "172.20.0.5") {
+  return json::serialize(proto::to_json(proto::Container{id, name, ip, "02:42:ac:14:00:05", "host1", image, status}));
+}
+
 class CommandsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -123,7 +130,7 @@ TEST_F(CommandsTest, PsJoinsTheRegistryWithTheAgentsAndSurvivesASilentAgent) {
                R"({"container_name":"web2","ip_address":"172.20.0.6","host_id":"host2"},)"
                R"({"container_name":"vxlan-gateway.host1","ip_address":"172.20.0.2","host_id":"host1"}])");
   agent1_.answer("GET /containers", 200,
-                 R"([{"container_name":"web1","status":"running","image":"nginx:alpine","container_id":"abc"}])");
+                 "[" + agent_container("web1", "running", "nginx:alpine", "abc") + "]");
   auto status = run([](auto& cluster, auto& output) { return show_containers(cluster, output, false); }, true);
   ASSERT_TRUE(status.ok()) << status.error().detail;
   json::value listed = json::parse(out_.str());
@@ -170,7 +177,7 @@ TEST_F(CommandsTest, RunKeepsTheAgentsConflict) {
 
 TEST_F(CommandsTest, RunWithoutAHostPicksALiveOne) {
   agent1_.answer("POST /create_container", 200,
-                  R"({"container_id":"0123456789abcdef","container_name":"web3","ip_address":"172.20.0.9","host_id":"host1","status":"running","success":true})");
+                  agent_container("web3", "running", "nginx:alpine", "0123456789abcdef", "172.20.0.9"));
   RunCommand request{"web3", "nginx:alpine", ""};
   auto status = run([&](auto& cluster, auto& output) { return run_container(cluster, output, request); });
   ASSERT_TRUE(status.ok()) << status.error().detail;
@@ -181,7 +188,8 @@ TEST_F(CommandsTest, RunWithoutAHostPicksALiveOne) {
 TEST_F(CommandsTest, PingThatGetsNoAnswerExitsOne) {
   ipam_.answer("GET /container/web1", 200, R"({"container_name":"web1","ip_address":"172.20.0.5","host_id":"host1"})");
   agent1_.answer("POST /container/web1/ping", 200,
-                  R"({"container_name":"web1","target":"web2","target_ip":"172.20.0.6","method":"icmp","sent":2,"received":0,"reachable":false,"rtt_ms":[]})");
+                  json::serialize(proto::to_json(proto::PingReport{"web1", "host1", "172.20.0.5", "web2", "172.20.0.6",
+                                                                   std::nullopt, 2, {}})));
   PingCommand request{"web1", "web2", 2, 300, std::nullopt};
   auto status = run([&](auto& cluster, auto& output) { return ping_container(cluster, output, request); });
   ASSERT_TRUE(status.ok()) << status.error().detail;
@@ -196,7 +204,7 @@ TEST_F(CommandsTest, StatesComeFromTheAgentOfTheContainersOwnHost) {
                R"({"container_name":"web2","ip_address":"172.20.0.6","host_id":"host2"}])");
   // host1's agent answers without "gone", and with a leftover "web2" of its own, which must not
   // lend its state to host2's web2 (whose agent does not answer).
-  agent1_.answer("GET /containers", 200, R"([{"container_name":"web2","status":"running","image":"x"}])");
+  agent1_.answer("GET /containers", 200, "[" + agent_container("web2", "running", "x", "def") + "]");
   ASSERT_TRUE(run([](auto& cluster, auto& output) { return show_containers(cluster, output, false); }, true).ok());
   json::value listed = json::parse(out_.str());
   EXPECT_EQ(listed.at(0).at("state"), "missing");
@@ -229,9 +237,21 @@ TEST_F(CommandsTest, AnswersOfTheWrongShapeAreErrorsNotCrashes) {
   auto inspected = run([](auto& cluster, auto& output) { return inspect_container(cluster, output, "web1"); });
   ASSERT_FALSE(inspected.ok());
   EXPECT_EQ(inspected.error().kind, ErrorKind::kInternal);
+  // A list whose entries lack fields, or hold numbers that are not counts, is named for what it is
+  // and prints nothing half-read.
   ipam_.answer("GET /hosts", 200, R"([{"host_id":"host1","containers":1e300,"heartbeat_age_ms":"soon"}])");
-  ASSERT_TRUE(run(show_hosts).ok());
-  EXPECT_NE(out_.str().find("host1"), std::string::npos);
+  auto listed = run(show_hosts);
+  ASSERT_FALSE(listed.ok());
+  EXPECT_EQ(listed.error().code, "bad_answer");
+  EXPECT_NE(listed.error().detail.find("failed: the IPAM's answer has a \"underlay_ip\" that is not present"),
+            std::string::npos)
+      << listed.error().detail;
+  ipam_.answer("GET /stats", 200, R"({"total_ips":-1,"allocated_ips":0,"available_ips":0,"network_subnet":"x"})");
+  auto stats = run(show_stats);
+  ASSERT_FALSE(stats.ok());
+  EXPECT_NE(stats.error().detail.find("\"total_ips\" that is not a non-negative integer"), std::string::npos)
+      << stats.error().detail;
+  EXPECT_EQ(out_.str(), "");
 }
 
 TEST_F(CommandsTest, AnIpamThatDoesNotAnswerSaysWhereItWasLookedFor) {

@@ -1,4 +1,4 @@
-// A small HTTP/1.1 client for the Docker Engine API over the daemon's unix socket: one request per
+// The Docker Engine API over the daemon's unix socket, on the common HTTP client: one request per
 // connection, the whole exchange bounded by a deadline, the API version (/v1.41) put in front of
 // every path. Any HTTP answer is a successful exchange, for the caller to interpret; a socket that
 // cannot be reached, a broken exchange or a missed deadline is kUnavailable "docker_unavailable",
@@ -12,16 +12,15 @@
 #include <string_view>
 
 #include "common/error.h"
+#include "common/http_types.h"
 
 namespace vx::agent {
 
 // "unix:///var/run/docker.sock" -> "/var/run/docker.sock". Only unix sockets are supported.
 Result<std::string> parse_docker_url(std::string_view url);
 
-struct DockerResponse {
-  int status = 0;
-  std::string body;
-};
+// Whatever status the daemon answers with, and its body, JSON for the runtime to read.
+using DockerResponse = HttpResponse;
 
 class DockerClient {
  public:

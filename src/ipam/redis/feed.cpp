@@ -10,7 +10,6 @@
 #include <set>
 
 #include "ipam/redis/keys.h"
-#include "ipam/redis/scripts.h"
 
 namespace vx::ipam {
 
@@ -80,8 +79,9 @@ Error not_following(const std::string& why) { return unavailable("feed_broken", 
 }  // namespace
 
 std::vector<std::string> mark_lifetime_command() {
-  std::vector<std::string> eval{"EVAL", lua::kMarkLifetime.source, std::to_string(lua::kMarkLifetime.keys.size())};
-  eval.insert(eval.end(), lua::kMarkLifetime.keys.begin(), lua::kMarkLifetime.keys.end());
+  const lua::Code& mark = lua::kMarkLifetime;
+  std::vector<std::string> eval{"EVAL", mark.source, std::to_string(mark.keys.size())};
+  eval.insert(eval.end(), mark.keys.begin(), mark.keys.end());
   return eval;
 }
 
@@ -136,11 +136,11 @@ asio::awaitable<void> RedisFeed::follow() {
 // the result is exactly the state at the last change replayed.
 asio::awaitable<Status> RedisFeed::load() {
   for (;;) {
-    auto position = co_await position_.run(*reader_, kNoScriptArgs);
+    auto position = co_await position_.run(*reader_);
     if (!position) co_return position.error();
     proto::Snapshot snapshot;
-    snapshot.revision = reply_number(*position, 0);
-    std::string cursor = reply_text(*position, 1);
+    snapshot.revision = position->revision;
+    std::string cursor = position->cursor;
     if (Status scanned = co_await scan(snapshot); !scanned) co_return scanned;
 
     uint64_t revision = snapshot.revision;
@@ -287,7 +287,7 @@ void RedisFeed::wake_watchers_at(std::chrono::steady_clock::time_point due) {
 
 asio::awaitable<void> RedisFeed::sweep() {
   asio::steady_timer timer(io_);
-  const std::vector<std::string> args{std::to_string(host_ttl_.count())};
+  const lua::SweepHosts::Args args{.ttl = static_cast<uint64_t>(host_ttl_.count())};
   auto every = std::min<std::chrono::milliseconds>(host_ttl_ / 4, std::chrono::milliseconds(250));
   std::string last_error;
   for (;;) {
@@ -297,7 +297,7 @@ asio::awaitable<void> RedisFeed::sweep() {
     std::string error = reply ? "" : reply.error().detail;
     if (error != last_error && !error.empty()) spdlog::warn("cannot sweep quiet hosts: {}", error);
     last_error = error;
-    if (reply && reply->integer > 0) spdlog::info("{} hosts went quiet", reply->integer);
+    if (reply && reply->quiet > 0) spdlog::info("{} hosts went quiet", reply->quiet);
   }
 }
 

@@ -56,7 +56,8 @@ class RedisFeed {
   ClusterView& view_;
   std::shared_ptr<RedisConnection> reader_;   // blocks in XREAD: used by follow() alone
   std::shared_ptr<RedisConnection> sweeper_;  // used by sweep() alone
-  RedisScript position_, sweep_hosts_;
+  RedisScript<lua::FeedPosition> position_;
+  RedisScript<lua::SweepHosts> sweep_hosts_;
   std::string cursor_;  // the stream id of the last change applied
   std::string last_error_;
   boost::asio::steady_timer watch_wake_;

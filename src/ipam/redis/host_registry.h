@@ -21,7 +21,10 @@ class RedisHostRegistry : public HostRegistry {
  private:
   std::shared_ptr<RedisConnection> redis_;
   std::chrono::milliseconds ttl_;
-  RedisScript register_, heartbeat_, leave_, heartbeats_;
+  RedisScript<lua::RegisterHost> register_;
+  RedisScript<lua::Heartbeat> heartbeat_;
+  RedisScript<lua::LeaveHost> leave_;
+  RedisScript<lua::Heartbeats> heartbeats_;
 };
 
 }  // namespace vx::ipam

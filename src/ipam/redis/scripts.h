@@ -2,35 +2,365 @@
 // state the registry can be seen in, even after a crash or kill, satisfies the invariants:
 // available_ips and allocated_ips are disjoint and together exactly the pool, every allocated
 // address has one name that points back to it, and every change to hosts or endpoints is in the
-// change log under its own revision. Each returns a status word first, never an error reply, so
-// the caller maps outcomes to answers in one place. Their KEYS and ARGV are documented beside each
-// source.
+// change log under its own revision. A script that can refuse answers with an outcome word, never
+// an error reply, so that the caller maps outcomes to answers in one place.
+//
+// Each script's arguments and reply are declared here, by name, as the shapes of shape.h (its
+// Signature: Args and Reply); its source, beside the keys it touches, is in scripts.cpp and reads
+// its arguments through locals of the same names and answers through reply{...}.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
+#include "ipam/redis/shape.h"
+
 namespace vx::ipam::lua {
 
-// A script and the keys it touches, in the order its KEYS name them: declared once, beside the
-// source, so that no caller lists them again.
-struct Script {
+// A script's source and the keys it touches, in the order its KEYS name them: declared once,
+// beside the source, so that no caller lists them again.
+struct Code {
+  std::string name;  // what it does, for messages
   std::string source;
   std::vector<std::string> keys;
 };
 
-extern const Script kInitPool;
-extern const Script kAllocate;
-extern const Script kRelease;
-extern const Script kRecordEndpoint;
-extern const Script kFind;
-extern const Script kStats;
-extern const Script kRegisterHost;
-extern const Script kHeartbeat;
-extern const Script kSweepHosts;
-extern const Script kLeaveHost;
-extern const Script kHeartbeats;
-extern const Script kMarkLifetime;
-extern const Script kFeedPosition;
+// The script of a Signature: its source is `body` after the locals its arguments arrive in and the
+// reply function it answers through, both derived from the Signature's shapes.
+template <class Signature>
+struct Script : Code {
+  Script(std::string name, const std::string& body, std::vector<std::string> keys)
+      : Code{std::move(name),
+             argument_locals<typename Signature::Args>() + reply_function<typename Signature::Reply>() + body,
+             std::move(keys)} {}
+};
+
+// Writes the pool unless Redis holds it. Never deletes a registry entry: a pool of the same range
+// is left as it is, with only changes of reservation applied; a different range is refused.
+struct InitPool {
+  struct Args {
+    std::string subnet;
+    uint64_t first = 0;  // the range's first and last addresses, as integers
+    uint64_t last = 0;
+    uint64_t total = 0;  // the number of addresses it hands out
+    std::vector<std::string> reserved;
+    template <class Self, class F>
+    static void fields(Self& self, F&& field) {
+      field("subnet", self.subnet);
+      field("first", self.first);
+      field("last", self.last);
+      field("total", self.total);
+      field("reserved", self.reserved);
+    }
+  };
+  struct Reply {
+    std::string outcome;  // "created" | "existing" | "mismatch" | "reserved_in_use"
+    std::string subnet;   // mismatch: the pool Redis holds, with its range as addresses
+    std::string first;
+    std::string last;
+    std::string address;  // reserved_in_use: the reserved address allocated to a container
+    template <class Self, class F>
+    static void fields(Self& self, F&& field) {
+      field("outcome", self.outcome);
+      field("subnet", self.subnet);
+      field("first", self.first);
+      field("last", self.last);
+      field("address", self.address);
+    }
+  };
+};
+extern const Script<InitPool> kInitPool;
+
+// Hands out addresses. Requests in one call apply in order: a name twice is "existing" (or a
+// conflict) the second time. Each created name is a change: put endpoint, without a MAC yet.
+struct Allocate {
+  struct Request {
+    std::string name;
+    std::string host;
+    std::string wanted;  // the address asked for, or "" for any
+    template <class Self, class F>
+    static void fields(Self& self, F&& field) {
+      field("name", self.name);
+      field("host", self.host);
+      field("wanted", self.wanted);
+    }
+  };
+  struct Args {
+    std::vector<Request> requests;
+    template <class Self, class F>
+    static void fields(Self& self, F&& field) {
+      field("requests", self.requests);
+    }
+  };
+  // Per request, in order: "created" or "existing" with address and owner (the request's host);
+  // "name_conflict" with the address the name holds and its owner; "name_holds_other_ip" with the
+  // address the name holds; "ip_taken" with the address wanted and its holder; "ip_unavailable"
+  // with the address wanted; "exhausted".
+  struct Outcome {
+    std::string outcome;
+    std::string address;
+    std::string owner;   // the host that holds the name
+    std::string holder;  // the container that holds the address
+    template <class Self, class F>
+    static void fields(Self& self, F&& field) {
+      field("outcome", self.outcome);
+      field("address", self.address);
+      field("owner", self.owner);
+      field("holder", self.holder);
+    }
+  };
+  struct Reply {
+    std::string status;  // "applied", with an outcome per request | "uninitialised": Redis holds no pool
+    std::vector<Outcome> outcomes;
+    template <class Self, class F>
+    static void fields(Self& self, F&& field) {
+      field("status", self.status);
+      field("outcomes", self.outcomes);
+    }
+  };
+};
+extern const Script<Allocate> kAllocate;
+
+// Frees a name's address.
+struct Release {
+  struct Args {
+    std::string name;
+    std::string host;  // the host it must be on, or "" for any
+    template <class Self, class F>
+    static void fields(Self& self, F&& field) {
+      field("name", self.name);
+      field("host", self.host);
+    }
+  };
+  struct Reply {
+    std::string outcome;  // "released" | "host_mismatch" | "not_found"
+    std::string address;  // released, host_mismatch: the name's address and the host it is on
+    std::string owner;
+    template <class Self, class F>
+    static void fields(Self& self, F&& field) {
+      field("outcome", self.outcome);
+      field("address", self.address);
+      field("owner", self.owner);
+    }
+  };
+};
+extern const Script<Release> kRelease;
+
+// Records the MAC of a name's endpoint. A MAC that changes is a change: put endpoint; recording
+// the same MAC again is not.
+struct RecordEndpoint {
+  struct Args {
+    std::string name;
+    std::string host;
+    std::string mac;
+    template <class Self, class F>
+    static void fields(Self& self, F&& field) {
+      field("name", self.name);
+      field("host", self.host);
+      field("mac", self.mac);
+    }
+  };
+  struct Reply {
+    std::string outcome;  // "recorded" | "host_mismatch" | "not_found"
+    std::string address;  // recorded: the name's address
+    std::string owner;    // host_mismatch: the host the name is on
+    template <class Self, class F>
+    static void fields(Self& self, F&& field) {
+      field("outcome", self.outcome);
+      field("address", self.address);
+      field("owner", self.owner);
+    }
+  };
+};
+extern const Script<RecordEndpoint> kRecordEndpoint;
+
+// What a name holds.
+struct Find {
+  struct Args {
+    std::string name;
+    template <class Self, class F>
+    static void fields(Self& self, F&& field) {
+      field("name", self.name);
+    }
+  };
+  struct Reply {
+    std::string address;  // "" when the name holds none
+    std::string host;
+    std::string mac;  // "" until recorded
+    template <class Self, class F>
+    static void fields(Self& self, F&& field) {
+      field("address", self.address);
+      field("host", self.host);
+      field("mac", self.mac);
+    }
+  };
+};
+extern const Script<Find> kFind;
+
+// The pool's counts, read together.
+struct Stats {
+  using Args = NoArgs;
+  struct Reply {
+    uint64_t available = 0;
+    uint64_t allocated = 0;
+    std::string subnet;  // "" when Redis holds no pool
+    uint64_t total = 0;
+    template <class Self, class F>
+    static void fields(Self& self, F&& field) {
+      field("available", self.available);
+      field("allocated", self.allocated);
+      field("subnet", self.subnet);
+      field("total", self.total);
+    }
+  };
+};
+extern const Script<Stats> kStats;
+
+// The host scripts read the clock from Redis, so that IPAM replicas on different machines agree on
+// which hosts are alive. A host is alive while its last heartbeat (vxlan:hosts, by time) is
+// younger than the TTL. vxlan:hosts_alive holds the hosts last seen alive, with the same scores,
+// so that finding the ones that just went quiet costs the number of those, not of all hosts.
+
+// The outcome of a host script that says nothing else.
+struct HostOutcome {
+  std::string outcome;
+  template <class Self, class F>
+  static void fields(Self& self, F&& field) {
+    field("outcome", self.outcome);
+  }
+};
+
+// The argument of a host script that names one host.
+struct HostId {
+  std::string id;
+  template <class Self, class F>
+  static void fields(Self& self, F&& field) {
+    field("id", self.id);
+  }
+};
+
+// Registers a host, or registers it again. A live host of another id on the same underlay address
+// is a conflict; a dead one is not. Registering again with the same addresses while alive changes
+// nothing a peer sees.
+struct RegisterHost {
+  struct Args {
+    std::string id;
+    std::string underlay;
+    std::string agent;  // the agent's URL
+    uint64_t ttl = 0;   // ms
+    template <class Self, class F>
+    static void fields(Self& self, F&& field) {
+      field("id", self.id);
+      field("underlay", self.underlay);
+      field("agent", self.agent);
+      field("ttl", self.ttl);
+    }
+  };
+  struct Reply {
+    std::string outcome;  // "registered" | "underlay_taken"
+    std::string holder;   // underlay_taken: the live host on that underlay address
+    template <class Self, class F>
+    static void fields(Self& self, F&& field) {
+      field("outcome", self.outcome);
+      field("holder", self.holder);
+    }
+  };
+};
+extern const Script<RegisterHost> kRegisterHost;
+
+// A host's heartbeat: "alive" | "unknown". Only a host coming back to life is a change.
+struct Heartbeat {
+  using Args = HostId;
+  using Reply = HostOutcome;
+};
+extern const Script<Heartbeat> kHeartbeat;
+
+// Marks the hosts whose heartbeats stopped as not alive. Each IPAM replica runs this every
+// fraction of the TTL; it is idempotent, so they need no coordination. At most 1000 hosts a call,
+// to bound the time Redis spends in it.
+struct SweepHosts {
+  struct Args {
+    uint64_t ttl = 0;  // ms
+    template <class Self, class F>
+    static void fields(Self& self, F&& field) {
+      field("ttl", self.ttl);
+    }
+  };
+  struct Reply {
+    uint64_t quiet = 0;  // how many hosts were found quiet
+    template <class Self, class F>
+    static void fields(Self& self, F&& field) {
+      field("quiet", self.quiet);
+    }
+  };
+};
+extern const Script<SweepHosts> kSweepHosts;
+
+// A host leaving for good: "left" | "unknown".
+struct LeaveHost {
+  using Args = HostId;
+  using Reply = HostOutcome;
+};
+extern const Script<LeaveHost> kLeaveHost;
+
+// Every host's last heartbeat, with Redis's clock. O(hosts).
+struct Heartbeats {
+  using Args = NoArgs;
+  struct Seen {
+    std::string id;
+    uint64_t last = 0;  // ms, on Redis's clock
+    template <class Self, class F>
+    static void fields(Self& self, F&& field) {
+      field("id", self.id);
+      field("last", self.last);
+    }
+  };
+  struct Reply {
+    uint64_t now = 0;  // ms, on Redis's clock
+    std::vector<Seen> hosts;
+    template <class Self, class F>
+    static void fields(Self& self, F&& field) {
+      field("now", self.now);
+      field("hosts", self.hosts);
+    }
+  };
+};
+extern const Script<Heartbeats> kHeartbeats;
+
+// Marks the Redis process the revisions count in. A Redis process not seen before (restarted,
+// failed over) may have come back with fewer writes than were read from it: its later revisions
+// could repeat numbers that readers already hold for other changes. So its revisions move above
+// every earlier one, behind a reset entry. Every connection sends this first, ahead of anything it
+// writes (feed.h), and does not read the reply.
+struct MarkLifetime {
+  using Args = NoArgs;
+  struct Reply {
+    std::string outcome;  // "same" | "new"
+    uint64_t revision = 0;  // new: the lifetime's first revision
+    template <class Self, class F>
+    static void fields(Self& self, F&& field) {
+      field("outcome", self.outcome);
+      field("revision", self.revision);
+    }
+  };
+};
+extern const Script<MarkLifetime> kMarkLifetime;
+
+// Where the change log is, read together, so that a snapshot taken afterwards continues exactly
+// from that change.
+struct FeedPosition {
+  using Args = NoArgs;
+  struct Reply {
+    uint64_t revision = 0;  // 0 before the first change
+    std::string cursor;     // the stream id of the last change, or ""
+    template <class Self, class F>
+    static void fields(Self& self, F&& field) {
+      field("revision", self.revision);
+      field("cursor", self.cursor);
+    }
+  };
+};
+extern const Script<FeedPosition> kFeedPosition;
 
 }  // namespace vx::ipam::lua

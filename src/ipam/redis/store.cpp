@@ -2,9 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-
 #include "ipam/redis/keys.h"
-#include "ipam/redis/scripts.h"
 
 namespace vx::ipam {
 
@@ -32,12 +30,15 @@ RedisStore::RedisStore(std::shared_ptr<RedisConnection> redis, const PoolSpec& p
 
 asio::awaitable<Status> RedisStore::ensure_pool() {
   if (state_.ready) co_return Ok{};
-  std::vector<std::string> args{pool_.subnet().to_string(), std::to_string(pool_.first().value()),
-                                std::to_string(pool_.last().value()), std::to_string(pool_.size())};
-  for (Ipv4 ip : pool_.reserved()) args.push_back(ip.to_string());
+  lua::InitPool::Args args{.subnet = pool_.subnet().to_string(),
+                           .first = pool_.first().value(),
+                           .last = pool_.last().value(),
+                           .total = pool_.size(),
+                           .reserved = {}};
+  for (Ipv4 ip : pool_.reserved()) args.reserved.push_back(ip.to_string());
   auto reply = co_await init_.run(*redis_, args);
   if (!reply) co_return reply.error();
-  const std::string& outcome = reply_text(*reply, 0);
+  const std::string& outcome = reply->outcome;
   if (outcome == "created" || outcome == "existing") {
     if (outcome == "created" || !state_.ready.exchange(true)) {
       spdlog::info("pool {} ({} to {}, {} addresses) {} in Redis at {}", pool_.subnet().to_string(),
@@ -50,17 +51,17 @@ asio::awaitable<Status> RedisStore::ensure_pool() {
   if (outcome == "mismatch") {
     co_return unavailable(
         "pool_mismatch",
-        "Redis at " + redis_->endpoint().to_string() + " holds the pool of " + reply_text(*reply, 1) + " (" +
-            reply_text(*reply, 2) + " to " + reply_text(*reply, 3) + "), but this IPAM is configured for " +
+        "Redis at " + redis_->endpoint().to_string() + " holds the pool of " + reply->subnet + " (" +
+            reply->first + " to " + reply->last + "), but this IPAM is configured for " +
             pool_.subnet().to_string() + " (" + pool_.first().to_string() + " to " +
             pool_.last().to_string() + "); use the same --subnet and range, or another Redis database");
   }
   if (outcome == "reserved_in_use") {
-    co_return unavailable("reserved_in_use", "address " + reply_text(*reply, 1) +
+    co_return unavailable("reserved_in_use", "address " + reply->address +
                                                  " is configured as reserved but is allocated to a "
                                                  "container; release it first");
   }
-  co_return unexpected_reply("pool initialisation", *reply);
+  co_return init_.unexpected(outcome);
 }
 
 asio::awaitable<Result<AllocateResult>> RedisStore::allocate(const AllocateRequest& request) {
@@ -76,12 +77,11 @@ asio::awaitable<Result<AllocateResult>> RedisStore::allocate(const AllocateReque
 
 asio::awaitable<std::vector<Result<AllocateResult>>> RedisStore::allocate_batch(
     const std::vector<AllocateRequest>& requests) {
-  std::vector<std::string> args;
-  args.reserve(requests.size() * 3);
+  lua::Allocate::Args args;
+  args.requests.reserve(requests.size());
   for (const auto& request : requests) {
-    args.push_back(request.container_name);
-    args.push_back(request.host_id);
-    args.push_back(request.ip_address ? request.ip_address->to_string() : "");
+    args.requests.push_back(
+        {request.container_name, request.host_id, request.ip_address ? request.ip_address->to_string() : ""});
   }
   auto reply = co_await allocate_.run(*redis_, args);
   std::vector<Result<AllocateResult>> out;
@@ -89,29 +89,28 @@ asio::awaitable<std::vector<Result<AllocateResult>>> RedisStore::allocate_batch(
   for (size_t i = 0; i < requests.size(); ++i) {
     if (!reply) {
       out.push_back(reply.error());
-    } else if (reply_text(*reply, 0) == "uninitialised") {
+    } else if (reply->status == "uninitialised") {
       out.push_back(unavailable("pool_missing", "Redis holds no pool"));
-    } else if (reply->elements.size() != requests.size() * 3) {
-      out.push_back(unexpected_reply("allocate", *reply));
+    } else if (reply->status != "applied" || reply->outcomes.size() != requests.size()) {
+      out.push_back(allocate_.unexpected(reply->status));
     } else {
-      out.push_back(allocation_outcome(requests[i], *reply, i * 3));
+      out.push_back(allocation_outcome(requests[i], reply->outcomes[i]));
     }
   }
   co_return out;
 }
 
 Result<AllocateResult> RedisStore::allocation_outcome(const AllocateRequest& request,
-                                                      const RedisReply& reply, size_t index) const {
-  const std::string& outcome = reply_text(reply, index);
-  const std::string& address = reply_text(reply, index + 1);
-  const std::string& other = reply_text(reply, index + 2);
+                                                      const lua::Allocate::Outcome& result) const {
+  const std::string& outcome = result.outcome;
+  const std::string& address = result.address;
   const std::string& name = request.container_name;
   if (outcome == "created" || outcome == "existing") {
     if (outcome == "created") spdlog::info("allocated {} to {} on {}", address, name, request.host_id);
     return AllocateResult{{name, address, request.host_id, {}}, outcome == "created"};
   }
   if (outcome == "name_conflict") {
-    return conflict("name_conflict", "container name '" + name + "' is held by host '" + other +
+    return conflict("name_conflict", "container name '" + name + "' is held by host '" + result.owner +
                                          "' (address " + address + ")");
   }
   if (outcome == "name_holds_other_ip") {
@@ -119,7 +118,7 @@ Result<AllocateResult> RedisStore::allocation_outcome(const AllocateRequest& req
                                          ", not " + request.ip_address->to_string());
   }
   if (outcome == "ip_taken") {
-    return conflict("ip_taken", "address " + address + " is held by container '" + other + "'");
+    return conflict("ip_taken", "address " + address + " is held by container '" + result.holder + "'");
   }
   if (outcome == "ip_unavailable") {
     return conflict("ip_unavailable", "address " + address + " is not free in the pool");
@@ -129,36 +128,35 @@ Result<AllocateResult> RedisStore::allocation_outcome(const AllocateRequest& req
                                           " (all " + std::to_string(pool_.size()) +
                                           " are allocated); release some first");
   }
-  return unexpected_reply("allocate", reply);
+  return allocate_.unexpected(outcome);
 }
 
 asio::awaitable<Result<Allocation>> RedisStore::release(const std::string& name,
                                                         const std::string& host_id) {
-  std::vector<std::string> args{name, host_id};
+  lua::Release::Args args{.name = name, .host = host_id};
   auto reply = co_await release_.run(*redis_, args);
   if (!reply) co_return reply.error();
-  const std::string& outcome = reply_text(*reply, 0);
+  const std::string& outcome = reply->outcome;
   if (outcome == "released") {
-    spdlog::info("released {} of {} on {}", reply_text(*reply, 1), name, reply_text(*reply, 2));
-    co_return Allocation{name, reply_text(*reply, 1), reply_text(*reply, 2), {}};
+    spdlog::info("released {} of {} on {}", reply->address, name, reply->owner);
+    co_return Allocation{name, reply->address, reply->owner, {}};
   }
   if (outcome == "not_found") {
     co_return no_address(name);
   }
   if (outcome == "host_mismatch") {
-    co_return conflict("host_mismatch", "container '" + name + "' belongs to host '" + reply_text(*reply, 2) +
-                                            "', not '" + host_id + "'");
+    co_return conflict("host_mismatch", "container '" + name + "' belongs to host '" + reply->owner + "', not '" +
+                                            host_id + "'");
   }
-  co_return unexpected_reply("release", *reply);
+  co_return release_.unexpected(outcome);
 }
 
 asio::awaitable<Result<std::optional<Allocation>>> RedisStore::find(const std::string& name) {
-  std::vector<std::string> args{name};
+  lua::Find::Args args{.name = name};
   auto reply = co_await find_.run(*redis_, args);
   if (!reply) co_return reply.error();
-  if (reply->elements.empty()) co_return std::optional<Allocation>();
-  co_return std::optional<Allocation>(
-      Allocation{name, reply_text(*reply, 0), reply_text(*reply, 1), reply_text(*reply, 2)});
+  if (reply->address.empty()) co_return std::optional<Allocation>();
+  co_return std::optional<Allocation>(Allocation{name, reply->address, reply->host, reply->mac});
 }
 
 asio::awaitable<Result<uint64_t>> RedisStore::revision() {
@@ -172,31 +170,29 @@ asio::awaitable<Result<uint64_t>> RedisStore::revision() {
 asio::awaitable<Result<Allocation>> RedisStore::record_endpoint(const std::string& name,
                                                                 const std::string& host_id,
                                                                 const std::string& mac) {
-  std::vector<std::string> args{name, host_id, mac};
+  lua::RecordEndpoint::Args args{.name = name, .host = host_id, .mac = mac};
   auto reply = co_await endpoint_.run(*redis_, args);
   if (!reply) co_return reply.error();
-  const std::string& outcome = reply_text(*reply, 0);
+  const std::string& outcome = reply->outcome;
   if (outcome == "recorded") {
     spdlog::info("recorded MAC {} of {} on {}", mac, name, host_id);
-    co_return Allocation{name, reply_text(*reply, 1), host_id, mac};
+    co_return Allocation{name, reply->address, host_id, mac};
   }
   if (outcome == "not_found") {
     co_return no_address(name);
   }
   if (outcome == "host_mismatch") {
-    co_return conflict("host_mismatch", "container '" + name + "' belongs to host '" +
-                                            reply_text(*reply, 1) + "', not '" + host_id + "'");
+    co_return conflict("host_mismatch", "container '" + name + "' belongs to host '" + reply->owner + "', not '" +
+                                            host_id + "'");
   }
-  co_return unexpected_reply("record endpoint", *reply);
+  co_return endpoint_.unexpected(outcome);
 }
 
 asio::awaitable<Result<PoolStats>> RedisStore::stats() {
   for (int attempt = 0;; ++attempt) {
-    auto reply = co_await stats_.run(*redis_, kNoScriptArgs);
+    auto reply = co_await stats_.run(*redis_);
     if (!reply) co_return reply.error();
-    if (!reply_text(*reply, 2).empty()) {
-      co_return PoolStats{reply_number(*reply, 3), reply_number(*reply, 1), reply_number(*reply, 0), reply_text(*reply, 2)};
-    }
+    if (!reply->subnet.empty()) co_return PoolStats{reply->total, reply->allocated, reply->available, reply->subnet};
     if (attempt > 0) co_return unavailable("pool_missing", "Redis holds no pool");
     state_.ready = false;  // Redis lost its data, or nobody wrote the pool yet
     auto ready = co_await ensure_pool();

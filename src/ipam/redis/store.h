@@ -1,4 +1,4 @@
-// The Store on Redis: each operation is one Lua script (lua_scripts.h) run with EVALSHA, loading
+// The Store on Redis: each operation is one Lua script (scripts.h) run with EVALSHA, loading
 // the script again when Redis answers NOSCRIPT (after a restart, say). Allocations that arrive
 // while one is in flight go to Redis together in one script call: Redis's per-call cost, not the
 // work of an allocation, is what limits throughput. The pool is written on
@@ -42,13 +42,18 @@ class RedisStore : public Store {
  private:
   boost::asio::awaitable<std::vector<Result<AllocateResult>>> allocate_batch(
       const std::vector<AllocateRequest>& requests);
-  Result<AllocateResult> allocation_outcome(const AllocateRequest& request, const RedisReply& reply,
-                                            size_t index) const;
+  Result<AllocateResult> allocation_outcome(const AllocateRequest& request,
+                                            const lua::Allocate::Outcome& result) const;
 
   std::shared_ptr<RedisConnection> redis_;
   const PoolSpec& pool_;
   PoolState& state_;
-  RedisScript init_, allocate_, release_, endpoint_, find_, stats_;
+  RedisScript<lua::InitPool> init_;
+  RedisScript<lua::Allocate> allocate_;
+  RedisScript<lua::Release> release_;
+  RedisScript<lua::RecordEndpoint> endpoint_;
+  RedisScript<lua::Find> find_;
+  RedisScript<lua::Stats> stats_;
   Batcher<AllocateRequest, Result<AllocateResult>> allocations_;
 };
 

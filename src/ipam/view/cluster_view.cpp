@@ -8,7 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
-#include "common/names.h"
+#include "proto/names.h"
 
 namespace vx::ipam {
 
@@ -252,7 +252,7 @@ std::map<std::string, uint64_t> ClusterView::container_counts() const {
   std::lock_guard lock(mutex_);
   std::map<std::string, uint64_t> out;
   for (const auto& [name, endpoint] : state_.endpoints) {
-    if (!name.starts_with(kGatewayNamePrefix)) ++out[endpoint.host_id];
+    if (!proto::is_gateway_name(name)) ++out[endpoint.host_id];
   }
   return out;
 }

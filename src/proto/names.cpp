@@ -1,8 +1,8 @@
-#include "common/names.h"
+#include "proto/names.h"
 
 #include <string>
 
-namespace vx {
+namespace vx::proto {
 namespace {
 
 bool is_alnum(char c) {
@@ -38,4 +38,4 @@ Status validate_host_id(std::string_view host_id) {
   return validate(host_id, 1, kMaxHostId, "host id", "invalid_host_id");
 }
 
-}  // namespace vx
+}  // namespace vx::proto

@@ -6,7 +6,7 @@
 
 #include "common/error.h"
 
-namespace vx {
+namespace vx::proto {
 
 inline constexpr size_t kMinContainerName = 2;  // Docker refuses one-character names
 inline constexpr size_t kMaxContainerName = 128;
@@ -23,4 +23,4 @@ Status validate_host_id(std::string_view host_id);
 inline constexpr std::string_view kGatewayNamePrefix = "vxlan-gateway.";
 inline bool is_gateway_name(std::string_view name) { return name.starts_with(kGatewayNamePrefix); }
 
-}  // namespace vx
+}  // namespace vx::proto

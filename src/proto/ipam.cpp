@@ -1,0 +1,179 @@
+#include "proto/ipam.h"
+
+#include "common/http_client.h"
+#include "common/mac.h"
+#include "proto/fields.h"
+#include "proto/names.h"
+
+namespace vx::proto {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr const char* kAnswer = "the IPAM's answer";
+
+}  // namespace
+
+json::object to_json(const AllocateRequest& request) {
+  json::object out{{"container_name", request.container_name}, {"host_id", request.host_id}};
+  if (request.ip_address) out["ip_address"] = request.ip_address->to_string();
+  return out;
+}
+
+json::object to_json(const ReleaseRequest& request) {
+  json::object out{{"container_name", request.container_name}};
+  if (!request.host_id.empty()) out["host_id"] = request.host_id;
+  return out;
+}
+
+json::object to_json(const HostRegistration& registration) {
+  return {{"host_id", registration.host_id},
+          {"underlay_ip", registration.underlay_ip},
+          {"agent_url", registration.agent_url}};
+}
+
+json::object to_json(const EndpointRecord& record) {
+  return {{"host_id", record.host_id}, {"mac_address", record.mac_address}};
+}
+
+json::object to_json(const Reservation& reservation) {
+  json::object out = to_json(reservation.endpoint);
+  out["created"] = reservation.created;
+  return out;
+}
+
+json::object to_json(const Registered& registered) {
+  json::object out = to_json(registered.host);
+  out["network_subnet"] = registered.network_subnet;
+  return out;
+}
+
+json::object to_json(const HostStatus& status) {
+  json::object out = to_json(status.host);
+  out["heartbeat_age_ms"] = status.heartbeat_age_ms;
+  out["containers"] = status.containers;
+  return out;
+}
+
+json::object to_json(const PoolStats& stats) {
+  return {{"total_ips", stats.total},
+          {"allocated_ips", stats.allocated},
+          {"available_ips", stats.available},
+          {"network_subnet", stats.subnet}};
+}
+
+json::object to_json(const NameCheck& check) {
+  json::object out = check.holder ? to_json(*check.holder) : json::object{{"container_name", check.container_name}};
+  out["exists"] = check.holder.has_value();
+  return out;
+}
+
+// The texts of a request before their rules are checked, an optional one apart from the rest.
+template <typename T>
+struct Given {
+  T request;
+  std::optional<std::string> optional;
+};
+
+Result<AllocateRequest> parse_allocate_request(std::string_view body) {
+  auto given = read_request(body, [](Fields& fields) {
+    return Given<AllocateRequest>{{fields.text("container_name"), fields.text("host_id"), std::nullopt},
+                                  fields.maybe_text("ip_address")};
+  });
+  if (!given) return given.error();
+  AllocateRequest& request = given->request;
+  if (auto valid = validate_container_name(request.container_name); !valid) return valid.error();
+  if (auto valid = validate_host_id(request.host_id); !valid) return valid.error();
+  if (given->optional) {
+    auto ip = Ipv4::parse(*given->optional);
+    if (!ip) return ip.error();
+    request.ip_address = *ip;
+  }
+  return std::move(request);
+}
+
+Result<ReleaseRequest> parse_release_request(std::string_view body) {
+  auto given = read_request(body, [](Fields& fields) {
+    return Given<ReleaseRequest>{{fields.text("container_name"), ""}, fields.maybe_text("host_id")};
+  });
+  if (!given) return given.error();
+  ReleaseRequest& request = given->request;
+  if (auto valid = validate_container_name(request.container_name); !valid) return valid.error();
+  if (given->optional) {
+    if (auto valid = validate_host_id(*given->optional); !valid) return valid.error();
+    request.host_id = std::move(*given->optional);
+  }
+  return std::move(request);
+}
+
+Result<HostRegistration> parse_host_registration(std::string_view body) {
+  auto host = read_request(body, [](Fields& fields) {
+    return HostRegistration{fields.text("host_id"), fields.text("underlay_ip"), fields.text("agent_url")};
+  });
+  if (!host) return host.error();
+  if (auto valid = validate_host_id(host->host_id); !valid) return valid.error();
+  if (auto ip = Ipv4::parse(host->underlay_ip); !ip) return ip.error();
+  if (auto url = parse_http_url(host->agent_url); !url) return url.error();
+  return host;
+}
+
+Result<EndpointRecord> parse_endpoint_record(std::string_view body) {
+  auto record = read_request(body, [](Fields& fields) {
+    return EndpointRecord{fields.text("host_id"), fields.text("mac_address")};
+  });
+  if (!record) return record.error();
+  if (auto valid = validate_host_id(record->host_id); !valid) return valid.error();
+  auto mac = parse_mac(record->mac_address);
+  if (!mac) return mac.error();
+  record->mac_address = std::move(*mac);
+  return record;
+}
+
+Result<std::vector<Endpoint>> parse_endpoints(const json::value& answer) {
+  return parse_list<Endpoint>(answer, kAnswer, parse_endpoint);
+}
+
+Result<Reservation> parse_reservation(const json::value& answer) {
+  auto endpoint = parse_endpoint(answer);
+  if (!endpoint) return endpoint.error();
+  Fields fields(answer, kAnswer);
+  return finish(fields, Reservation{std::move(*endpoint), fields.flag("created")});
+}
+
+Result<Registered> parse_registered(const json::value& answer) {
+  Fields fields(answer, kAnswer);
+  HostRegistration host{fields.text("host_id"), fields.text("underlay_ip"), fields.text("agent_url")};
+  return finish(fields, Registered{std::move(host), fields.text("network_subnet")});
+}
+
+Result<std::vector<HostStatus>> parse_host_statuses(const json::value& answer) {
+  return parse_list<HostStatus>(answer, kAnswer, [](const json::value& entry) -> Result<HostStatus> {
+    auto host = parse_host(entry);
+    if (!host) return host.error();
+    Fields fields(entry, kAnswer);
+    HostStatus status{std::move(*host), fields.number("heartbeat_age_ms"), fields.number("containers")};
+    return finish(fields, std::move(status));
+  });
+}
+
+Result<PoolStats> parse_pool_stats(const json::value& answer) {
+  Fields fields(answer, kAnswer);
+  PoolStats stats{fields.number("total_ips"), fields.number("allocated_ips"), fields.number("available_ips"),
+                  fields.text("network_subnet")};
+  return finish(fields, std::move(stats));
+}
+
+Result<NameCheck> parse_name_check(const json::value& answer) {
+  Fields fields(answer, kAnswer);
+  NameCheck check{fields.text("container_name"), std::nullopt};
+  bool exists = fields.flag("exists");
+  if (Status read = fields.status(); !read) return read.error();
+  if (!exists) return check;
+  auto holder = parse_endpoint(answer);
+  if (!holder) return holder.error();
+  check.holder = std::move(*holder);
+  return check;
+}
+
+}  // namespace vx::proto

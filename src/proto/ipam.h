@@ -1,0 +1,107 @@
+// The wire of the IPAM's API, besides the peer feed (peers.h): each request body and each answer,
+// encoded and decoded here for both ends. The IPAM decodes requests (a body that fails is a 400
+// that names the field, and nothing changes) and encodes answers; the agent and vxctl do the
+// reverse (an answer that fails is kInternal "bad_answer"). Names follow the rules in names.h.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+#include "common/ipv4.h"
+#include "proto/peers.h"
+
+namespace vx::proto {
+
+// POST /allocate
+struct AllocateRequest {
+  std::string container_name;
+  std::string host_id;
+  std::optional<Ipv4> ip_address;  // reserve exactly this one; the IPAM checks it is in its pool
+};
+
+// The answer of POST /allocate.
+struct Reservation {
+  Endpoint endpoint;
+  bool created = false;  // false: the name already held this address on this host
+};
+
+// POST /deallocate (or /release)
+struct ReleaseRequest {
+  std::string container_name;
+  std::string host_id;  // empty: whichever host holds it
+};
+
+// POST /hosts
+struct HostRegistration {
+  std::string host_id;
+  std::string underlay_ip;
+  std::string agent_url;
+};
+
+// The answer of POST /hosts: the registration and the overlay's subnet.
+struct Registered {
+  HostRegistration host;
+  std::string network_subnet;
+};
+
+// POST /container/{name}/endpoint
+struct EndpointRecord {
+  std::string host_id;
+  std::string mac_address;  // lower case
+};
+
+// One entry of GET /hosts.
+struct HostStatus {
+  Host host;
+  uint64_t heartbeat_age_ms = 0;
+  uint64_t containers = 0;  // the containers the registry holds on this host, its gateway not counted
+};
+
+// GET /stats
+struct PoolStats {
+  uint64_t total = 0;
+  uint64_t allocated = 0;
+  uint64_t available = 0;
+  std::string subnet;
+};
+
+// GET /check/{name}
+struct NameCheck {
+  std::string container_name;
+  std::optional<Endpoint> holder;  // empty: the name is free
+};
+
+// What clients send.
+boost::json::object to_json(const AllocateRequest& request);
+boost::json::object to_json(const ReleaseRequest& request);
+boost::json::object to_json(const HostRegistration& registration);
+boost::json::object to_json(const EndpointRecord& record);
+
+// What the IPAM answers (peers.h encodes Host and Endpoint).
+boost::json::object to_json(const Reservation& reservation);
+boost::json::object to_json(const Registered& registered);
+boost::json::object to_json(const HostStatus& status);
+boost::json::object to_json(const PoolStats& stats);
+boost::json::object to_json(const NameCheck& check);
+
+// The IPAM's reading of request bodies: JSON shape, then the name rules, addresses and URLs.
+Result<AllocateRequest> parse_allocate_request(std::string_view body);
+Result<ReleaseRequest> parse_release_request(std::string_view body);
+Result<HostRegistration> parse_host_registration(std::string_view body);
+Result<EndpointRecord> parse_endpoint_record(std::string_view body);
+
+// The clients' reading of answers (peers.h reads a single Host or Endpoint).
+Result<std::vector<Endpoint>> parse_endpoints(const boost::json::value& answer);
+Result<Reservation> parse_reservation(const boost::json::value& answer);
+Result<Registered> parse_registered(const boost::json::value& answer);
+Result<std::vector<HostStatus>> parse_host_statuses(const boost::json::value& answer);
+Result<PoolStats> parse_pool_stats(const boost::json::value& answer);
+Result<NameCheck> parse_name_check(const boost::json::value& answer);
+
+}  // namespace vx::proto
