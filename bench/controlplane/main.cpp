@@ -427,10 +427,20 @@ void raise_open_file_limit(size_t needed) {
   }
 }
 
+// Only this thread's: the timing thread, started before, keeps the priority of the IPAM and Redis.
+void lower_client_priority(int nice) {
+  if (nice == 0) return;
+  if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice) != 0) {
+    throw std::runtime_error("cannot set the nice of the hosts and watchers to " + std::to_string(nice));
+  }
+  progress("the hosts and watchers run at nice " + std::to_string(nice) + ", the timed requests at nice 0");
+}
+
 int run(const Options& options) {
   raise_open_file_limit(options.watchers + kHeartbeatLanes + kRegistrationLanes + kLatencyLanes + 64);
   asio::io_context io(1);
   Benchmark benchmark(options, io.get_executor());
+  lower_client_priority(options.client_nice);
   std::exception_ptr failure;
   asio::co_spawn(io, benchmark.run(), [&](std::exception_ptr e) {
     failure = e;

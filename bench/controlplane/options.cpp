@@ -21,6 +21,8 @@ starts both daemons and passes --port, --ipam-pid, --redis-pid and --host-ttl-ms
   --probes N         endpoints timed until every watcher saw them                 (50)
   --cpu-seconds N    each idle CPU measurement                                    (10)
   --host-ttl-ms N    the IPAM's --host-ttl-ms: heartbeats pause for --cpu-seconds (15000)
+  --client-nice N    the nice, 0-19, of the hosts and watchers (not of the timed requests):  (0)
+                     real agents run on other hosts and take no CPU from the IPAM and Redis
   --quick            a smoke run: 50 hosts, 2000 containers, 50 watchers, 500 allocations,
                      20 probes, 3 s CPU measurements (flags after it still apply)
 )";
@@ -61,6 +63,8 @@ bool set_option(Options& options, std::string_view flag, size_t value) {
     options.cpu_window = std::chrono::seconds(value);
   } else if (flag == "--host-ttl-ms" && value > 0) {
     options.host_ttl = std::chrono::milliseconds(value);
+  } else if (flag == "--client-nice" && value <= 19) {
+    options.client_nice = static_cast<int>(value);
   } else {
     return false;
   }

@@ -20,6 +20,7 @@ struct Options {
   size_t probes = 50;
   std::chrono::seconds cpu_window{10};
   std::chrono::milliseconds host_ttl{15000};  // the IPAM's --host-ttl-ms: the heartbeat pause must stay under it
+  int client_nice = 0;  // of the main thread: the hosts' and watchers' side of the benchmark
 };
 
 // The options, or the exit status after printing the usage (0 for --help) or what was wrong (2).

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "agent/host_setup.h"
 #include "agent/ping_check.h"
 #include "proto/agent.h"
 #include "proto/names.h"
@@ -68,8 +69,7 @@ class AgentApi : public Router {
     bool ipam = parts_.observed.ipam_error.empty();
     if (!ipam) problems.push_back(json::string("ipam: " + parts_.observed.ipam_error));
     if (!parts_.setup.done) problems.push_back(json::string("setup: " + parts_.setup.error));
-    auto vxlan = parts_.dataplane.vxlan_state(parts_.self.vxlan_device);
-    bool vxlan_up = vxlan && vxlan->exists && vxlan->up && vxlan->master == parts_.self.bridge;
+    bool vxlan_up = vxlan_is_set_up(parts_.self, parts_.dataplane);
     if (!vxlan_up) problems.push_back(json::string(parts_.self.vxlan_device + " is not up on " + parts_.self.bridge));
     const SyncState& sync = parts_.reconciler.state();
     if (!sync.last_error.empty()) problems.push_back(json::string("sync: " + sync.last_error));

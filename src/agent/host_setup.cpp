@@ -43,6 +43,11 @@ asio::awaitable<Status> ensure_network(Runtime& runtime, const NetworkSpec& spec
 
 }  // namespace
 
+bool vxlan_is_set_up(const AgentIdentity& self, Dataplane& dataplane) {
+  auto device = dataplane.vxlan_state(self.vxlan_device);
+  return device && device->exists && device->up && device->master == self.bridge;
+}
+
 asio::awaitable<Result<std::string>> register_host(const AgentIdentity& self, ipam::IpamClient& ipam) {
   proto::HostRegistration host{self.host_id, self.underlay_ip.to_string(), self.agent_url};
   co_return co_await ipam.register_host(host);

@@ -18,6 +18,10 @@ namespace vx::agent {
 boost::asio::awaitable<Result<std::string>> set_up_host(const AgentIdentity& self, ipam::IpamClient& ipam,
                                                             Runtime& runtime, Dataplane& dataplane);
 
+// Whether the VXLAN device set_up_host() made is still there, up and enslaved to the bridge: what
+// the agent's health reports and what the reconciler repairs.
+bool vxlan_is_set_up(const AgentIdentity& self, Dataplane& dataplane);
+
 // Registers (again, after the IPAM lost the host) without touching Docker or the kernel; answers
 // the overlay subnet.
 boost::asio::awaitable<Result<std::string>> register_host(const AgentIdentity& self, ipam::IpamClient& ipam);

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "agent/fdb_plan.h"
+#include "agent/host_setup.h"
 
 namespace vx::agent {
 
@@ -144,9 +145,7 @@ asio::awaitable<void> Reconciler::keep_host() {
 }
 
 asio::awaitable<Status> Reconciler::check_device() {
-  auto device = dataplane_.vxlan_state(self_.vxlan_device);
-  if (device && device->exists && device->up && device->master == self_.bridge) co_return Ok{};
-  if (!options_.repair) co_return Ok{};
+  if (vxlan_is_set_up(self_, dataplane_) || !options_.repair) co_return Ok{};
   spdlog::warn("{} is missing, down or off {}: setting the host up again", self_.vxlan_device, self_.bridge);
   if (Status repaired = co_await options_.repair(); !repaired) co_return repaired.error();
   co_return diff_kernel();  // a new device holds no entries

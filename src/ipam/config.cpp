@@ -23,6 +23,9 @@ struct Flags {
   std::string token_file;
   // Each agent holds a long-poll open: a thousand hosts, their vxctl users and idle clients.
   int max_connections = 10000;
+  // Watchers are woken at most this often: a burst of changes goes out in a few answers per
+  // watcher (bench/controlplane_bench), well inside the second a change may take to reach every agent.
+  int watch_pace_ms = 50;
 };
 
 Result<std::optional<Ipv4>> optional_ip(const std::string& text) {
@@ -55,12 +58,15 @@ Result<IpamConfig> validate(const Flags& flags) {
   if (flags.redis_timeout_ms < 10) return bad_input("invalid_timeout", "--redis-timeout-ms must be at least 10");
   if (flags.host_ttl_ms < 100) return bad_input("invalid_ttl", "--host-ttl-ms must be at least 100");
   if (flags.max_connections < 1) return bad_input("invalid_max_connections", "--max-connections must be at least 1");
+  if (flags.watch_pace_ms < 0 || flags.watch_pace_ms > 1000) {
+    return bad_input("invalid_watch_pace", "--watch-pace-ms must be 0 to 1000");
+  }
   auto token = load_token(flags.token_file);
   if (!token) return token.error();
   return IpamConfig{*listen, *redis, *pool, flags.log_level, flags.threads,
                     std::chrono::milliseconds(flags.redis_timeout_ms),
                     std::chrono::milliseconds(flags.host_ttl_ms), *token,
-                    static_cast<size_t>(flags.max_connections)};
+                    static_cast<size_t>(flags.max_connections), std::chrono::milliseconds(flags.watch_pace_ms)};
 }
 
 }  // namespace
@@ -91,6 +97,9 @@ std::variant<IpamConfig, ExitCode> parse_ipam_config(int argc, char** argv) {
   app.add_option("--max-connections", flags.max_connections,
                  "open connections served at once; more are answered 503 and closed")
       ->envname("VXLAN_IPAM_MAX_CONNECTIONS");
+  app.add_option("--watch-pace-ms", flags.watch_pace_ms,
+                 "watchers of the change feed are woken at most this often; 0: at every change")
+      ->envname("VXLAN_IPAM_WATCH_PACE_MS");
   app.add_option("--token-file", flags.token_file,
                  "a file holding the cluster's token (default: $VXLAN_TOKEN; none: no authentication)")
       ->envname("VXLAN_IPAM_TOKEN_FILE");

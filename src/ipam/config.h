@@ -26,6 +26,7 @@ struct IpamConfig {
   std::chrono::milliseconds host_ttl;
   std::string token;  // empty: no authentication (auth.h)
   size_t max_connections;
+  std::chrono::milliseconds watch_pace;
 };
 
 // The configuration, or the status to exit with: 0 after --help, 2 after an error already printed.

@@ -69,9 +69,7 @@ int serve(int argc, char** argv) {
   PoolState state;
   if (!check_pool_at_start(config, state)) return 2;
 
-  // Watchers are woken at most every 50 ms: a burst of changes goes out in a few answers per watcher
-  // (bench/controlplane_bench), well inside the second a change may take to reach every agent.
-  ClusterView view(100000, std::chrono::milliseconds(50));
+  ClusterView view(100000, config.watch_pace);
   FeedThread feed(config, view);
   // One io_context and one Redis connection per worker thread: handlers need no locks.
   std::vector<std::unique_ptr<boost::asio::io_context>> workers;
