@@ -69,6 +69,8 @@ class AgentApi : public Router {
     bool ipam = parts_.observed.ipam_error.empty();
     if (!ipam) problems.push_back(json::string("ipam: " + parts_.observed.ipam_error));
     if (!parts_.setup.done) problems.push_back(json::string("setup: " + parts_.setup.error));
+    std::string underlay = underlay_problem(parts_.self, parts_.dataplane);
+    if (!underlay.empty()) problems.push_back(json::string("underlay: " + underlay));
     bool vxlan_up = vxlan_is_set_up(parts_.self, parts_.dataplane);
     if (!vxlan_up) problems.push_back(json::string(parts_.self.vxlan_device + " is not up on " + parts_.self.bridge));
     const SyncState& sync = parts_.reconciler.state();
@@ -78,6 +80,7 @@ class AgentApi : public Router {
                      {"docker", docker ? "ok" : "down"},
                      {"ipam", ipam ? "ok" : "down"},
                      {"vxlan", vxlan_up ? "up" : "down"},
+                     {"underlay", underlay.empty() ? "ok" : "down"},
                      {"underlay_ip", parts_.self.underlay_ip.to_string()},
                      {"gateway", parts_.setup.gateway},
                      {"mtu", parts_.self.overlay_mtu()},

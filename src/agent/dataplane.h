@@ -4,6 +4,8 @@
 // kNotFound "unknown_device").
 #pragma once
 
+#include <algorithm>
+
 #include <string>
 #include <vector>
 
@@ -13,9 +15,11 @@
 namespace vx::agent {
 
 struct UnderlayInfo {
-  Ipv4 address;  // the device's first IPv4 address
+  std::vector<Ipv4> addresses;  // the device's IPv4 addresses in the kernel's order; never empty
   int mtu = 0;
   int ifindex = 0;
+
+  bool holds(Ipv4 ip) const { return std::find(addresses.begin(), addresses.end(), ip) != addresses.end(); }
 };
 
 struct VxlanSpec {

@@ -43,6 +43,47 @@ asio::awaitable<Status> ensure_network(Runtime& runtime, const NetworkSpec& spec
 
 }  // namespace
 
+namespace {
+
+std::string addresses_of(const UnderlayInfo& underlay) {
+  std::string out;
+  for (Ipv4 ip : underlay.addresses) out += (out.empty() ? "" : ", ") + ip.to_string();
+  return out;
+}
+
+}  // namespace
+
+Result<AgentIdentity> identify_host(const AgentConfig& config, Dataplane& dataplane) {
+  auto underlay = dataplane.underlay(config.underlay_device);
+  if (!underlay) return underlay.error();
+  if (config.underlay_ip && !underlay->holds(*config.underlay_ip)) {
+    return bad_input("underlay_ip_not_on_device", "--underlay-ip " + config.underlay_ip->to_string() +
+                                                      " is not an address of " + config.underlay_device + " (it has " +
+                                                      addresses_of(*underlay) + "): peers could not reach this host");
+  }
+  AgentIdentity self;
+  self.host_id = config.host_id;
+  self.underlay_device = config.underlay_device;
+  self.underlay_ip = config.underlay_ip.value_or(underlay->addresses.front());
+  self.underlay_mtu = underlay->mtu;
+  self.agent_url = config.advertise_url.empty()
+                       ? "http://" + self.underlay_ip.to_string() + ":" + std::to_string(config.listen.port)
+                       : config.advertise_url;
+  self.network = config.network;
+  self.bridge = config.bridge;
+  self.vni = config.vni;
+  self.vxlan_port = config.vxlan_port;
+  return self;
+}
+
+std::string underlay_problem(const AgentIdentity& self, Dataplane& dataplane) {
+  auto underlay = dataplane.underlay(self.underlay_device);
+  if (!underlay) return underlay.error().detail;
+  if (underlay->holds(self.underlay_ip)) return "";
+  return self.underlay_ip.to_string() + " is no longer an address of " + self.underlay_device + " (it has " +
+         addresses_of(*underlay) + ")";
+}
+
 bool vxlan_is_set_up(const AgentIdentity& self, Dataplane& dataplane) {
   auto device = dataplane.vxlan_state(self.vxlan_device);
   return device && device->exists && device->up && device->master == self.bridge;

@@ -7,12 +7,22 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "agent/config.h"
 #include "agent/dataplane.h"
 #include "agent/identity.h"
 #include "ipam/client/ipam_client.h"
 #include "agent/runtime.h"
 
 namespace vx::agent {
+
+// This host as the flags and the kernel describe it: the underlay address is the device's first
+// unless --underlay-ip names another of its addresses. An address that is on no device, or on
+// another one, would black-hole every peer's traffic: it is kBadInput "underlay_ip_not_on_device".
+Result<AgentIdentity> identify_host(const AgentConfig& config, Dataplane& dataplane);
+
+// Why the underlay no longer carries this host's traffic (its address moved off the device, the
+// device went away), or "" while it does: what the agent's health reports.
+std::string underlay_problem(const AgentIdentity& self, Dataplane& dataplane);
 
 // Answers this host's gateway address.
 boost::asio::awaitable<Result<std::string>> set_up_host(const AgentIdentity& self, ipam::IpamClient& ipam,

@@ -4,39 +4,17 @@
 
 #include "agent/agent.h"
 #include "agent/config.h"
+#include "agent/host_setup.h"
 #include "agent/dataplane/netlink_dataplane.h"
 
 namespace vx::agent {
-
-namespace {
-
-// Fills in what the flags left to the kernel: the underlay address and MTU.
-Result<AgentIdentity> identify(const AgentConfig& config, Dataplane& dataplane) {
-  auto underlay = dataplane.underlay(config.underlay_device);
-  if (!underlay) return underlay.error();
-  AgentIdentity self;
-  self.host_id = config.host_id;
-  self.underlay_device = config.underlay_device;
-  self.underlay_ip = config.underlay_ip.value_or(underlay->address);
-  self.underlay_mtu = underlay->mtu;
-  self.agent_url = config.advertise_url.empty()
-                       ? "http://" + self.underlay_ip.to_string() + ":" + std::to_string(config.listen.port)
-                       : config.advertise_url;
-  self.network = config.network;
-  self.bridge = config.bridge;
-  self.vni = config.vni;
-  self.vxlan_port = config.vxlan_port;
-  return self;
-}
-
-}  // namespace
 
 int serve(int argc, char** argv) {
   auto parsed = parse_agent_config(argc, argv);
   if (auto* exit = std::get_if<ExitCode>(&parsed)) return exit->code;
   const auto& config = std::get<AgentConfig>(parsed);
   auto dataplane = std::make_unique<NetlinkDataplane>();
-  auto self = identify(config, *dataplane);
+  auto self = identify_host(config, *dataplane);
   if (!self) {
     spdlog::critical("{}", self.error().detail);
     return 2;

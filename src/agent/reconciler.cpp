@@ -166,6 +166,10 @@ asio::awaitable<Status> Reconciler::housekeeping() {
   for (const auto& container : *local) {
     present.insert(container.name);
     if (options_.busy && options_.busy(container.name)) continue;
+    if (container.state == "created") {
+      co_await finish_create(container, registered);
+      continue;
+    }
     co_await restore(container.name, container.ip_address, container.mac_address, registered);
   }
   co_await release_orphans(registered, present);
@@ -194,6 +198,30 @@ asio::awaitable<void> Reconciler::restore(const std::string& name, const std::st
   proto::EndpointRecord record{self_.host_id, mac};
   if (Status saved = co_await ipam_.record_endpoint(name, record); !saved) {
     spdlog::warn("cannot record the MAC of {}: {}", name, saved.error().detail);
+  }
+}
+
+asio::awaitable<void> Reconciler::finish_create(const ContainerInfo& container,
+                                                const std::map<std::string, proto::Endpoint>& registered) {
+  const std::string& name = container.name;
+  if (registered.count(name)) {
+    Status started = co_await runtime_.start_container(container.id);
+    if (started) {
+      spdlog::warn("started {}: an agent stopped between creating and starting it", name);
+      co_return;
+    }
+    spdlog::warn("cannot start {}, left created by an agent that stopped: {}; removing it", name,
+                 started.error().detail);
+  } else {
+    spdlog::warn("removing {}: created but never started, and the registry holds no address for it here", name);
+  }
+  if (Status removed = co_await runtime_.remove_container(container.id); !removed) {
+    spdlog::warn("cannot remove {}: {}", name, removed.error().detail);
+    co_return;
+  }
+  if (!registered.count(name)) co_return;
+  if (Status released = co_await ipam_.release(name, self_.host_id); !released) {
+    spdlog::warn("cannot release {}: {}", name, released.error().detail);
   }
 }
 

@@ -13,7 +13,9 @@
 //    an address in use; MACs the registry lacks are recorded (a create that crashed before recording
 //    them); and addresses the registry holds for this host with no container behind them for longer
 //    than a grace period are released (a create that crashed after reserving), so that no address
-//    leaks for good. Names with a create or remove in flight are left alone. One failure is logged
+//    leaks for good; a managed container created but never started (a create that crashed in
+//    between) is started, or removed and its name released. Names with a create or remove in
+//    flight are left alone. One failure is logged
 //    and the pass goes on.
 // When the IPAM does not answer, the kernel keeps what it has: a registry outage never tears down
 // the data plane. Each pass is idempotent, so a restarted agent converges to the same state.
@@ -94,6 +96,11 @@ class Reconciler {
 
   boost::asio::awaitable<void> restore(const std::string& name, const std::string& ip, const std::string& mac,
                                        const std::map<std::string, proto::Endpoint>& registered);
+  // A managed container Docker holds but nobody started: a create cut short by a crash. It is
+  // started when the registry holds its name here, else (or when it cannot start) removed, and
+  // its name released.
+  boost::asio::awaitable<void> finish_create(const ContainerInfo& container,
+                                             const std::map<std::string, proto::Endpoint>& registered);
   boost::asio::awaitable<void> release_orphans(const std::map<std::string, proto::Endpoint>& registered,
                                                const std::set<std::string>& present);
 

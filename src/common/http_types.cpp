@@ -2,6 +2,8 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "common/utf8.h"
+
 namespace vx {
 
 HttpResponse json_response(int status, const boost::json::value& body) {
@@ -14,7 +16,8 @@ HttpResponse success_response(boost::json::object body) {
 }
 
 HttpResponse error_response(const Error& error) {
-  return json_response(http_status(error.kind), {{"error", error.code}, {"detail", error.detail}});
+  // Details quote what the caller sent, which may be any bytes.
+  return json_response(http_status(error.kind), {{"error", valid_utf8(error.code)}, {"detail", valid_utf8(error.detail)}});
 }
 
 }  // namespace vx

@@ -21,6 +21,10 @@ class Ipv4 {
   constexpr uint32_t value() const { return value_; }
   std::string to_string() const;
 
+  // One host's address: not in 0.0.0.0/8 ("this network"), not multicast, reserved or broadcast.
+  constexpr bool is_unicast() const { return (value_ >> 24) != 0 && (value_ >> 24) < 224; }
+  constexpr bool is_loopback() const { return (value_ >> 24) == 127; }
+
   auto operator<=>(const Ipv4&) const = default;
 
  private:

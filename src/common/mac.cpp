@@ -15,4 +15,14 @@ Result<std::string> parse_mac(std::string_view text) {
   return out;
 }
 
+Result<std::string> parse_unicast_mac(std::string_view text) {
+  auto mac = parse_mac(text);
+  if (!mac) return mac;
+  bool group = (std::stoi(mac->substr(0, 2), nullptr, 16) & 1) != 0;
+  if (group || *mac == "00:00:00:00:00:00") {
+    return bad_input("invalid_mac", "'" + *mac + "' is not a unicast MAC address");
+  }
+  return mac;
+}
+
 }  // namespace vx

@@ -11,4 +11,8 @@ namespace vx {
 // Accepts upper or lower case; answers lower case. kBadInput "invalid_mac" otherwise.
 Result<std::string> parse_mac(std::string_view text);
 
+// One interface's MAC: not a group (multicast or broadcast) address, and not all zeros. A container
+// recorded with a group MAC would flood the overlay's forwarding entries.
+Result<std::string> parse_unicast_mac(std::string_view text);
+
 }  // namespace vx

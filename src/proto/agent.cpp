@@ -29,17 +29,11 @@ Status check_range(const std::optional<int64_t>& number, std::string_view key, R
   return Ok{};
 }
 
-// 0.0.0.0/8 means "this host", 224.0.0.0 and above are multicast, reserved and broadcast.
-bool is_unicast(Ipv4 ip) {
-  uint32_t first_octet = ip.value() >> 24;
-  return first_octet != 0 && first_octet < 224;
-}
-
 Status read_target(PingRequest& request) {
   const std::string& target = request.target;
   if (target.find_first_not_of("0123456789.") == std::string::npos) {
     auto ip = Ipv4::parse(target);
-    if (!ip || !is_unicast(*ip)) {
+    if (!ip || !ip->is_unicast()) {
       return bad_input("invalid_target", "target '" + target + "' is not a unicast IPv4 address");
     }
     request.target_ip = *ip;

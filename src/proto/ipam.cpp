@@ -113,7 +113,14 @@ Result<HostRegistration> parse_host_registration(std::string_view body) {
   });
   if (!host) return host.error();
   if (auto valid = validate_host_id(host->host_id); !valid) return valid.error();
-  if (auto ip = Ipv4::parse(host->underlay_ip); !ip) return ip.error();
+  auto underlay = Ipv4::parse(host->underlay_ip);
+  if (!underlay) return underlay.error();
+  // Peers send VXLAN packets to it: an address no other host can reach black-holes them.
+  if (!underlay->is_unicast() || underlay->is_loopback()) {
+    return bad_input("invalid_underlay_ip", "underlay address " + host->underlay_ip +
+                                                " is not one other hosts can reach (loopback, multicast, "
+                                                "broadcast or 0.0.0.0/8)");
+  }
   if (auto url = parse_http_url(host->agent_url); !url) return url.error();
   return host;
 }
@@ -124,7 +131,7 @@ Result<EndpointRecord> parse_endpoint_record(std::string_view body) {
   });
   if (!record) return record.error();
   if (auto valid = validate_host_id(record->host_id); !valid) return valid.error();
-  auto mac = parse_mac(record->mac_address);
+  auto mac = parse_unicast_mac(record->mac_address);
   if (!mac) return mac.error();
   record->mac_address = std::move(*mac);
   return record;

@@ -4,6 +4,7 @@
 // (unknown image 400, name on another host 409); DELETE /container/{name} and its 404; GET
 // /containers and /container/{name} for managed containers only; /health 200 when everything
 // answers and 503 with each reason when Docker, the IPAM or the VXLAN device is not right.
+#include "agent/host_setup.h"
 #include "agent_api_fixture.h"
 
 namespace vx::agent {
@@ -141,6 +142,43 @@ TEST_F(AgentApiTest, UnhealthyWithEachReason) {
   for (size_t i = 0; i < expected_prefixes.size(); ++i) {
     EXPECT_TRUE(reasons(all)[i].starts_with(expected_prefixes[i])) << reasons(all)[i];
   }
+}
+
+// Found by a hostile probe: an underlay address on no device was accepted, and health stayed green
+// while every peer's traffic to this host was black-holed.
+TEST_F(AgentApiTest, HealthSaysWhenTheUnderlayAddressLeftTheDevice) {
+  EXPECT_EQ(call("GET", "/health").second.at("underlay"), "ok");
+  host.dataplane.underlays.at(host.self.underlay_device).addresses = {*Ipv4::parse("10.99.0.12")};
+  auto [status, body] = call("GET", "/health");
+  EXPECT_EQ(status, 503);
+  EXPECT_EQ(body.at("underlay"), "down");
+  ASSERT_EQ(reasons(body).size(), 1u);
+  EXPECT_EQ(reasons(body)[0], "underlay: 10.99.0.11 is no longer an address of eth0 (it has 10.99.0.12)");
+}
+
+TEST(IdentifyHost, TheUnderlayAddressMustBeOneOfTheDevices) {
+  fakes::FakeDataplane dataplane;
+  dataplane.underlays["eth0"] = {{*Ipv4::parse("10.99.0.11"), *Ipv4::parse("10.99.5.5")}, 9000, 2};
+  AgentConfig config{};
+  config.host_id = "host1";
+  config.underlay_device = "eth0";
+  config.listen = {"0.0.0.0", 8001};
+  auto first = identify_host(config, dataplane);
+  ASSERT_TRUE(first) << first.error().detail;
+  EXPECT_EQ(first->underlay_ip.to_string(), "10.99.0.11");
+  EXPECT_EQ(first->agent_url, "http://10.99.0.11:8001");
+  EXPECT_EQ(first->overlay_mtu(), 8950);
+
+  config.underlay_ip = *Ipv4::parse("10.99.5.5");
+  auto second = identify_host(config, dataplane);
+  ASSERT_TRUE(second) << second.error().detail;
+  EXPECT_EQ(second->underlay_ip.to_string(), "10.99.5.5");
+
+  config.underlay_ip = *Ipv4::parse("10.123.0.1");
+  auto elsewhere = identify_host(config, dataplane);
+  ASSERT_FALSE(elsewhere);
+  EXPECT_EQ(elsewhere.error().code, "underlay_ip_not_on_device");
+  EXPECT_NE(elsewhere.error().detail.find("10.99.0.11, 10.99.5.5"), std::string::npos) << elsewhere.error().detail;
 }
 
 }  // namespace

@@ -416,7 +416,7 @@ AgentIdentity test_identity() {
 
 TestHost::TestHost(ReconcilerOptions options)
     : self(test_identity()), service(self, ipam, runtime), reconciler(self, ipam, dataplane, runtime, options) {
-  dataplane.underlays[self.underlay_device] = {self.underlay_ip, 1500, 2};
+  dataplane.underlays[self.underlay_device] = {{self.underlay_ip}, 1500, 2};
   ipam.add_host(self.host_id, self.underlay_ip.to_string());
   std::string gateway = ipam.hold(self.gateway_name(), self.host_id).ip_address;
   runtime.networks[self.network] = {"net-0",          self.network, "bridge", ipam.subnet, gateway,

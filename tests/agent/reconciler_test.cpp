@@ -344,6 +344,43 @@ TEST_F(ReconcilerNoGraceTest, IpamOrDockerDownReleasesNothing) {
   EXPECT_TRUE(host.ipam.names.count("local"));
 }
 
+// Found by a hostile probe: an agent killed between Docker's create and start left containers in
+// "Created" for good, holding their addresses, and a create of the same name answered 409.
+class ReconcilerCrashedCreateTest : public ReconcilerTest {
+ protected:
+  // What a create leaves when the agent dies between Docker's create and start.
+  void create_only(const std::string& name, bool registered = true) {
+    std::string address = "172.20.0.200";
+    if (registered) {
+      auto reserved = run(host.ipam.allocate({name, host.self.host_id, std::nullopt}));
+      ASSERT_TRUE(reserved);
+      address = reserved->endpoint.ip_address;
+    }
+    ContainerSpec spec{name, "alpine", host.self.network, *Ipv4::parse(address),
+                       {{kManagedLabel, "true"}, {kHostLabel, host.self.host_id}}};
+    ASSERT_TRUE(run(host.runtime.create_container(spec)));
+    ASSERT_EQ(host.runtime.find(name)->info.state, "created");
+  }
+};
+
+TEST_F(ReconcilerCrashedCreateTest, AContainerLeftCreatedIsStarted) {
+  create_only("half");
+  ASSERT_TRUE(housekeeping().ok());
+  EXPECT_EQ(host.runtime.find("half")->info.state, "running");
+  EXPECT_TRUE(host.ipam.names.count("half"));
+}
+
+TEST_F(ReconcilerCrashedCreateTest, OneThatCannotStartOrHoldsNoAddressIsRemovedAndReleased) {
+  create_only("broken");
+  create_only("stray", false);
+  host.runtime.faults.fail("start_container", conflict("address_in_use", "Address already in use"));
+  ASSERT_TRUE(housekeeping().ok());
+  EXPECT_EQ(host.runtime.find("broken"), nullptr);
+  EXPECT_FALSE(host.ipam.names.count("broken"));
+  EXPECT_EQ(host.runtime.find("stray"), nullptr);
+  EXPECT_TRUE(host.ipam.names.count("local"));  // an ordinary orphan still waits out its grace
+}
+
 class ReconcilerLongGraceTest : public ReconcilerTest {
  protected:
   ReconcilerLongGraceTest() : ReconcilerTest(with_grace(3600s)) {}

@@ -70,11 +70,14 @@ class NetlinkDataplaneTest : public ::testing::Test {
   NetlinkDataplane dp_;
 };
 
-TEST_F(NetlinkDataplaneTest, UnderlayReadsFirstAddressMtuAndIfindex) {
+TEST_F(NetlinkDataplaneTest, UnderlayReadsEveryAddressMtuAndIfindex) {
   sh("ip addr add 10.98.1.7/24 dev dp-u0");
+  sh("ip addr add 10.98.2.9/24 dev dp-u1");  // another device's: not the underlay's
   auto info = ns_.run([&] { return dp_.underlay("dp-u0"); });
   ASSERT_TRUE(info) << why(info);
-  EXPECT_EQ(info->address, ip("10.98.0.1"));
+  EXPECT_EQ(info->addresses, (std::vector<Ipv4>{ip("10.98.0.1"), ip("10.98.1.7")}));
+  EXPECT_TRUE(info->holds(ip("10.98.1.7")));
+  EXPECT_FALSE(info->holds(ip("10.98.2.9")));
   EXPECT_EQ(info->mtu, 1500);
   EXPECT_EQ(info->ifindex, ifindex("dp-u0"));
 }

@@ -124,6 +124,26 @@ TEST(IpamFaults, RedisWipedGetsItsPoolBack) {
   EXPECT_EQ(check_registry_invariants(client, default_pool()), std::nullopt);
 }
 
+// Found by a hostile probe: after another IPAM re-initialised the same Redis with another subnet,
+// a running IPAM went on allocating from that pool (10.50.x.y from a 172.20.0.0/16 IPAM). Every
+// allocation now checks, in its own script, that the pool is the one this IPAM serves.
+TEST(IpamFaults, AnIpamNeverAllocatesFromAnotherIpamsPool) {
+  RedisServer redis;
+  IpamDaemon ours(redis.url());
+  ASSERT_EQ(ours.allocate("ca", "host1").status, 200);
+  auto client = redis.client();
+  client.get({"FLUSHALL"});
+  IpamDaemon other(redis.url(), {"--subnet", "10.50.0.0/16"});
+  ASSERT_EQ(other.allocate("cb", "host2").status, 200);
+  auto before = client.list({"SMEMBERS", "allocated_ips"});
+
+  auto refused = ours.allocate("cc", "host1");
+  EXPECT_EQ(refused.status, 503) << refused.raw;
+  EXPECT_EQ(text(refused.body.at("error")), "pool_mismatch") << refused.raw;
+  EXPECT_EQ(client.list({"SMEMBERS", "allocated_ips"}), before);  // nothing changed
+  EXPECT_EQ(client.get({"HGET", "container_ips", "cc"}), std::nullopt);
+}
+
 // Addresses handed out and not yet given back, across all clients: an address that arrives while
 // already here was handed out twice. An address leaves this map before its release is sent.
 class Ledger {

@@ -114,5 +114,52 @@ TEST_F(IpamHosts, EndpointsCarryTheirMacToThePeers) {
   EXPECT_EQ(hosts[0].at("containers"), 1);  // "nomac"; the host's gateway is not a container
 }
 
+// Found by a hostile probe: any client could record another container's MAC for its own name, and
+// the victim's forwarding entry then flapped between two hosts. A MAC now has one holder at a time,
+// and only a unicast MAC is an interface's.
+TEST_F(IpamHosts, AMacBelongsToOneContainerAndIsUnicast) {
+  ASSERT_EQ(ipam_.allocate("victim", "host1").status, 200);
+  ASSERT_EQ(ipam_.allocate("thief", "host2").status, 200);
+  const std::string mac = "02:42:ac:14:00:05";
+  ASSERT_EQ(ipam_.post("/container/victim/endpoint", R"({"host_id":"host1","mac_address":")" + mac + R"("})").status,
+            200);
+  auto stolen = ipam_.post("/container/thief/endpoint", R"({"host_id":"host2","mac_address":"02:42:AC:14:00:05"})");
+  EXPECT_EQ(stolen.status, 409) << stolen.raw;
+  EXPECT_EQ(text(stolen.body.at("error")), "mac_taken");
+  EXPECT_FALSE(redis_.client().get({"HGET", "vxlan:container_macs", "thief"}));  // nothing changed
+  ASSERT_EQ(endpoints_with_mac(ipam_).size(), 1u);
+  EXPECT_EQ(text(endpoints_with_mac(ipam_)[0].at("container_name")), "victim");
+
+  // A holder that moved on to another MAC, or left, frees its old one.
+  ASSERT_EQ(ipam_.post("/container/victim/endpoint", R"({"host_id":"host1","mac_address":"02:42:ac:14:00:06"})").status,
+            200);
+  EXPECT_EQ(ipam_.post("/container/thief/endpoint", R"({"host_id":"host2","mac_address":")" + mac + R"("})").status,
+            200);
+  ASSERT_EQ(ipam_.release("victim").status, 200);
+  EXPECT_EQ(ipam_.post("/container/thief/endpoint", R"({"host_id":"host2","mac_address":"02:42:ac:14:00:06"})").status,
+            200);
+
+  for (const char* group : {"01:00:5e:00:00:01", "ff:ff:ff:ff:ff:ff", "33:33:00:00:00:01", "00:00:00:00:00:00"}) {
+    auto refused = ipam_.post("/container/thief/endpoint",
+                              std::string(R"({"host_id":"host2","mac_address":")") + group + R"("})");
+    EXPECT_EQ(refused.status, 400) << group;
+    EXPECT_EQ(text(refused.body.at("error")), "invalid_mac") << group;
+  }
+  EXPECT_EQ(text(ipam_.get("/container/thief").body.at("mac_address")), "02:42:ac:14:00:06");
+}
+
+// Found by a hostile probe: POST /hosts accepted 0.0.0.0, 255.255.255.255, 127.0.0.1 and 224.0.0.1,
+// and every peer then sent that host's traffic nowhere.
+TEST_F(IpamHosts, AnUnderlayAddressIsOneOtherHostsCanReach) {
+  for (const char* unusable : {"0.0.0.0", "0.1.2.3", "255.255.255.255", "127.0.0.1", "127.8.0.1", "224.0.0.1",
+                               "239.1.1.1", "240.0.0.1"}) {
+    auto refused = ipam_.post("/hosts", host_body("host1", unusable));
+    EXPECT_EQ(refused.status, 400) << unusable << ": " << refused.raw;
+    EXPECT_EQ(text(refused.body.at("error")), "invalid_underlay_ip") << unusable;
+  }
+  EXPECT_EQ(ipam_.get("/hosts").body.as_array().size(), 0u);
+  EXPECT_EQ(ipam_.post("/hosts", host_body("host1", "10.0.1.11")).status, 200);
+}
+
 }  // namespace
 }  // namespace vx::test

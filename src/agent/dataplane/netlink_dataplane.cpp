@@ -112,16 +112,17 @@ Result<std::string> link_name(nl_sock* sk, int ifindex) {
   return std::string(rtnl_link_get_name(link.get()));
 }
 
-Result<Ipv4> first_ipv4(nl_sock* sk, int ifindex, const std::string& device) {
+Result<std::vector<Ipv4>> ipv4_addresses(nl_sock* sk, int ifindex, const std::string& device) {
   nl_cache* raw = nullptr;
   if (int err = rtnl_addr_alloc_cache(sk, &raw); err < 0) return netlink_error("listing addresses", err);
   nl::Cache cache(raw);
-  std::optional<Ipv4> found;
+  std::vector<Ipv4> found;
   for_each<rtnl_addr>(cache.get(), [&](rtnl_addr* addr) {
-    if (!found && rtnl_addr_get_ifindex(addr) == ifindex) found = to_ipv4(rtnl_addr_get_local(addr));
+    if (rtnl_addr_get_ifindex(addr) != ifindex) return;
+    if (auto ip = to_ipv4(rtnl_addr_get_local(addr))) found.push_back(*ip);
   });
-  if (!found) return not_found("no_ipv4_address", "device '" + device + "' has no IPv4 address");
-  return *found;
+  if (found.empty()) return not_found("no_ipv4_address", "device '" + device + "' has no IPv4 address");
+  return found;
 }
 
 // The attributes that say which tunnel a VXLAN device is. The kernel cannot change some of them
@@ -318,9 +319,9 @@ Result<UnderlayInfo> NetlinkDataplane::underlay(const std::string& device) {
   auto link = require_link(sk->get(), device);
   if (!link) return link.error();
   int ifindex = rtnl_link_get_ifindex(link->get());
-  auto address = first_ipv4(sk->get(), ifindex, device);
-  if (!address) return address.error();
-  return UnderlayInfo{*address, static_cast<int>(rtnl_link_get_mtu(link->get())), ifindex};
+  auto addresses = ipv4_addresses(sk->get(), ifindex, device);
+  if (!addresses) return addresses.error();
+  return UnderlayInfo{std::move(*addresses), static_cast<int>(rtnl_link_get_mtu(link->get())), ifindex};
 }
 
 Status NetlinkDataplane::ensure_vxlan(const VxlanSpec& spec) {

@@ -18,6 +18,7 @@ inline constexpr const char* kPoolReserved = "vxlan:pool:reserved";   // set of 
 
 // Endpoints and hosts, for the agents' data planes.
 inline constexpr const char* kContainerMacs = "vxlan:container_macs";  // hash name -> MAC
+inline constexpr const char* kMacContainers = "vxlan:mac_containers";  // hash MAC -> name, so a MAC has one holder
 inline constexpr const char* kHosts = "vxlan:hosts";                   // sorted set: host id by last heartbeat (ms)
 inline constexpr const char* kHostUnderlay = "vxlan:host_underlay";    // hash host id -> underlay address
 inline constexpr const char* kHostAgents = "vxlan:host_agents";        // hash host id -> agent URL

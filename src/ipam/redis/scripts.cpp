@@ -89,7 +89,11 @@ const char* const kNow = "local clock = redis.call('TIME')\nlocal now = clock[1]
 // KEYS: vxlan:pool, available_ips, allocated_ips, container_ips, container_hosts, ip_containers,
 //       vxlan:revision, vxlan:changes
 const Script<Allocate> kAllocate{"allocate", std::string(kChangeLog) + R"lua(
-if redis.call('EXISTS', KEYS[1]) == 0 then return reply{status = 'uninitialised'} end
+local pool = redis.call('HMGET', KEYS[1], 'subnet', 'first', 'last')
+if not pool[1] then return reply{status = 'uninitialised'} end
+if pool[1] ~= subnet or tonumber(pool[2]) ~= first or tonumber(pool[3]) ~= last then
+  return reply{status = 'pool_mismatch'}
+end
 local function allocate(name, host, wanted)
   local held = redis.call('HGET', KEYS[4], name)
   if held then
@@ -125,7 +129,7 @@ return reply{status = 'applied', outcomes = outcomes}
                                  {keys::kPool, keys::kAvailable, keys::kAllocated, keys::kContainerIps, keys::kContainerHosts, keys::kIpContainers, keys::kRevision, keys::kChanges}};
 
 // KEYS: vxlan:pool:reserved, available_ips, allocated_ips, container_ips, container_hosts,
-//       ip_containers, vxlan:container_macs, vxlan:revision, vxlan:changes
+//       ip_containers, vxlan:container_macs, vxlan:mac_containers, vxlan:revision, vxlan:changes
 const Script<Release> kRelease{"release", std::string(kChangeLog) + R"lua(
 local address = redis.call('HGET', KEYS[4], name)
 if not address then return reply{outcome = 'not_found'} end
@@ -133,29 +137,40 @@ local owner = redis.call('HGET', KEYS[5], name) or ''
 if host ~= '' and owner ~= host then return reply{outcome = 'host_mismatch', address = address, owner = owner} end
 redis.call('HDEL', KEYS[4], name)
 redis.call('HDEL', KEYS[5], name)
+local mac = redis.call('HGET', KEYS[7], name)
 redis.call('HDEL', KEYS[7], name)
+if mac and redis.call('HGET', KEYS[8], mac) == name then redis.call('HDEL', KEYS[8], mac) end
 if redis.call('HGET', KEYS[6], address) == name then redis.call('HDEL', KEYS[6], address) end
 redis.call('SREM', KEYS[3], address)
 if redis.call('SISMEMBER', KEYS[1], address) == 0 then redis.call('SADD', KEYS[2], address) end
 log_change('delete', 'endpoint', 'container_name', name, 'ip_address', address, 'host_id', owner)
 return reply{outcome = 'released', address = address, owner = owner}
 )lua",
-                               {keys::kPoolReserved, keys::kAvailable, keys::kAllocated, keys::kContainerIps, keys::kContainerHosts, keys::kIpContainers, keys::kContainerMacs, keys::kRevision, keys::kChanges}};
+                               {keys::kPoolReserved, keys::kAvailable, keys::kAllocated, keys::kContainerIps, keys::kContainerHosts, keys::kIpContainers, keys::kContainerMacs, keys::kMacContainers, keys::kRevision, keys::kChanges}};
 
-// KEYS: container_ips, container_hosts, vxlan:container_macs, vxlan:revision, vxlan:changes
+// KEYS: container_ips, container_hosts, vxlan:container_macs, vxlan:mac_containers, vxlan:revision,
+//       vxlan:changes
 const Script<RecordEndpoint> kRecordEndpoint{"record endpoint", std::string(kChangeLog) + R"lua(
 local address = redis.call('HGET', KEYS[1], name)
 if not address then return reply{outcome = 'not_found'} end
 local owner = redis.call('HGET', KEYS[2], name) or ''
 if owner ~= host then return reply{outcome = 'host_mismatch', owner = owner} end
-if redis.call('HGET', KEYS[3], name) ~= mac then
+-- The index may name a holder that has since moved on to another MAC: only a live claim counts.
+local holder = redis.call('HGET', KEYS[4], mac)
+if holder and holder ~= name and redis.call('HGET', KEYS[3], holder) == mac then
+  return reply{outcome = 'mac_taken', holder = holder}
+end
+local old = redis.call('HGET', KEYS[3], name)
+if old ~= mac then
+  if old and redis.call('HGET', KEYS[4], old) == name then redis.call('HDEL', KEYS[4], old) end
   redis.call('HSET', KEYS[3], name, mac)
+  redis.call('HSET', KEYS[4], mac, name)
   log_change('put', 'endpoint', 'container_name', name, 'ip_address', address, 'host_id', owner,
              'mac_address', mac)
 end
 return reply{outcome = 'recorded', address = address}
 )lua",
-                                             {keys::kContainerIps, keys::kContainerHosts, keys::kContainerMacs, keys::kRevision, keys::kChanges}};
+                                             {keys::kContainerIps, keys::kContainerHosts, keys::kContainerMacs, keys::kMacContainers, keys::kRevision, keys::kChanges}};
 
 // KEYS: container_ips, container_hosts, vxlan:container_macs
 const Script<Find> kFind{"find", R"lua(

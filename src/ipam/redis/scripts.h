@@ -86,10 +86,17 @@ struct Allocate {
       field("wanted", self.wanted);
     }
   };
+  // The pool this IPAM serves: an allocation from a pool another IPAM wrote over it is refused.
   struct Args {
+    std::string subnet;
+    uint64_t first = 0;
+    uint64_t last = 0;
     std::vector<Request> requests;
     template <class Self, class F>
     static void fields(Self& self, F&& field) {
+      field("subnet", self.subnet);
+      field("first", self.first);
+      field("last", self.last);
       field("requests", self.requests);
     }
   };
@@ -111,7 +118,9 @@ struct Allocate {
     }
   };
   struct Reply {
-    std::string status;  // "applied", with an outcome per request | "uninitialised": Redis holds no pool
+    // "applied", with an outcome per request | "uninitialised": Redis holds no pool |
+    // "pool_mismatch": Redis holds another pool than the one in the arguments
+    std::string status;
     std::vector<Outcome> outcomes;
     template <class Self, class F>
     static void fields(Self& self, F&& field) {
@@ -162,14 +171,16 @@ struct RecordEndpoint {
     }
   };
   struct Reply {
-    std::string outcome;  // "recorded" | "host_mismatch" | "not_found"
+    std::string outcome;  // "recorded" | "host_mismatch" | "mac_taken" | "not_found"
     std::string address;  // recorded: the name's address
     std::string owner;    // host_mismatch: the host the name is on
+    std::string holder;   // mac_taken: the name that holds the MAC
     template <class Self, class F>
     static void fields(Self& self, F&& field) {
       field("outcome", self.outcome);
       field("address", self.address);
       field("owner", self.owner);
+      field("holder", self.holder);
     }
   };
 };

@@ -77,13 +77,23 @@ asio::awaitable<Result<AllocateResult>> RedisStore::allocate(const AllocateReque
 
 asio::awaitable<std::vector<Result<AllocateResult>>> RedisStore::allocate_batch(
     const std::vector<AllocateRequest>& requests) {
-  lua::Allocate::Args args;
+  lua::Allocate::Args args{.subnet = pool_.subnet().to_string(),
+                          .first = pool_.first().value(),
+                          .last = pool_.last().value(),
+                          .requests = {}};
   args.requests.reserve(requests.size());
   for (const auto& request : requests) {
     args.requests.push_back(
         {request.container_name, request.host_id, request.ip_address ? request.ip_address->to_string() : ""});
   }
   auto reply = co_await allocate_.run(*redis_, args);
+  if (reply && reply->status == "pool_mismatch") {
+    // Another IPAM wrote its pool over ours: nothing is allocated, and the pool check says whose.
+    state_.ready = false;
+    Status pool = co_await ensure_pool();
+    Error refused = pool ? unavailable("pool_mismatch", "the pool in Redis changed under this IPAM") : pool.error();
+    co_return std::vector<Result<AllocateResult>>(requests.size(), refused);
+  }
   std::vector<Result<AllocateResult>> out;
   out.reserve(requests.size());
   for (size_t i = 0; i < requests.size(); ++i) {
@@ -184,6 +194,9 @@ asio::awaitable<Result<Allocation>> RedisStore::record_endpoint(const std::strin
   if (outcome == "host_mismatch") {
     co_return conflict("host_mismatch", "container '" + name + "' belongs to host '" + reply->owner + "', not '" +
                                             host_id + "'");
+  }
+  if (outcome == "mac_taken") {
+    co_return conflict("mac_taken", "MAC " + mac + " is recorded for container '" + reply->holder + "'");
   }
   co_return endpoint_.unexpected(outcome);
 }
