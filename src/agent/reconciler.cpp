@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <random>
 #include <set>
+#include <utility>
 
 #include "agent/fdb_plan.h"
 #include "agent/host_setup.h"
@@ -78,6 +79,7 @@ asio::awaitable<Status> Reconciler::follow_once() {
   if (update->full) {
     spdlog::info("the IPAM cannot continue the feed from revision {}: taking its snapshot at {}", *revision_,
                  update->revision);
+    housekeeping_due_ = true;
     co_return replace(update->snapshot);
   }
   for (const auto& change : update->changes) {
@@ -136,7 +138,7 @@ asio::awaitable<void> Reconciler::keep_host() {
     std::string error = device ? "" : device.error().detail;
     if (!error.empty() && error != device_error) spdlog::warn("cannot set the host up again: {}", error);
     device_error = error;
-    if (pass % options_.housekeeping_every == 0) {
+    if (pass % options_.housekeeping_every == 0 || std::exchange(housekeeping_due_, false)) {
       if (Status kept = co_await housekeeping(); !kept) spdlog::warn("housekeeping: {}", kept.error().detail);
     }
     timer.expires_after(options_.interval);

@@ -85,12 +85,15 @@ class Reconciler {
   // The gateway address set-up reserved, to reserve again if the registry loses it.
   void set_gateway(std::string ip) { gateway_ip_ = std::move(ip); }
   const SyncState& state() const { return state_; }
+  // Set when the feed reset: the registry may have lost this host's names, so keep_host() runs
+  // housekeeping at its next check instead of waiting its turn, and the IPAM gets them back before
+  // it can hand their addresses to others.
+  bool housekeeping_due() const { return housekeeping_due_; }
 
  private:
   Status replace(const proto::Snapshot& snapshot);
   Status diff_kernel();
   Status apply_plan(const FdbPlan& plan);
-  void count_entries();
   void note(const Status& status, const char* what);
   std::chrono::milliseconds jittered(std::chrono::milliseconds interval) const;
 
@@ -114,6 +117,7 @@ class Reconciler {
   SyncState state_;
   std::string gateway_ip_;
   std::map<std::string, std::chrono::steady_clock::time_point> orphan_since_;
+  bool housekeeping_due_ = false;
 };
 
 }  // namespace vx::agent

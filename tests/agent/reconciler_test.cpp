@@ -9,6 +9,9 @@
 // IPAM or Docker is down.
 #include <gtest/gtest.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 
 #include "fakes.h"
@@ -270,6 +273,42 @@ TEST_F(ReconcilerFollowTest, AResetReplacesEverything) {
   ASSERT_TRUE(follow().ok());
   EXPECT_EQ(sorted(fdb()), sorted({{kFloodMac, ip("10.99.0.12")}, {kFloodMac, ip("10.99.0.13")}, {kMacB, ip("10.99.0.13")}}));
   EXPECT_EQ(host.reconciler.state().resets, 2u);
+}
+
+// Found by a hostile probe: after Redis lost its data, agents re-reserved their containers'
+// addresses only on their housekeeping timer, and the IPAM handed some to new names first. A reset
+// of the feed now brings housekeeping forward to the next check of the device.
+class ReconcilerResetHousekeepingTest : public ReconcilerTest {
+ protected:
+  ReconcilerResetHousekeepingTest() : ReconcilerTest(rare_housekeeping()) {}
+  static ReconcilerOptions rare_housekeeping() {
+    ReconcilerOptions options;
+    options.interval = 1ms;
+    options.housekeeping_every = 1000000;
+    return options;
+  }
+  // keep_host() for a while, on the io_context the reconciler's calls run on.
+  void keep_host_for(std::chrono::milliseconds how_long) {
+    boost::asio::io_context io;
+    boost::asio::co_spawn(io, host.reconciler.keep_host(), boost::asio::detached);
+    io.run_for(how_long);
+  }
+};
+
+TEST_F(ReconcilerResetHousekeepingTest, AResetBringsHousekeepingForward) {
+  ASSERT_TRUE(run(host.reconciler.follow_once()).ok());
+  EXPECT_FALSE(host.reconciler.housekeeping_due());
+  keep_host_for(50ms);
+  int passes = host.ipam.faults.calls("containers");
+  EXPECT_EQ(passes, 1);  // the first check's, then none for a million checks
+
+  host.ipam.names.erase("local");  // Redis lost this host's name without telling
+  host.ipam.log.clear();
+  ASSERT_TRUE(run(host.reconciler.follow_once()).ok());
+  EXPECT_TRUE(host.reconciler.housekeeping_due());
+  keep_host_for(50ms);
+  EXPECT_EQ(host.ipam.faults.calls("containers"), passes + 2);  // the first check's, and the reset's
+  EXPECT_FALSE(host.reconciler.housekeeping_due());
 }
 
 TEST_F(ReconcilerFollowTest, AnIpamOutageOrAKernelRefusalKeepsWhatIsThere) {

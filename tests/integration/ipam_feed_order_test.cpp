@@ -55,9 +55,9 @@ TEST(IpamFeed, ChangesComeInOrderAndReplayToTheSnapshot) {
   expected.push_back(put_endpoint("web", ip_of(web), "host1", "02:42:ac:14:00:05"));
   ASSERT_EQ(ipam.post("/container/db/endpoint", R"({"host_id":"host2","mac_address":"02:42:ac:14:00:06"})").status, 200);
   expected.push_back(put_endpoint("db", ip_of(db), "host2", "02:42:ac:14:00:06"));
-  ASSERT_EQ(ipam.release("web").status, 200);
+  ASSERT_EQ(ipam.release("web", "host1").status, 200);
   expected.push_back(delete_endpoint("web", ip_of(web), "host1"));
-  ASSERT_EQ(ipam.release("early").status, 200);
+  ASSERT_EQ(ipam.release("early", "host0").status, 200);
   expected.push_back(delete_endpoint("early", ip_of(early), "host0"));
   ASSERT_EQ(http_json(ipam.port(), "DELETE", "/hosts/host2").status, 200);
   expected.push_back(delete_host("host2"));

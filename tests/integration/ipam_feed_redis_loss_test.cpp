@@ -39,7 +39,7 @@ TEST(IpamFeed, ARedisRolledBackToAnOlderStateIsFollowedBack) {
   // Changes the watchers see, and Redis will lose.
   ASSERT_EQ(first.post("/hosts", host_body("lost-host", "10.0.1.99")).status, 200);
   ASSERT_EQ(second.allocate("lost", "host1").status, 200);
-  ASSERT_EQ(first.release("kept").status, 200);
+  ASSERT_EQ(first.release("kept", "host1").status, 200);
   EXPECT_TRUE(on_first.converges(10s)) << joined(on_first.log());
   EXPECT_TRUE(on_second.converges(10s)) << joined(on_second.log());
   EXPECT_EQ(on_first.state().first.endpoints.count("lost"), 1u);

@@ -72,7 +72,7 @@ void restart_resets(const std::string& appendfsync, bool kill9) {
   kill9 ? redis.kill9() : redis.stop();
   redis.start();
   ASSERT_TRUE(healthy({&ipam}, 10s));
-  ASSERT_EQ(ipam.release("ca").status, 200);
+  ASSERT_EQ(ipam.release("ca", "host1").status, 200);
   auto b = ipam.allocate("cb", "host2");
   ASSERT_EQ(b.status, 200) << b.raw;
 

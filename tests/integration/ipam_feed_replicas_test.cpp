@@ -52,7 +52,7 @@ TEST(IpamFeed, TwoReplicasGiveTheSameChanges) {
     ASSERT_EQ(set_mac(*replicas[(i + 1) % 2], name, host, mac), 200);
     expected.push_back(put_endpoint(name, ip_of(allocated), host, mac));
     if (i % 2 == 1) {
-      ASSERT_EQ(via.release(name).status, 200);
+      ASSERT_EQ(via.release(name, host).status, 200);
       expected.push_back(delete_endpoint(name, ip_of(allocated), host));
     }
   }
@@ -127,7 +127,7 @@ TEST(IpamFeed, SnapshotsTakenDuringConcurrentWritesReplayToTheEnd) {
         char mac[32];
         std::snprintf(mac, sizeof(mac), "02:42:ac:%02x:%02x:%02x", w, i / 256, i % 256);
         if (set_mac(*replicas[(w + i + 1) % 2], name, host, mac) != 200) ++failed;
-        if (i % 3 == 0 && via.release(name).status != 200) ++failed;
+        if (i % 3 == 0 && via.release(name, host).status != 200) ++failed;
         if (i % 20 == 19) {  // a host leaves and comes back
           if (http_json(via.port(), "DELETE", "/hosts/" + host).status != 200) ++failed;
           if (via.post("/hosts", host_body(host, "10.0.1." + std::to_string(11 + w))).status != 200) ++failed;
@@ -191,7 +191,7 @@ TEST(IpamFeed, AWatcherOfAKilledReplicaResumesOnTheOtherWithNothingLostOrDoubled
     ASSERT_EQ(allocated.status, 200);
     names.insert(name);
   }
-  ASSERT_EQ(survivor.release("before0").status, 200);
+  ASSERT_EQ(survivor.release("before0", "host1").status, 200);
   ASSERT_EQ(set_mac(survivor, "after1", "host1", "02:42:ac:14:01:01"), 200);
   ASSERT_EQ(survivor.post("/hosts", host_body("host2", "10.0.1.12")).status, 200);
   Answer end = snapshot(survivor.port());

@@ -104,7 +104,7 @@ TEST_F(IpamHosts, EndpointsCarryTheirMacToThePeers) {
   EXPECT_EQ(endpoints[0].at("ip_address"), allocated.body.at("ip_address"));
   EXPECT_EQ(text(ipam_.get("/container/web").body.at("mac_address")), "02:42:ac:14:00:05");
 
-  ASSERT_EQ(ipam_.release("web").status, 200);  // releasing forgets the MAC too
+  ASSERT_EQ(ipam_.post("/release", R"({"container_name":"web","host_id":"host1"})").status, 200);  // forgets the MAC too
   EXPECT_EQ(endpoints_with_mac(ipam_).size(), 0u);
   EXPECT_EQ(ipam_.get("/peers").body.at("endpoints").as_array().size(), 1u);
   EXPECT_FALSE(redis_.client().get({"HGET", "vxlan:container_macs", "web"}));
@@ -146,6 +146,24 @@ TEST_F(IpamHosts, AMacBelongsToOneContainerAndIsUnicast) {
     EXPECT_EQ(text(refused.body.at("error")), "invalid_mac") << group;
   }
   EXPECT_EQ(text(ipam_.get("/container/thief").body.at("mac_address")), "02:42:ac:14:00:06");
+}
+
+// Found by a hostile probe: a release that named no host freed a running container's address, and
+// its agent reserved it again 4 s later: a window in which it could go to another name. A release
+// without a host is refused while the name's host is alive; naming the host, or a host that is gone,
+// still releases.
+TEST_F(IpamHosts, AReleaseThatNamesNoHostLeavesALiveHostsNamesAlone) {
+  ASSERT_EQ(ipam_.post("/hosts", host_body("host1", "10.0.1.11")).status, 200);
+  ASSERT_EQ(ipam_.allocate("web", "host1").status, 200);
+  ASSERT_EQ(ipam_.allocate("db", "host1").status, 200);
+  auto refused = ipam_.release("web");
+  EXPECT_EQ(refused.status, 409) << refused.raw;
+  EXPECT_EQ(text(refused.body.at("error")), "host_alive");
+  EXPECT_TRUE(ipam_.get("/check/web").body.at("exists").as_bool());
+  EXPECT_EQ(ipam_.post("/release", R"({"container_name":"web","host_id":"host1"})").status, 200);
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // host1 is quiet past its TTL and swept
+  EXPECT_EQ(ipam_.release("db").status, 200);
 }
 
 // Found by a hostile probe: POST /hosts accepted 0.0.0.0, 255.255.255.255, 127.0.0.1 and 224.0.0.1,

@@ -46,8 +46,10 @@ JsonResponse IpamDaemon::allocate(const std::string& name, const std::string& ho
   return post("/allocate", boost::json::serialize(boost::json::object{{"container_name", name}, {"host_id", host}}));
 }
 
-JsonResponse IpamDaemon::release(const std::string& name) const {
-  return post("/deallocate", boost::json::serialize(boost::json::object{{"container_name", name}}));
+JsonResponse IpamDaemon::release(const std::string& name, const std::string& host) const {
+  boost::json::object body{{"container_name", name}};
+  if (!host.empty()) body["host_id"] = host;
+  return post("/deallocate", boost::json::serialize(body));
 }
 
 }  // namespace vx::test

@@ -129,12 +129,18 @@ return reply{status = 'applied', outcomes = outcomes}
                                  {keys::kPool, keys::kAvailable, keys::kAllocated, keys::kContainerIps, keys::kContainerHosts, keys::kIpContainers, keys::kRevision, keys::kChanges}};
 
 // KEYS: vxlan:pool:reserved, available_ips, allocated_ips, container_ips, container_hosts,
-//       ip_containers, vxlan:container_macs, vxlan:mac_containers, vxlan:revision, vxlan:changes
+//       ip_containers, vxlan:container_macs, vxlan:mac_containers, vxlan:hosts_alive, vxlan:revision,
+//       vxlan:changes
 const Script<Release> kRelease{"release", std::string(kChangeLog) + R"lua(
 local address = redis.call('HGET', KEYS[4], name)
 if not address then return reply{outcome = 'not_found'} end
 local owner = redis.call('HGET', KEYS[5], name) or ''
 if host ~= '' and owner ~= host then return reply{outcome = 'host_mismatch', address = address, owner = owner} end
+-- The agent of a live host would reserve the address again for the container still holding it;
+-- in between, it could go to another name.
+if host == '' and redis.call('ZSCORE', KEYS[9], owner) then
+  return reply{outcome = 'owner_alive', address = address, owner = owner}
+end
 redis.call('HDEL', KEYS[4], name)
 redis.call('HDEL', KEYS[5], name)
 local mac = redis.call('HGET', KEYS[7], name)
@@ -146,7 +152,7 @@ if redis.call('SISMEMBER', KEYS[1], address) == 0 then redis.call('SADD', KEYS[2
 log_change('delete', 'endpoint', 'container_name', name, 'ip_address', address, 'host_id', owner)
 return reply{outcome = 'released', address = address, owner = owner}
 )lua",
-                               {keys::kPoolReserved, keys::kAvailable, keys::kAllocated, keys::kContainerIps, keys::kContainerHosts, keys::kIpContainers, keys::kContainerMacs, keys::kMacContainers, keys::kRevision, keys::kChanges}};
+                               {keys::kPoolReserved, keys::kAvailable, keys::kAllocated, keys::kContainerIps, keys::kContainerHosts, keys::kIpContainers, keys::kContainerMacs, keys::kMacContainers, keys::kHostsAlive, keys::kRevision, keys::kChanges}};
 
 // KEYS: container_ips, container_hosts, vxlan:container_macs, vxlan:mac_containers, vxlan:revision,
 //       vxlan:changes

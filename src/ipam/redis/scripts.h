@@ -135,7 +135,7 @@ extern const Script<Allocate> kAllocate;
 struct Release {
   struct Args {
     std::string name;
-    std::string host;  // the host it must be on, or "" for any
+    std::string host;  // the host it must be on, or "" for any whose host is not alive
     template <class Self, class F>
     static void fields(Self& self, F&& field) {
       field("name", self.name);
@@ -143,7 +143,7 @@ struct Release {
     }
   };
   struct Reply {
-    std::string outcome;  // "released" | "host_mismatch" | "not_found"
+    std::string outcome;  // "released" | "host_mismatch" | "owner_alive" (no host given) | "not_found"
     std::string address;  // released, host_mismatch: the name's address and the host it is on
     std::string owner;
     template <class Self, class F>

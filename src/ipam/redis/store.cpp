@@ -158,6 +158,11 @@ asio::awaitable<Result<Allocation>> RedisStore::release(const std::string& name,
     co_return conflict("host_mismatch", "container '" + name + "' belongs to host '" + reply->owner + "', not '" +
                                             host_id + "'");
   }
+  if (outcome == "owner_alive") {
+    co_return conflict("host_alive", "container '" + name + "' is on host '" + reply->owner +
+                                         "', which is alive: remove it through its agent (vxctl rm " + name +
+                                         "), or name the host (host_id) to release it regardless");
+  }
   co_return release_.unexpected(outcome);
 }
 
