@@ -1,5 +1,7 @@
 #include "ipam/redis/script.h"
 
+#include <spdlog/spdlog.h>
+
 namespace vx::ipam {
 
 namespace asio = boost::asio;
@@ -24,6 +26,8 @@ asio::awaitable<Result<RedisReply>> ScriptRunner::run(RedisConnection& redis, co
       if (!loaded) co_return loaded.error();
       if (loaded->type != RedisReply::Type::kString) co_return unexpected_reply("SCRIPT LOAD", *loaded);
       sha_ = loaded->str;
+      // Operators and the benchmark find the script in Redis by this SHA (EVALSHA, SCRIPT EXISTS).
+      spdlog::info("Lua script '{}' loaded into Redis at {} as {}", code_.name, redis.endpoint().to_string(), sha_);
     }
     std::vector<std::string> argv{"EVALSHA", sha_, std::to_string(code_.keys.size())};
     argv.insert(argv.end(), code_.keys.begin(), code_.keys.end());
