@@ -64,6 +64,30 @@ TEST(IpamFaults, AHungRedisAnswers503AtTheDeadline) {
   EXPECT_EQ(check_registry_invariants(client, default_pool()), std::nullopt);
 }
 
+// Found by a hostile probe: with Redis stopped (SIGSTOP), every answer waited out the Redis
+// deadline, 2-4.3 s each. Once a reply is overdue, Redis is known to be down, and the IPAM answers
+// 503 at once until Redis answers again; nothing is sent meanwhile, so nothing is half-done.
+TEST(IpamFaults, AHungRedisKnownToBeDownIsAnsweredAtOnce) {
+  RedisServer redis;
+  IpamDaemon ipam(redis.url(), {"--redis-timeout-ms", "1500"});
+  ASSERT_EQ(ipam.allocate("before", "host1").status, 200);
+  redis.pause();
+  EXPECT_EQ(ipam.allocate("first", "host1").status, 503);  // waits out the deadline: how it is known
+  for (int i = 0; i < 5; ++i) {
+    auto started = std::chrono::steady_clock::now();
+    auto refused = ipam.allocate("during" + std::to_string(i), "host1");
+    auto waited = std::chrono::steady_clock::now() - started;
+    EXPECT_EQ(refused.status, 503) << refused.raw;
+    EXPECT_EQ(text(refused.body.at("error")), "redis_unavailable") << refused.raw;
+    EXPECT_LT(waited, std::chrono::milliseconds(750)) << "answer " << i;  // half the deadline
+  }
+  redis.resume();
+  EXPECT_TRUE(wait_until([&] { return ipam.allocate("after", "host1").status == 200; }, std::chrono::seconds(5)));
+  auto client = redis.client();
+  for (int i = 0; i < 5; ++i) EXPECT_FALSE(client.get({"HGET", "container_ips", "during" + std::to_string(i)}));
+  EXPECT_EQ(check_registry_invariants(client, default_pool()), std::nullopt);
+}
+
 TEST(IpamFaults, IpamStartedBeforeRedisWritesThePoolWhenRedisComes) {
   RedisServer redis;
   redis.stop();

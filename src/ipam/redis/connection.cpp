@@ -132,7 +132,7 @@ asio::awaitable<Result<RedisReply>> RedisConnection::command(std::vector<std::st
 }
 
 void RedisConnection::issue(std::vector<std::string> argv, std::unique_ptr<Pending> pending) {
-  if (context_ == nullptr && !connect()) {
+  if ((context_ == nullptr && !connect()) || unresponsive_) {
     pending->complete(unavailable("redis_unavailable",
                                   "Redis at " + endpoint_.to_string() + " is unavailable: " + last_error_));
     return;
@@ -185,6 +185,7 @@ void RedisConnection::send_setup_commands() {
   if (!endpoint_.password.empty()) send({"AUTH", endpoint_.password}, nullptr);
   if (endpoint_.db != 0) send({"SELECT", std::to_string(endpoint_.db)}, nullptr);
   if (!on_connect_.empty()) send(on_connect_, nullptr);
+  if (unresponsive_) send({"PING"}, nullptr);
 }
 
 void RedisConnection::arm_watchdog() {
@@ -202,6 +203,7 @@ void RedisConnection::arm_watchdog() {
 void RedisConnection::check_deadline() {
   if (context_ == nullptr || in_flight_.empty() || Clock::now() - in_flight_.front() < timeout_) return;
   redisAsyncContext* context = context_;
+  unresponsive_ = true;
   forget_context("no reply within " + std::to_string(timeout_.count()) + " ms");
   redisAsyncFree(context);  // fails every pending command through on_reply
 }
@@ -242,6 +244,7 @@ void RedisConnection::on_disconnect(const redisAsyncContext* context, int status
 void RedisConnection::on_reply(redisAsyncContext* context, void* reply, void* privdata) {
   auto* self = static_cast<RedisConnection*>(context->data);
   std::unique_ptr<Pending> pending(static_cast<Pending*>(privdata));
+  if (self->context_ == context && reply != nullptr) self->unresponsive_ = false;
   if (self->context_ == context && !self->in_flight_.empty()) {
     self->in_flight_.pop_front();
   } else if (self->context_ != context) {

@@ -4,7 +4,9 @@
 // It connects on first use and again after any failure, waiting a short back-off between failed
 // attempts so that a Redis outage answers fast instead of piling up. AUTH and SELECT go first on
 // every new connection. Every command has a deadline: when the oldest reply is overdue the
-// connection is dropped and every command waiting on it fails, so no caller waits forever.
+// connection is dropped and every command waiting on it fails, so no caller waits forever. Redis is
+// then known to be unresponsive (stopped, or hung): the next connection first checks with a PING,
+// and callers' commands fail at once until Redis answers, rather than each waiting out a deadline.
 //
 // A Redis error reply (type kError) is a successful call; only a transport failure is an Error,
 // of kind kUnavailable, saying what happened.
@@ -72,6 +74,7 @@ class RedisConnection {
   bool watchdog_armed_ = false;
   std::string last_error_;   // why the last connection failed or was dropped
   bool was_up_ = false;      // for logging transitions, not every failed attempt
+  bool unresponsive_ = false;  // a reply was overdue, and none has come since
   std::chrono::steady_clock::time_point retry_after_{};
 };
 
