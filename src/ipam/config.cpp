@@ -26,6 +26,7 @@ struct Flags {
   // Watchers are woken at most this often: a burst of changes goes out in a few answers per
   // watcher (bench/controlplane_bench), well inside the second a change may take to reach every agent.
   int watch_pace_ms = 50;
+  int quarantine_ms = 10000;
 };
 
 Result<std::optional<Ipv4>> optional_ip(const std::string& text) {
@@ -61,12 +62,16 @@ Result<IpamConfig> validate(const Flags& flags) {
   if (flags.watch_pace_ms < 0 || flags.watch_pace_ms > 1000) {
     return bad_input("invalid_watch_pace", "--watch-pace-ms must be 0 to 1000");
   }
+  if (flags.quarantine_ms < 0 || flags.quarantine_ms > 600000) {
+    return bad_input("invalid_quarantine", "--quarantine-ms must be 0 to 600000");
+  }
   auto token = load_token(flags.token_file);
   if (!token) return token.error();
   return IpamConfig{*listen, *redis, *pool, flags.log_level, flags.threads,
                     std::chrono::milliseconds(flags.redis_timeout_ms),
                     std::chrono::milliseconds(flags.host_ttl_ms), *token,
-                    static_cast<size_t>(flags.max_connections), std::chrono::milliseconds(flags.watch_pace_ms)};
+                    static_cast<size_t>(flags.max_connections), std::chrono::milliseconds(flags.watch_pace_ms),
+                    std::chrono::milliseconds(flags.quarantine_ms)};
 }
 
 }  // namespace
@@ -100,6 +105,10 @@ std::variant<IpamConfig, ExitCode> parse_ipam_config(int argc, char** argv) {
   app.add_option("--watch-pace-ms", flags.watch_pace_ms,
                  "watchers of the change feed are woken at most this often; 0: at every change")
       ->envname("VXLAN_IPAM_WATCH_PACE_MS");
+  app.add_option("--quarantine-ms", flags.quarantine_ms,
+                 "after Redis lost the registry, only addresses asked for by name are handed out for this long, "
+                 "while the agents reserve their containers' again")
+      ->envname("VXLAN_IPAM_QUARANTINE_MS");
   app.add_option("--token-file", flags.token_file,
                  "a file holding the cluster's token (default: $VXLAN_TOKEN; none: no authentication)")
       ->envname("VXLAN_IPAM_TOKEN_FILE");

@@ -27,6 +27,7 @@ struct IpamConfig {
   std::string token;  // empty: no authentication (auth.h)
   size_t max_connections;
   std::chrono::milliseconds watch_pace;
+  std::chrono::milliseconds quarantine;  // after Redis lost the registry: only exact addresses
 };
 
 // The configuration, or the status to exit with: 0 after --help, 2 after an error already printed.

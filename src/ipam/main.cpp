@@ -67,6 +67,7 @@ int serve(int argc, char** argv) {
                config.pool.last().to_string(), config.pool.size(), config.pool.reserved().size(),
                config.redis.to_string(), config.token.empty() ? "no authentication" : "token required");
   PoolState state;
+  state.quarantine = config.quarantine;
   if (!check_pool_at_start(config, state)) return 2;
 
   ClusterView view(100000, config.watch_pace);

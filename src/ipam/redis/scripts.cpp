@@ -7,8 +7,11 @@
 
 namespace vx::ipam::lua {
 
+// Scripts that read the clock read Redis's (scripts.h), so that IPAM replicas agree.
+const char* const kNow = "local clock = redis.call('TIME')\nlocal now = clock[1] * 1000 + math.floor(clock[2] / 1000)\n";
+
 // KEYS: vxlan:pool, vxlan:pool:reserved, available_ips, allocated_ips
-const Script<InitPool> kInitPool{"pool initialisation", R"lua(
+const Script<InitPool> kInitPool{"pool initialisation", std::string(kNow) + R"lua(
 local pool, reserved_key, available, allocated = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local function dotted(n)
   return string.format('%d.%d.%d.%d', math.floor(n / 16777216) % 256,
@@ -55,6 +58,7 @@ end
 if #batch > 0 then redis.call('SADD', available, unpack(batch)) end
 for address in pairs(is_reserved) do redis.call('SADD', reserved_key, address) end
 redis.call('HSET', pool, 'subnet', subnet, 'first', first, 'last', last, 'total', total)
+if quarantine_ms > 0 then redis.call('HSET', pool, 'quarantine_until', now + quarantine_ms) end
 return reply{outcome = 'created'}
 )lua",
                                  {keys::kPool, keys::kPoolReserved, keys::kAvailable, keys::kAllocated}};
@@ -83,16 +87,21 @@ local function log_change(op, kind, ...)
 end
 )lua";
 
-// Every host script reads the clock from Redis (scripts.h).
-const char* const kNow = "local clock = redis.call('TIME')\nlocal now = clock[1] * 1000 + math.floor(clock[2] / 1000)\n";
 
 // KEYS: vxlan:pool, available_ips, allocated_ips, container_ips, container_hosts, ip_containers,
 //       vxlan:revision, vxlan:changes
 const Script<Allocate> kAllocate{"allocate", std::string(kChangeLog) + R"lua(
-local pool = redis.call('HMGET', KEYS[1], 'subnet', 'first', 'last')
+local pool = redis.call('HMGET', KEYS[1], 'subnet', 'first', 'last', 'quarantine_until')
 if not pool[1] then return reply{status = 'uninitialised'} end
 if pool[1] ~= subnet or tonumber(pool[2]) ~= first or tonumber(pool[3]) ~= last then
   return reply{status = 'pool_mismatch'}
+end
+-- While the agents reserve their containers' addresses again after a registry loss, an address
+-- handed to a new name could be one a running container holds.
+local quarantine_left = 0
+if pool[4] then
+  local clock = redis.call('TIME')
+  quarantine_left = tonumber(pool[4]) - (clock[1] * 1000 + math.floor(clock[2] / 1000))
 end
 local function allocate(name, host, wanted)
   local held = redis.call('HGET', KEYS[4], name)
@@ -101,6 +110,9 @@ local function allocate(name, host, wanted)
     if owner ~= host then return {outcome = 'name_conflict', address = held, owner = owner} end
     if wanted ~= '' and wanted ~= held then return {outcome = 'name_holds_other_ip', address = held, owner = owner} end
     return {outcome = 'existing', address = held, owner = owner}
+  end
+  if wanted == '' and quarantine_left > 0 then
+    return {outcome = 'quarantined', address = string.format('%d', quarantine_left)}
   end
   local address = wanted
   if wanted ~= '' then

@@ -44,6 +44,9 @@ struct InitPool {
     uint64_t first = 0;  // the range's first and last addresses, as integers
     uint64_t last = 0;
     uint64_t total = 0;  // the number of addresses it hands out
+    // When the pool is written (not found), allocations of any address are refused for this long
+    // (Allocate's "quarantined"): 0 unless Redis lost the registry under a running IPAM.
+    uint64_t quarantine_ms = 0;
     std::vector<std::string> reserved;
     template <class Self, class F>
     static void fields(Self& self, F&& field) {
@@ -51,6 +54,7 @@ struct InitPool {
       field("first", self.first);
       field("last", self.last);
       field("total", self.total);
+      field("quarantine_ms", self.quarantine_ms);
       field("reserved", self.reserved);
     }
   };
@@ -101,6 +105,8 @@ struct Allocate {
     }
   };
   // Per request, in order: "created" or "existing" with address and owner (the request's host);
+  // "quarantined" with the milliseconds left, for a new name asking for any address while the pool
+  // is quarantined (InitPool);
   // "name_conflict" with the address the name holds and its owner; "name_holds_other_ip" with the
   // address the name holds; "ip_taken" with the address wanted and its holder; "ip_unavailable"
   // with the address wanted; "exhausted".

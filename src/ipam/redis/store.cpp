@@ -34,12 +34,18 @@ asio::awaitable<Status> RedisStore::ensure_pool() {
                            .first = pool_.first().value(),
                            .last = pool_.last().value(),
                            .total = pool_.size(),
+                           .quarantine_ms = state_.lost ? static_cast<uint64_t>(state_.quarantine.count()) : 0,
                            .reserved = {}};
   for (Ipv4 ip : pool_.reserved()) args.reserved.push_back(ip.to_string());
   auto reply = co_await init_.run(*redis_, args);
   if (!reply) co_return reply.error();
   const std::string& outcome = reply->outcome;
   if (outcome == "created" || outcome == "existing") {
+    if (outcome == "created" && state_.lost.exchange(false) && state_.quarantine.count() > 0) {
+      spdlog::warn("Redis at {} lost the registry: for {} ms only addresses asked for by name are handed out, "
+                   "while the agents reserve their containers' again",
+                   redis_->endpoint().to_string(), state_.quarantine.count());
+    }
     if (outcome == "created" || !state_.ready.exchange(true)) {
       spdlog::info("pool {} ({} to {}, {} addresses) {} in Redis at {}", pool_.subnet().to_string(),
                    pool_.first().to_string(), pool_.last().to_string(), pool_.size(),
@@ -71,6 +77,7 @@ asio::awaitable<Result<AllocateResult>> RedisStore::allocate(const AllocateReque
     auto result = co_await allocations_.submit(request);
     if (result || result.error().code != "pool_missing" || attempt > 0) co_return result;
     spdlog::warn("Redis at {} lost the pool; writing it again", redis_->endpoint().to_string());
+    state_.lost = true;
     state_.ready = false;
   }
 }
@@ -132,6 +139,11 @@ Result<AllocateResult> RedisStore::allocation_outcome(const AllocateRequest& req
   }
   if (outcome == "ip_unavailable") {
     return conflict("ip_unavailable", "address " + address + " is not free in the pool");
+  }
+  if (outcome == "quarantined") {
+    return unavailable("pool_quarantined", "Redis lost the registry: for " + address +
+                                               " ms more, only addresses asked for by name are handed out, while "
+                                               "the agents reserve their containers' again");
   }
   if (outcome == "exhausted") {
     return conflict("pool_exhausted", "no free address is left in " + pool_.subnet().to_string() +

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 
 #include "common/batcher.h"
@@ -16,9 +17,14 @@
 
 namespace vx::ipam {
 
-// Whether this process has seen the pool in Redis. Shared by the stores of all worker threads.
+// Whether this process has seen the pool in Redis, and whether it saw it vanish since. Shared by
+// the stores of all worker threads.
 struct PoolState {
   std::atomic<bool> ready{false};
+  // Set when Redis lost the pool under this process: the registry went with it, so the pool is
+  // written again under a quarantine (scripts.h, InitPool) while the agents re-reserve.
+  std::atomic<bool> lost{false};
+  std::chrono::milliseconds quarantine{0};
 };
 
 class RedisStore : public Store {
