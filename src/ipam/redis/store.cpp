@@ -77,8 +77,7 @@ asio::awaitable<Result<AllocateResult>> RedisStore::allocate(const AllocateReque
     auto result = co_await allocations_.submit(request);
     if (result || result.error().code != "pool_missing" || attempt > 0) co_return result;
     spdlog::warn("Redis at {} lost the pool; writing it again", redis_->endpoint().to_string());
-    state_.lost = true;
-    state_.ready = false;
+    pool_missing();
   }
 }
 
@@ -218,13 +217,17 @@ asio::awaitable<Result<Allocation>> RedisStore::record_endpoint(const std::strin
   co_return endpoint_.unexpected(outcome);
 }
 
+void RedisStore::pool_missing() {
+  if (state_.ready.exchange(false)) state_.lost = true;
+}
+
 asio::awaitable<Result<PoolStats>> RedisStore::stats() {
   for (int attempt = 0;; ++attempt) {
     auto reply = co_await stats_.run(*redis_);
     if (!reply) co_return reply.error();
     if (!reply->subnet.empty()) co_return PoolStats{reply->total, reply->allocated, reply->available, reply->subnet};
     if (attempt > 0) co_return unavailable("pool_missing", "Redis holds no pool");
-    state_.ready = false;  // Redis lost its data, or nobody wrote the pool yet
+    pool_missing();  // Redis lost its data, or nobody wrote the pool yet
     auto ready = co_await ensure_pool();
     if (!ready) co_return ready.error();
   }

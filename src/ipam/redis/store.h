@@ -48,6 +48,8 @@ class RedisStore : public Store {
  private:
   boost::asio::awaitable<std::vector<Result<AllocateResult>>> allocate_batch(
       const std::vector<AllocateRequest>& requests);
+  // Redis was found without the pool. If this process had seen it there, the registry went with it.
+  void pool_missing();
   Result<AllocateResult> allocation_outcome(const AllocateRequest& request,
                                             const lua::Allocate::Outcome& result) const;
 
