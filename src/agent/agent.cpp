@@ -77,8 +77,8 @@ asio::awaitable<void> Agent::set_up() {
   for (;;) {
     auto result = co_await set_up_host(self_, *ipam_, *runtime_, *dataplane_);
     if (result) {
-      setup_ = {true, "", *result};
-      reconciler_.set_gateway(*result);
+      setup_ = {true, "", result->gateway, result->overlay};
+      reconciler_.set_gateway(result->gateway);
       break;
     }
     if (result.error().detail != setup_.error) spdlog::warn("cannot set the host up yet: {}", result.error().detail);

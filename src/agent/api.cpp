@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "agent/host_setup.h"
+#include "common/auth.h"
 #include "agent/ping_check.h"
 #include "proto/agent.h"
 #include "proto/names.h"
@@ -59,6 +60,14 @@ class AgentApi : public Router {
     add("GET", "/container/{name}", this, &AgentApi::get);
     add("DELETE", "/container/{name}", this, &AgentApi::remove);
     add("POST", "/container/{name}/ping", this, &AgentApi::ping);
+  }
+
+  // A container may not drive its host's agent (create containers, read others'), nor any other's.
+  asio::awaitable<HttpResponse> handle(const HttpRequest& request) override {
+    if (Status allowed = check_source(request, parts_.setup.overlay); !allowed) {
+      co_return error_response(allowed.error());
+    }
+    co_return co_await Router::handle(request);
   }
 
  private:

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "agent/container_service.h"
@@ -27,6 +28,7 @@ struct SetupState {
   bool done = false;
   std::string error;  // why not, while not done
   std::string gateway;
+  std::optional<Cidr> overlay;  // its subnet: requests from its addresses are refused
 };
 
 struct AgentParts {

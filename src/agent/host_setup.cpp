@@ -94,8 +94,8 @@ asio::awaitable<Result<std::string>> register_host(const AgentIdentity& self, ip
   co_return co_await ipam.register_host(host);
 }
 
-asio::awaitable<Result<std::string>> set_up_host(const AgentIdentity& self, ipam::IpamClient& ipam,
-                                                     Runtime& runtime, Dataplane& dataplane) {
+asio::awaitable<Result<HostSetup>> set_up_host(const AgentIdentity& self, ipam::IpamClient& ipam, Runtime& runtime,
+                                               Dataplane& dataplane) {
   auto subnet_text = co_await register_host(self, ipam);
   if (!subnet_text) co_return subnet_text.error();
   auto subnet = Cidr::parse(*subnet_text);
@@ -117,7 +117,7 @@ asio::awaitable<Result<std::string>> set_up_host(const AgentIdentity& self, ipam
   spdlog::info("host {} is set up: underlay {} on {}, gateway {}, {} VNI {} port {}, MTU {}", self.host_id,
                self.underlay_ip.to_string(), self.underlay_device, gateway_text, self.vxlan_device,
                self.vni, self.vxlan_port, self.overlay_mtu());
-  co_return gateway_text;
+  co_return HostSetup{gateway_text, *subnet};
 }
 
 }  // namespace vx::agent

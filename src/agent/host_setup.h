@@ -24,8 +24,12 @@ Result<AgentIdentity> identify_host(const AgentConfig& config, Dataplane& datapl
 // device went away), or "" while it does: what the agent's health reports.
 std::string underlay_problem(const AgentIdentity& self, Dataplane& dataplane);
 
-// Answers this host's gateway address.
-boost::asio::awaitable<Result<std::string>> set_up_host(const AgentIdentity& self, ipam::IpamClient& ipam,
+struct HostSetup {
+  std::string gateway;  // this host's bridge address
+  Cidr overlay;         // the overlay's subnet, from the IPAM
+};
+
+boost::asio::awaitable<Result<HostSetup>> set_up_host(const AgentIdentity& self, ipam::IpamClient& ipam,
                                                             Runtime& runtime, Dataplane& dataplane);
 
 // Whether the VXLAN device set_up_host() made is still there, up and enslaved to the bridge: what

@@ -52,4 +52,11 @@ Status check_token(const HttpRequest& request, const std::string& token) {
                              : "the token does not match this cluster's"};
 }
 
+Status check_source(const HttpRequest& request, const std::optional<Cidr>& overlay) {
+  if (!request.peer || !overlay || !overlay->contains(*request.peer)) return Ok{};
+  return Error{ErrorKind::kForbidden, "forbidden_source",
+               "requests from the overlay network (" + request.peer->to_string() + " is in " + overlay->to_string() +
+                   ") are refused: containers may not drive the cluster's daemons"};
+}
+
 }  // namespace vx

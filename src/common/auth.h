@@ -5,11 +5,13 @@
 // user of the machine could read it.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "common/error.h"
 #include "common/http_types.h"
+#include "common/ipv4.h"
 
 namespace vx {
 
@@ -19,5 +21,10 @@ Result<std::string> load_token(const std::string& path);
 
 // Ok when `token` is empty or the request carries it; compares in constant time.
 Status check_token(const HttpRequest& request, const std::string& token);
+
+// kForbidden "forbidden_source" when the request comes from an address of `overlay`: the
+// containers of the cluster may not drive its daemons, whatever token they found. A daemon checks
+// this itself, so that it holds where no firewall is installed.
+Status check_source(const HttpRequest& request, const std::optional<Cidr>& overlay);
 
 }  // namespace vx

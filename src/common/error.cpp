@@ -6,6 +6,7 @@ int http_status(ErrorKind kind) {
   switch (kind) {
     case ErrorKind::kBadInput: return 400;
     case ErrorKind::kUnauthorized: return 401;
+    case ErrorKind::kForbidden: return 403;
     case ErrorKind::kNotFound: return 404;
     case ErrorKind::kMethod: return 405;
     case ErrorKind::kConflict: return 409;

@@ -13,6 +13,7 @@ namespace vx {
 enum class ErrorKind {
   kBadInput,     // the caller sent something invalid: 400
   kUnauthorized, // the caller did not prove it may ask: 401
+  kForbidden,    // the caller may not ask, whatever it proves (a container asking its host's agent): 403
   kNotFound,     // the named thing does not exist: 404
   kMethod,       // the path exists but not with this method: 405
   kConflict,     // the request contradicts the current state: 409

@@ -54,6 +54,21 @@ size_t fit_open_file_limit(size_t connections) {
   return limit.rlim_cur > 2 * kSpareDescriptors ? limit.rlim_cur - kSpareDescriptors : kSpareDescriptors;
 }
 
+// The peer's IPv4 address, IPv4-mapped IPv6 included; none for a unix socket or a closed socket.
+template <typename Socket>
+std::optional<Ipv4> peer_of(const Socket& socket) {
+  if constexpr (std::is_same_v<typename Socket::protocol_type, tcp>) {
+    beast::error_code ec;
+    auto address = socket.remote_endpoint(ec).address();
+    if (ec) return std::nullopt;
+    if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+      address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+    }
+    if (address.is_v4()) return Ipv4(address.to_v4().to_uint());
+  }
+  return std::nullopt;
+}
+
 Result<HttpRequest> decode_request(const http::request<http::string_body>& message) {
   HttpRequest request;
   request.method = std::string(message.method_string());
@@ -150,9 +165,11 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
     }
   }
 
-  asio::awaitable<HttpResponse> answer(Worker& worker, const http::request<http::string_body>& message) {
+  asio::awaitable<HttpResponse> answer(Worker& worker, const http::request<http::string_body>& message,
+                                       std::optional<Ipv4> peer) {
     auto request = decode_request(message);
     if (!request) co_return error_response(request.error());
+    request->peer = peer;
     if (Status allowed = check_token(*request, options.token); !allowed) co_return error_response(allowed.error());
     try {
       co_return co_await worker.parts.handler->handle(*request);
@@ -211,7 +228,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
         version = message.version();
         keep_alive = message.keep_alive();
         auto started = std::chrono::steady_clock::now();
-        response = co_await answer(worker, message);
+        response = co_await answer(worker, message, peer_of(stream.socket()));
         spdlog::debug("{} {} -> {} in {} us", std::string(message.method_string()), std::string(message.target()),
                       response.status,
                       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started)

@@ -5,10 +5,12 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/error.h"
+#include "common/ipv4.h"
 
 namespace vx {
 
@@ -19,6 +21,7 @@ struct HttpRequest {
   std::map<std::string, std::string> query;   // decoded query parameters
   std::string body;
   std::string authorization;                  // the Authorization header, if any
+  std::optional<Ipv4> peer;                   // the TCP peer's IPv4 address; none over a unix socket
 };
 
 struct HttpResponse {

@@ -11,6 +11,7 @@ ErrorKind error_kind_of(int http_status) {
   switch (http_status) {
     case 400: return ErrorKind::kBadInput;
     case 401: return ErrorKind::kUnauthorized;
+    case 403: return ErrorKind::kForbidden;
     case 404: return ErrorKind::kNotFound;
     case 405: return ErrorKind::kMethod;
     case 409: return ErrorKind::kConflict;

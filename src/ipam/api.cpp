@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <charconv>
 
+#include "common/auth.h"
 #include "ipam/requests.h"
 #include "proto/ipam.h"
 #include "proto/names.h"
@@ -66,6 +67,12 @@ class IpamApi : public Router {
     add("POST", "/hosts/{id}/heartbeat", this, &IpamApi::heartbeat);
     add("DELETE", "/hosts/{id}", this, &IpamApi::leave);
     add("GET", "/peers", this, &IpamApi::peers);
+  }
+
+  // The containers whose addresses this IPAM hands out may not drive it.
+  asio::awaitable<HttpResponse> handle(const HttpRequest& request) override {
+    if (Status allowed = check_source(request, pool_.subnet()); !allowed) co_return error_response(allowed.error());
+    co_return co_await Router::handle(request);
   }
 
  private:

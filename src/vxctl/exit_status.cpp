@@ -8,7 +8,8 @@ int exit_status_of(ErrorKind kind) {
     case ErrorKind::kNotFound: return kExitNotFound;
     case ErrorKind::kConflict: return kExitConflict;
     case ErrorKind::kUnavailable: return kExitUnavailable;
-    case ErrorKind::kUnauthorized: return kExitUnauthorized;
+    case ErrorKind::kUnauthorized:
+    case ErrorKind::kForbidden: return kExitUnauthorized;
     case ErrorKind::kMethod:
     case ErrorKind::kTooLarge:
     case ErrorKind::kInternal: return kExitFailed;

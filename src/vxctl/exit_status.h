@@ -12,7 +12,8 @@ inline constexpr int kExitUsage = 2;        // bad arguments or input
 inline constexpr int kExitNotFound = 3;     // no such container or host
 inline constexpr int kExitConflict = 4;     // the name is taken, or an operation on it is in flight
 inline constexpr int kExitUnavailable = 5;  // the IPAM, an agent or Docker does not answer
-inline constexpr int kExitUnauthorized = 6; // the cluster wants a token (--token-file, VXLAN_TOKEN)
+inline constexpr int kExitUnauthorized = 6; // the cluster wants a token (--token-file, VXLAN_TOKEN), or
+                                            // refuses this caller whatever it sends
 inline constexpr int kExitFailed = 7;       // anything else the daemons refused
 
 int exit_status_of(ErrorKind kind);

@@ -156,6 +156,22 @@ TEST_F(AgentApiTest, HealthSaysWhenTheUnderlayAddressLeftTheDevice) {
   EXPECT_EQ(reasons(body)[0], "underlay: 10.99.0.11 is no longer an address of eth0 (it has 10.99.0.12)");
 }
 
+// Found by a hostile probe: from inside a container, POST http://<gateway>:8001/create_container
+// created a container. The agent refuses every request from an address of the overlay.
+TEST_F(AgentApiTest, ContainersMayNotDriveTheAgent) {
+  setup.overlay = Cidr::parse("172.20.0.0/16").value();
+  for (const char* path : {"/health", "/containers", "/create_container"}) {
+    HttpRequest request{path == std::string("/create_container") ? "POST" : "GET", path, {path + 1}, {}, "", {},
+                        Ipv4::parse("172.20.0.9").value()};
+    HttpResponse response = fakes::run(router->handle(request));
+    EXPECT_EQ(response.status, 403) << path << ": " << response.body;
+    EXPECT_NE(response.body.find("forbidden_source"), std::string::npos) << response.body;
+  }
+  EXPECT_EQ(host.runtime.faults.calls("create_container"), 0);
+  HttpRequest from_underlay{"GET", "/health", {"health"}, {}, "", {}, Ipv4::parse("10.99.0.12").value()};
+  EXPECT_EQ(fakes::run(router->handle(from_underlay)).status, 200);
+}
+
 TEST(IdentifyHost, TheUnderlayAddressMustBeOneOfTheDevices) {
   fakes::FakeDataplane dataplane;
   dataplane.underlays["eth0"] = {{*Ipv4::parse("10.99.0.11"), *Ipv4::parse("10.99.5.5")}, 9000, 2};

@@ -71,6 +71,20 @@ expect_rc "vxctl run with no --host picks a live host" 0
 web3_host=$(sed -E 's/.* on (host[0-9]+) .*/\1/' "$OUT/out")
 check "web3 landed on a host of the lab" bash -c "[[ '$web3_host' == host1 || '$web3_host' == host2 ]]"
 
+echo "# a container may not drive the agents"
+# Found by a hostile probe: from inside a container, POST http://<gateway>:8001/create_container
+# created a container. Its host's agent is reached at the gateway and at the underlay address, both
+# without NAT, so the agent sees the container's own address, and refuses it.
+gateway1=$(lab docker host1 network inspect vxlan-net -f '{{(index .IPAM.Config 0).Gateway}}')
+# The image's busybox nc speaks the HTTP by hand (its wget is not dependable in these images).
+for target in "$gateway1" 10.99.0.11; do
+  lab docker host1 exec web1 busybox sh -c "printf 'POST /create_container?container_name=evil&image=nginx:alpine HTTP/1.0\r\n\r\n' |
+    busybox nc -w 5 $target 8001" >"$OUT/evil" 2>&1
+  check "web1 asking its agent at $target to create a container is refused (403)" bash -c \
+    "cat '$OUT/evil'; grep -q '^HTTP/1.0 403' '$OUT/evil' && grep -q forbidden_source '$OUT/evil'"
+done
+check "and no container 'evil' exists" bash -c "[[ -z \$(\"$ROOT/lab/lab\" --prefix $P docker host1 ps -aq -f name=^evil\$) ]]"
+
 vx --json hosts
 expect_eq "hosts --json counts the new containers" "$(js '[.[].containers] | add')" "3"
 

@@ -121,8 +121,9 @@ class IpamApiTest : public ::testing::Test {
     router_ = make_ipam_router(std::move(store), std::move(hosts), pool_, log_.view);
   }
 
-  std::pair<int, json::value> call(std::string method, std::string path, std::string body = "") {
-    HttpRequest request{method, path, {}, {}, body, {}};
+  std::pair<int, json::value> call(std::string method, std::string path, std::string body = "",
+                                   std::optional<Ipv4> peer = std::nullopt) {
+    HttpRequest request{method, path, {}, {}, body, {}, peer};
     if (size_t mark = path.find('?'); mark != std::string::npos) {
       for (size_t start = mark + 1; start < path.size();) {
         size_t amp = std::min(path.find('&', start), path.size());
@@ -179,6 +180,17 @@ TEST_F(IpamApiTest, BadInputNeverReachesTheStore) {
   EXPECT_EQ(call("GET", "/container/-bad").first, 400);
   EXPECT_EQ(call("POST", "/deallocate", "{}").first, 400);
   EXPECT_EQ(store_->calls, 0);
+}
+
+// Found by a hostile probe: containers could drive the daemons. The IPAM refuses every request from
+// an address of its own pool, whatever it asks, and still serves everyone else.
+TEST_F(IpamApiTest, ItsOwnContainersMayNotDriveIt) {
+  auto body = R"({"container_name":"web","host_id":"host1"})";
+  auto refused = call("POST", "/allocate", body, Ipv4::parse("172.20.0.7").value());
+  EXPECT_EQ(refused.first, 403);
+  EXPECT_EQ(refused.second.at("error"), "forbidden_source");
+  EXPECT_EQ(call("GET", "/health", "", Ipv4::parse("172.20.255.254").value()).first, 403);
+  EXPECT_EQ(call("POST", "/allocate", body, Ipv4::parse("10.99.0.11").value()).first, 200);
 }
 
 TEST_F(IpamApiTest, RoutingErrors) {

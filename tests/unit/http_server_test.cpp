@@ -24,7 +24,8 @@ using unix_socket = asio::local::stream_protocol;
 struct Hello : RequestHandler {
   asio::awaitable<HttpResponse> handle(const HttpRequest& request) override {
     HttpResponse response;
-    response.body = "{\"path\":\"" + request.target + "\"}";
+    std::string peer = request.peer ? request.peer->to_string() : "none";
+    response.body = "{\"path\":\"" + request.target + "\",\"peer\":\"" + peer + "\"}";
     co_return response;
   }
 };
@@ -78,8 +79,20 @@ TEST(HttpServer, ServesOnAUnixSocket) {
   client.connect(unix_socket::endpoint(path));
   std::string answer = exchange(client, "/Plugin.Activate");
   EXPECT_NE(answer.find("HTTP/1.1 200"), std::string::npos) << answer;
-  EXPECT_NE(answer.find("{\"path\":\"/Plugin.Activate\"}"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("{\"path\":\"/Plugin.Activate\",\"peer\":\"none\"}"), std::string::npos) << answer;
   std::filesystem::remove(path);
+}
+
+// Handlers see who is asking over TCP (the daemons refuse their own overlay's containers).
+TEST(HttpServer, HandlersSeeTheTcpPeer) {
+  Served served;
+  ASSERT_TRUE(served.server().listen_tcp("127.0.0.1", 0).ok());
+  served.start();
+  asio::io_context io;
+  asio::ip::tcp::socket client(io);
+  client.connect({asio::ip::make_address("127.0.0.1"), served.server().tcp_port()});
+  std::string answer = exchange(client, "/who");
+  EXPECT_NE(answer.find("{\"path\":\"/who\",\"peer\":\"127.0.0.1\"}"), std::string::npos) << answer;
 }
 
 TEST(HttpServer, TakesOverAStaleSocketButNeverOneInUseOrAnotherFile) {
