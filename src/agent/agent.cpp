@@ -8,6 +8,7 @@
 
 #include "agent/docker/docker_runtime.h"
 #include "agent/host_setup.h"
+#include "common/auth.h"
 #include "ipam/client/http_ipam_client.h"
 #include "agent/probe/netns_prober.h"
 
@@ -50,10 +51,12 @@ Agent::Agent(AgentIdentity self, const AgentConfig& config, std::unique_ptr<Data
       reconciler_(self_, *ipam_, *dataplane_, *runtime_,
                   reconciler_options(config, containers_, [this] { return repair_host(); })),
       health_(*runtime_, config.sync_interval),
-      router_(make_agent_router(
-          {self_, containers_, *runtime_, *ipam_, *dataplane_, *prober_, reconciler_, setup_, health_.observed()})),
+      warning_(open_api_warning(config.listen, config.token)),
+      router_(make_agent_router({self_, containers_, *runtime_, *ipam_, *dataplane_, *prober_, reconciler_, setup_,
+                                 health_.observed(), warning_})),
       server_({.token = config.token}, {{io_.get_executor(), router_.get()}}) {
   setup_.error = "starting";
+  if (!warning_.empty()) spdlog::warn("{}", warning_);
 }
 
 Agent::~Agent() = default;

@@ -44,6 +44,7 @@ class Agent {
   Reconciler reconciler_;
   SetupState setup_;
   HealthMonitor health_;
+  std::string warning_;  // serving without a token where others reach it
   std::unique_ptr<Router> router_;
   HttpServer server_;
 };

@@ -103,6 +103,7 @@ class AgentApi : public Router {
                                                 : json::value(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                                   std::chrono::steady_clock::now() - sync.last_answer)
                                                                   .count())}};
+    if (!parts_.warning.empty()) out["warnings"] = json::array{json::string(parts_.warning)};
     if (!problems.empty()) {
       out["error"] = "unhealthy";
       out["detail"] = problems;

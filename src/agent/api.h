@@ -41,6 +41,7 @@ struct AgentParts {
   const Reconciler& reconciler;
   const SetupState& setup;
   const Observed& observed;
+  const std::string& warning;  // what /health adds under "warnings" (common/auth.h), or ""
 };
 
 std::unique_ptr<Router> make_agent_router(AgentParts parts);

@@ -59,4 +59,11 @@ Status check_source(const HttpRequest& request, const std::optional<Cidr>& overl
                    ") are refused: containers may not drive the cluster's daemons"};
 }
 
+std::string open_api_warning(const HostPort& listen, const std::string& token) {
+  auto address = Ipv4::parse(listen.host);
+  if (!token.empty() || (address && address->is_loopback())) return "";
+  return "serving without a token on " + listen.host + ":" + std::to_string(listen.port) +
+         ": anyone who reaches it may use the whole API (README, Authentication)";
+}
+
 }  // namespace vx

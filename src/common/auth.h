@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "common/error.h"
+#include "common/host_port.h"
 #include "common/http_types.h"
 #include "common/ipv4.h"
 
@@ -21,6 +22,10 @@ Result<std::string> load_token(const std::string& path);
 
 // Ok when `token` is empty or the request carries it; compares in constant time.
 Status check_token(const HttpRequest& request, const std::string& token);
+
+// What a daemon serving without a token on an address other hosts can reach must say, at start and
+// in its health answer; "" when it has a token or listens on loopback only.
+std::string open_api_warning(const HostPort& listen, const std::string& token);
 
 // kForbidden "forbidden_source" when the request comes from an address of `overlay`: the
 // containers of the cluster may not drive its daemons, whatever token they found. A daemon checks

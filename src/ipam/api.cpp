@@ -48,8 +48,8 @@ HttpResponse raw_json(std::string body) {
 class IpamApi : public Router {
  public:
   IpamApi(std::unique_ptr<Store> store, std::unique_ptr<HostRegistry> hosts, const PoolSpec& pool,
-          ClusterView& view)
-      : store_(std::move(store)), hosts_(std::move(hosts)), pool_(pool), view_(view) {
+          ClusterView& view, std::string warning)
+      : store_(std::move(store)), hosts_(std::move(hosts)), pool_(pool), view_(view), warning_(std::move(warning)) {
     check_param("name", validate_container_name);
     check_param("id", validate_host_id);
     add("GET", "/", this, &IpamApi::health);
@@ -88,10 +88,13 @@ class IpamApi : public Router {
                                     {"detail", status.error().detail}});
     }
     std::string feed = view_.feed_error();
-    co_return json_response(200, {{"status", "healthy"}, {"redis", "ok"},
-                                  {"network_subnet", pool_.subnet().to_string()},
-                                  {"revision", view_.revision()},
-                                  {"feed", feed.empty() ? std::string("following") : feed}});
+    json::object out{{"status", "healthy"},
+                     {"redis", "ok"},
+                     {"network_subnet", pool_.subnet().to_string()},
+                     {"revision", view_.revision()},
+                     {"feed", feed.empty() ? std::string("following") : feed}};
+    if (!warning_.empty()) out["warnings"] = json::array{json::string(warning_)};
+    co_return json_response(200, out);
   }
 
   asio::awaitable<HttpResponse> stats(const HttpRequest&, const PathParams&) {
@@ -226,13 +229,14 @@ class IpamApi : public Router {
   std::unique_ptr<HostRegistry> hosts_;
   const PoolSpec& pool_;
   ClusterView& view_;
+  std::string warning_;
 };
 
 }  // namespace
 
 std::unique_ptr<Router> make_ipam_router(std::unique_ptr<Store> store, std::unique_ptr<HostRegistry> hosts,
-                                         const PoolSpec& pool, ClusterView& view) {
-  return std::make_unique<IpamApi>(std::move(store), std::move(hosts), pool, view);
+                                         const PoolSpec& pool, ClusterView& view, std::string warning) {
+  return std::make_unique<IpamApi>(std::move(store), std::move(hosts), pool, view, std::move(warning));
 }
 
 }  // namespace vx::ipam

@@ -24,7 +24,8 @@
 
 namespace vx::ipam {
 
+// `warning`: what /health adds under "warnings" (common/auth.h, open_api_warning), or "".
 std::unique_ptr<Router> make_ipam_router(std::unique_ptr<Store> store, std::unique_ptr<HostRegistry> hosts,
-                                         const PoolSpec& pool, ClusterView& view);
+                                         const PoolSpec& pool, ClusterView& view, std::string warning = {});
 
 }  // namespace vx::ipam

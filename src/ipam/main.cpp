@@ -6,6 +6,7 @@
 #include <boost/asio/detached.hpp>
 #include <thread>
 
+#include "common/auth.h"
 #include "common/http_server.h"
 #include "common/run_blocking.h"
 #include "ipam/api.h"
@@ -66,6 +67,8 @@ int serve(int argc, char** argv) {
                config.pool.subnet().to_string(), config.pool.first().to_string(),
                config.pool.last().to_string(), config.pool.size(), config.pool.reserved().size(),
                config.redis.to_string(), config.token.empty() ? "no authentication" : "token required");
+  std::string warning = open_api_warning(config.listen, config.token);
+  if (!warning.empty()) spdlog::warn("{}", warning);
   PoolState state;
   state.quarantine = config.quarantine;
   if (!check_pool_at_start(config, state)) return 2;
@@ -81,7 +84,7 @@ int serve(int argc, char** argv) {
     auto redis = connect_to_registry(io, config.redis, config.redis_timeout);
     routers.push_back(make_ipam_router(std::make_unique<RedisStore>(redis, config.pool, state),
                                            std::make_unique<RedisHostRegistry>(redis, config.host_ttl),
-                                           config.pool, view));
+                                           config.pool, view, warning));
     parts.push_back({io.get_executor(), routers.back().get()});
   }
   HttpServer server({.token = config.token, .max_connections = config.max_connections}, parts);

@@ -21,9 +21,9 @@ class AgentApiTest : public ::testing::Test {
   using Answer = std::pair<int, boost::json::value>;
 
   AgentApiTest()
-      : setup{true, "", host.ipam.names.at(host.self.gateway_name()).ip_address},
+      : setup{true, "", host.ipam.names.at(host.self.gateway_name()).ip_address, std::nullopt},
         router(make_agent_router({host.self, host.service, host.runtime, host.ipam, host.dataplane, prober,
-                                  host.reconciler, setup, monitor.observed()})) {
+                                  host.reconciler, setup, monitor.observed(), warning})) {
     look();
   }
 
@@ -34,7 +34,7 @@ class AgentApiTest : public ::testing::Test {
   }
 
   Answer call(const std::string& method, const std::string& path, Query query = {}, const std::string& body = "") {
-    HttpRequest request{method, path, {}, std::move(query), body, {}};
+    HttpRequest request{method, path, {}, std::move(query), body, {}, std::nullopt};
     for (size_t start = 1; start < path.size();) {
       size_t slash = std::min(path.find('/', start), path.size());
       request.segments.push_back(path.substr(start, slash - start));
@@ -58,6 +58,7 @@ class AgentApiTest : public ::testing::Test {
   TestHost host;
   FakeProber prober;
   SetupState setup;
+  std::string warning = "serving without a token on 0.0.0.0:8001: anyone who reaches it may use the whole API";
   HealthMonitor monitor{host.runtime, std::chrono::milliseconds(500)};
   std::unique_ptr<Router> router;
 };

@@ -53,7 +53,7 @@ TEST_F(AgentApiTest, BadCreateRequestsAre400AndNeverReachTheIpam) {
 }
 
 TEST_F(AgentApiTest, CreateBeforeSetupIs503) {
-  setup = {false, "the IPAM does not answer", ""};
+  setup = {false, "the IPAM does not answer", "", std::nullopt};
   expect_error(create({{"container_name", "web"}, {"image", "alpine"}}), 503, "not_ready");
   EXPECT_EQ(host.ipam.faults.calls("allocate"), 0);
 }
@@ -105,6 +105,8 @@ TEST_F(AgentApiTest, HealthyWhenEverythingAnswers) {
   EXPECT_EQ(body.at("mtu"), 1450);
   EXPECT_EQ(body.at("gateway"), setup.gateway.c_str());
   EXPECT_FALSE(body.as_object().contains("detail"));
+  ASSERT_TRUE(body.as_object().contains("warnings"));  // healthy, but open to anyone who reaches it
+  EXPECT_EQ(body.at("warnings").at(0), warning.c_str());
 }
 
 TEST_F(AgentApiTest, HealthSaysHowLongAgoTheFeedAnswered) {
@@ -131,7 +133,7 @@ TEST_F(AgentApiTest, UnhealthyWithEachReason) {
 
   host.ipam.down = true;
   host.dataplane.vxlans.at(host.self.vxlan_device).up = false;
-  setup = {false, "registering", ""};
+  setup = {false, "registering", "", std::nullopt};
   look();
   auto [all_status, all] = call("GET", "/health");
   EXPECT_EQ(all_status, 503);

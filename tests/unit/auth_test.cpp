@@ -32,6 +32,14 @@ TEST(Token, RequiredEverywhereButTheHealthChecks) {
   EXPECT_FALSE(check_token(request("GET", {"health", "x"}, ""), token));
 }
 
+// Security by default: a daemon open to other machines without a token says so.
+TEST(Token, ServingWithoutOneWhereOthersReachItIsAWarning) {
+  EXPECT_NE(open_api_warning({"0.0.0.0", 8000}, "").find("serving without a token on 0.0.0.0:8000"), std::string::npos);
+  EXPECT_NE(open_api_warning({"10.0.1.100", 8000}, ""), "");
+  EXPECT_EQ(open_api_warning({"127.0.0.1", 8000}, ""), "");
+  EXPECT_EQ(open_api_warning({"0.0.0.0", 8000}, "secret"), "");
+}
+
 TEST(Token, FromAFileOrTheEnvironment) {
   std::string path = ::testing::TempDir() + "/vxlan-token";
   std::ofstream(path) << "  from-file\n";
