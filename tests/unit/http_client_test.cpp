@@ -4,13 +4,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <filesystem>
-#include <thread>
 
 #include "common/http_client.h"
 #include "common/http_server.h"
+#include "served.h"
 
 namespace vx {
 namespace {
@@ -28,28 +27,6 @@ struct Echo : RequestHandler {
     response.content_type = "text/plain";
     co_return response;
   }
-};
-
-// One server on its own thread, stopped gracefully at the end.
-class Served {
- public:
-  explicit Served(HttpServerOptions options = {}) : server_(options, {{io_.get_executor(), &handler_}}) {}
-  ~Served() {
-    server_.shutdown([this] { io_.stop(); });
-    if (thread_.joinable()) thread_.join();
-  }
-  HttpServer& server() { return server_; }
-  void start() {
-    server_.start();
-    thread_ = std::thread([this] { io_.run(); });
-  }
-
- private:
-  asio::io_context io_{1};
-  asio::executor_work_guard<asio::io_context::executor_type> busy_ = asio::make_work_guard(io_);
-  Echo handler_;
-  HttpServer server_;
-  std::thread thread_;
 };
 
 // A socket path of this process's own, removed at the end.
@@ -79,7 +56,7 @@ TEST(HttpClient, CallsAServerOnAUnixSocket) {
   TempSocket socket("serve");
   HttpServerOptions options;
   options.token = "sesame";
-  Served served(options);
+  Served<Echo> served(options);
   ASSERT_TRUE(served.server().listen_unix(socket.path()).ok());
   served.start();
   auto call = post("/echo/201", R"({"a":1})");
@@ -98,7 +75,7 @@ TEST(HttpClient, CallsAServerOnAUnixSocket) {
 
 TEST(HttpClient, AnErrorStatusIsAnAnswer) {
   TempSocket socket("status");
-  Served served;
+  Served<Echo> served;
   ASSERT_TRUE(served.server().listen_unix(socket.path()).ok());
   ASSERT_TRUE(served.server().listen_tcp("127.0.0.1", 0).ok());
   served.start();
@@ -114,7 +91,7 @@ TEST(HttpClient, AnErrorStatusIsAnAnswer) {
 
 TEST(HttpClient, AnAnswerOverTheBodyLimitIsAFailedRead) {
   TempSocket socket("limit");
-  Served served;
+  Served<Echo> served;
   ASSERT_TRUE(served.server().listen_unix(socket.path()).ok());
   served.start();
   auto call = post("/echo/200", std::string(100, 'x'));

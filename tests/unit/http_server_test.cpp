@@ -4,16 +4,15 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <filesystem>
 #include <fstream>
-#include <thread>
 
 #include "common/http_server.h"
+#include "served.h"
 
 namespace vx {
 namespace {
@@ -28,28 +27,6 @@ struct Hello : RequestHandler {
     response.body = "{\"path\":\"" + request.target + "\",\"peer\":\"" + peer + "\"}";
     co_return response;
   }
-};
-
-// One server on its own thread, stopped gracefully at the end.
-class Served {
- public:
-  explicit Served(HttpServerOptions options = {}) : server_(options, {{io_.get_executor(), &handler_}}) {}
-  ~Served() {
-    server_.shutdown([this] { io_.stop(); });
-    if (thread_.joinable()) thread_.join();
-  }
-  HttpServer& server() { return server_; }
-  void start() {
-    server_.start();
-    thread_ = std::thread([this] { io_.run(); });
-  }
-
- private:
-  asio::io_context io_{1};
-  asio::executor_work_guard<asio::io_context::executor_type> busy_ = asio::make_work_guard(io_);
-  Hello handler_;
-  HttpServer server_;
-  std::thread thread_;
 };
 
 // Sends one request and reads the answer to the end (the request asks to close).
@@ -71,7 +48,7 @@ std::filesystem::path temp_socket(const char* name) {
 
 TEST(HttpServer, ServesOnAUnixSocket) {
   auto path = temp_socket("serve");
-  Served served;
+  Served<Hello> served;
   ASSERT_TRUE(served.server().listen_unix(path).ok());
   served.start();
   asio::io_context io;
@@ -85,7 +62,7 @@ TEST(HttpServer, ServesOnAUnixSocket) {
 
 // Handlers see who is asking over TCP (the daemons refuse their own overlay's containers).
 TEST(HttpServer, HandlersSeeTheTcpPeer) {
-  Served served;
+  Served<Hello> served;
   ASSERT_TRUE(served.server().listen_tcp("127.0.0.1", 0).ok());
   served.start();
   asio::io_context io;
@@ -102,17 +79,17 @@ TEST(HttpServer, TakesOverAStaleSocketButNeverOneInUseOrAnotherFile) {
     unix_socket::acceptor gone(io, unix_socket::endpoint(path));  // bound, then its process "dies"
   }
   ASSERT_TRUE(std::filesystem::exists(path));
-  Served first;
+  Served<Hello> first;
   ASSERT_TRUE(first.server().listen_unix(path).ok());
   first.start();
-  Served second;
+  Served<Hello> second;
   auto in_use = second.server().listen_unix(path);
   ASSERT_FALSE(in_use.ok());
   EXPECT_NE(in_use.error().detail.find("another process answers"), std::string::npos) << in_use.error().detail;
 
   auto file = temp_socket("file");
   std::ofstream(file) << "not a socket";
-  Served third;
+  Served<Hello> third;
   auto refused = third.server().listen_unix(file);
   ASSERT_FALSE(refused.ok());
   EXPECT_TRUE(std::filesystem::exists(file));  // left alone
@@ -123,7 +100,7 @@ TEST(HttpServer, TakesOverAStaleSocketButNeverOneInUseOrAnotherFile) {
 TEST(HttpServer, AConnectionPastTheLimitIsToldWhy) {
   HttpServerOptions options;
   options.max_connections = 2;
-  Served served(options);
+  Served<Hello> served(options);
   ASSERT_TRUE(served.server().listen_tcp("127.0.0.1", 0).ok());
   served.start();
   asio::io_context io;
