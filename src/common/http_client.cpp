@@ -139,4 +139,8 @@ Result<HttpResponse> http_call_blocking(const HttpEndpoint& endpoint, HttpCall c
   return run_blocking(io, http_call(io.get_executor(), endpoint, std::move(call)));
 }
 
+Error peer_unreachable(const std::string& peer, const Error& failure) {
+  return unavailable("unreachable", peer + " does not answer (" + failure.detail + ")");
+}
+
 }  // namespace vx

@@ -55,6 +55,10 @@ struct HttpCall {
 boost::asio::awaitable<Result<HttpResponse>> http_call(boost::asio::any_io_executor executor,
                                                        HttpEndpoint endpoint, HttpCall call);
 
+// A failure of http_call worded for the daemon it could not reach, as people read it:
+// kUnavailable "unreachable", "PEER does not answer (WHY)".
+Error peer_unreachable(const std::string& peer, const Error& failure);
+
 // The same on a private io_context, for callers without one.
 Result<HttpResponse> http_call_blocking(const HttpEndpoint& endpoint, HttpCall call);
 

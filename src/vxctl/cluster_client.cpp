@@ -31,7 +31,7 @@ Error named(Error error, const std::string& peer) {
 // What an agent said, or why it could not be asked.
 Result<json::value> agent_answer(const Result<HttpResponse>& response, const std::string& agent_url) {
   std::string peer = "the agent at " + agent_url;
-  if (!response) return unavailable("unreachable", peer + " does not answer (" + response.error().detail + ")");
+  if (!response) return peer_unreachable(peer, response.error());
   auto answer = json_answer(*response, peer);
   if (!answer) return named(answer.error(), peer);
   return answer;

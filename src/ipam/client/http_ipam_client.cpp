@@ -17,9 +17,7 @@ asio::awaitable<Result<json::value>> HttpIpamClient::call(std::string method, st
                                                           std::string body, std::chrono::milliseconds wait) {
   HttpCall request{std::move(method), std::move(target), std::move(body), timeout_ + wait, token_};
   auto response = co_await http_call(executor_, ipam_, std::move(request));
-  if (!response) {
-    co_return unavailable("unreachable", name() + " does not answer (" + response.error().detail + ")");
-  }
+  if (!response) co_return peer_unreachable(name(), response.error());
   co_return json_answer(*response, name());
 }
 
