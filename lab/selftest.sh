@@ -117,7 +117,7 @@ check_lab_works() {
     '$LAB' --prefix $P exec host1 curl -s -o /dev/null --max-time 2 http://10.99.0.2:8000/"
   check_sh "agent hook: one per host with its host id, underlay device and docker socket" "
     for i in 1 2; do
-      grep -q \"ARGS: --listen 0.0.0.0:8001 --ipam http://10.99.0.2:8000 --host-id host\$i --underlay-dev ${P}ul0 --docker unix://$RUN/host\$i/docker.sock\" $STATE/logs/agent-host\$i.log
+      grep -q \"ARGS: --listen 0.0.0.0:8001 --ipam http://10.99.0.2:8000 --host-id host\$i --underlay-dev ${P}ul0 --state-dir $STATE/agent-host\$i --docker unix://$RUN/host\$i/docker.sock\" $STATE/logs/agent-host\$i.log
     done
     '$LAB' --prefix $P exec ctl curl -s -o /dev/null --max-time 2 http://10.99.0.12:8001/"
   check_sh "lab env describes the lab" \

@@ -45,11 +45,14 @@ Agent::Agent(AgentIdentity self, const AgentConfig& config, std::unique_ptr<Data
       heartbeat_interval_(config.heartbeat_interval),
       dataplane_(std::move(dataplane)),
       runtime_(std::make_unique<DockerRuntime>(io_.get_executor(), config.docker_socket, config.call_timeout)),
-      ipam_(std::make_unique<ipam::HttpIpamClient>(io_.get_executor(), config.ipam, config.call_timeout, config.token)),
+      ipam_(std::make_unique<ipam::HttpIpamClient>(
+          io_.get_executor(),
+          ipam::IpamClientOptions{config.ipam, config.call_timeout, config.token, self_.instance_id})),
       prober_(std::make_unique<NetnsProber>()),
       containers_(self_, *ipam_, *runtime_),
       reconciler_(self_, *ipam_, *dataplane_, *runtime_,
                   reconciler_options(config, containers_, [this] { return repair_host(); })),
+      removals_(self_, *ipam_, *runtime_, [this](const std::string& name) { return containers_.busy(name); }),
       health_(*runtime_, config.sync_interval),
       warning_(open_api_warning(config.listen, config.token)),
       router_(make_agent_router({self_, containers_, *runtime_, *ipam_, *dataplane_, *prober_, reconciler_, setup_,
@@ -91,6 +94,7 @@ asio::awaitable<void> Agent::set_up() {
   }
   asio::co_spawn(io_, heartbeat(), [](std::exception_ptr e) { log_if_failed("heartbeat", e); });
   asio::co_spawn(io_, reconciler_.follow(), [](std::exception_ptr e) { log_if_failed("peer feed", e); });
+  asio::co_spawn(io_, removals_.follow(), [](std::exception_ptr e) { log_if_failed("container removals", e); });
   co_await reconciler_.keep_host();
 }
 

@@ -12,6 +12,7 @@
 #include "agent/config.h"
 #include "agent/container_service.h"
 #include "agent/reconciler.h"
+#include "agent/removal_follower.h"
 #include "common/http_server.h"
 
 namespace vx::agent {
@@ -42,6 +43,7 @@ class Agent {
   std::unique_ptr<Prober> prober_;
   ContainerService containers_;
   Reconciler reconciler_;
+  RemovalFollower removals_;
   SetupState setup_;
   HealthMonitor health_;
   std::string warning_;  // serving without a token where others reach it

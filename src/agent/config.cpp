@@ -16,6 +16,7 @@ struct Flags {
   std::string listen = "0.0.0.0:8001";
   std::string ipam = "http://127.0.0.1:8000";
   std::string host_id;
+  std::string state_dir = "/var/lib/vxlan-agent";
   std::string underlay_device;
   std::string underlay_ip;
   std::string advertise_url;
@@ -41,8 +42,9 @@ std::string hostname() {
 Result<AgentConfig> validate(Flags flags) {
   auto listen = parse_listen_address(flags.listen);
   if (!listen) return listen.error();
-  auto ipam = parse_http_url(flags.ipam);
+  auto ipam = parse_http_urls(flags.ipam);
   if (!ipam) return ipam.error();
+  if (flags.state_dir.empty()) return bad_input("invalid_state_dir", "--state-dir must name a directory");
   if (flags.host_id.empty()) flags.host_id = hostname();
   if (auto valid = proto::validate_host_id(flags.host_id); !valid) return valid.error();
   if (flags.underlay_device.empty() || flags.underlay_device.size() > 15) {
@@ -70,7 +72,7 @@ Result<AgentConfig> validate(Flags flags) {
   }
   auto token = load_token(flags.token_file);
   if (!token) return token.error();
-  return AgentConfig{*listen, *ipam, flags.host_id, flags.underlay_device, underlay_ip, flags.advertise_url,
+  return AgentConfig{*listen, *ipam, flags.state_dir, flags.host_id, flags.underlay_device, underlay_ip, flags.advertise_url,
                      *docker, flags.vni, flags.vxlan_port, flags.network, flags.bridge, flags.log_level,
                      std::chrono::milliseconds(flags.sync_interval_ms),
                      std::chrono::milliseconds(flags.resync_interval_ms),
@@ -85,9 +87,11 @@ std::variant<AgentConfig, ExitCode> parse_agent_config(int argc, char** argv) {
   CLI::App app{"vxlan-agent: puts this host's containers on the VXLAN overlay"};
   app.option_defaults()->always_capture_default();
   app.add_option("--listen", flags.listen, "ADDRESS:PORT to serve HTTP on")->envname("VXLAN_AGENT_LISTEN");
-  app.add_option("--ipam", flags.ipam, "the IPAM, http://HOST:PORT")->envname("VXLAN_AGENT_IPAM");
+  app.add_option("--ipam", flags.ipam, "the IPAM, http://HOST:PORT, or its replicas, comma-separated")->envname("VXLAN_AGENT_IPAM");
   app.add_option("--host-id", flags.host_id, "this host's name in the cluster (default: the hostname)")
       ->envname("VXLAN_AGENT_HOST_ID");
+  app.add_option("--state-dir", flags.state_dir, "where this agent keeps its instance id; one per host")
+      ->envname("VXLAN_AGENT_STATE_DIR");
   app.add_option("--underlay-dev", flags.underlay_device, "the device VXLAN packets leave by")
       ->envname("VXLAN_AGENT_UNDERLAY_DEV")
       ->required();

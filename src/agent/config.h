@@ -17,7 +17,8 @@ namespace vx::agent {
 
 struct AgentConfig {
   HostPort listen;
-  HttpEndpoint ipam;
+  std::vector<HttpEndpoint> ipam;  // the IPAM's replicas
+  std::string state_dir;           // where the agent keeps its instance id (instance.h)
   std::string host_id;
   std::string underlay_device;
   std::optional<Ipv4> underlay_ip;  // default: the device's first IPv4 address

@@ -11,6 +11,7 @@ namespace vx::agent {
 
 struct AgentIdentity {
   std::string host_id;
+  std::string instance_id;      // instance.h
   std::string agent_url;        // how others reach this agent's API
   std::string underlay_device;
   Ipv4 underlay_ip;

@@ -5,6 +5,7 @@
 #include "agent/agent.h"
 #include "agent/config.h"
 #include "agent/host_setup.h"
+#include "agent/instance.h"
 #include "agent/dataplane/netlink_dataplane.h"
 
 namespace vx::agent {
@@ -19,9 +20,15 @@ int serve(int argc, char** argv) {
     spdlog::critical("{}", self.error().detail);
     return 2;
   }
-  spdlog::info("starting: host {}, underlay {} on {} (MTU {}), IPAM at {}, Docker at {}", self->host_id,
-               self->underlay_ip.to_string(), self->underlay_device, self->underlay_mtu, config.ipam.to_string(),
-               config.docker_socket);
+  auto instance = load_instance_id(config.state_dir);
+  if (!instance) {
+    spdlog::critical("{}", instance.error().detail);
+    return 2;
+  }
+  self->instance_id = *instance;
+  spdlog::info("starting: host {} (instance {}), underlay {} on {} (MTU {}), IPAM at {}, Docker at {}",
+               self->host_id, self->instance_id, self->underlay_ip.to_string(), self->underlay_device,
+               self->underlay_mtu, config.ipam.front().to_string(), config.docker_socket);
 
   Agent agent(*self, config, std::move(dataplane));
   if (auto listening = agent.listen(config); !listening) {

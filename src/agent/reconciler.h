@@ -47,7 +47,9 @@ struct ReconcilerOptions {
   std::chrono::milliseconds resync_interval{60000};
   // How long a reserved address may lack its container: longer than any create takes, with its
   // Docker deadlines, so that a slow create is never mistaken for a crashed one.
-  std::chrono::seconds orphan_grace{120};
+  // Docker's container removals release their addresses at once (removal_follower.h); this is
+  // for reservations that never got a container.
+  std::chrono::seconds orphan_grace{20};
   std::function<bool(const std::string&)> busy;  // names with a create or remove in flight
   // Sets the host up again (host_setup.h) when the VXLAN device is missing, down or off its
   // bridge: deleted by hand, or the bridge recreated by Docker.

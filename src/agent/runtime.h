@@ -9,6 +9,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -83,6 +84,12 @@ class Runtime {
   // Every container, running or not, that carries label key=value.
   virtual boost::asio::awaitable<Result<std::vector<ContainerInfo>>> list_containers(
       const std::string& label_key, const std::string& label_value) = 0;
+  // The names of the containers carrying every one of `labels` that were removed from `since` to
+  // `until`, from the runtime's event stream; answers once `until` has passed, so that reading
+  // one window after another follows the stream. A name may come twice, from windows that touch.
+  virtual boost::asio::awaitable<Result<std::vector<std::string>>> removed_containers(
+      const Labels& labels, std::chrono::system_clock::time_point since,
+      std::chrono::system_clock::time_point until) = 0;
 };
 
 }  // namespace vx::agent

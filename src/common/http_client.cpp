@@ -41,6 +41,18 @@ Result<HttpEndpoint> parse_http_url(std::string_view text) {
   return endpoint;
 }
 
+Result<std::vector<HttpEndpoint>> parse_http_urls(std::string_view text) {
+  std::vector<HttpEndpoint> out;
+  for (size_t start = 0;;) {
+    size_t comma = text.find(',', start);
+    auto endpoint = parse_http_url(text.substr(start, comma == std::string_view::npos ? comma : comma - start));
+    if (!endpoint) return endpoint.error();
+    out.push_back(std::move(*endpoint));
+    if (comma == std::string_view::npos) return out;
+    start = comma + 1;
+  }
+}
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -81,6 +93,7 @@ asio::awaitable<Result<HttpResponse>> exchange(Stream& stream, const HttpEndpoin
   request.set(http::field::user_agent, "vxlan-cluster");
   if (!call.body.empty()) request.set(http::field::content_type, "application/json");
   if (!call.token.empty()) request.set(http::field::authorization, "Bearer " + call.token);
+  if (!call.instance.empty()) request.set(kInstanceHeader, call.instance);
   request.body() = std::move(call.body);
   request.keep_alive(false);
   request.prepare_payload();

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/error.h"
 #include "common/http_types.h"
@@ -42,12 +43,16 @@ struct HttpEndpoint {
 // "http://HOST[:PORT]" with an optional trailing '/'.
 Result<HttpEndpoint> parse_http_url(std::string_view url);
 
+// One or more such URLs, separated by commas: the replicas of one service.
+Result<std::vector<HttpEndpoint>> parse_http_urls(std::string_view urls);
+
 struct HttpCall {
   std::string method = "GET";
   std::string target = "/";
   std::string body;  // sent as application/json when not empty
   std::chrono::milliseconds timeout{5000};
   std::string token;  // sent as "Authorization: Bearer TOKEN" when not empty
+  std::string instance = {};  // sent as kInstanceHeader when not empty
   // The longest answer body accepted; a longer one makes the read fail.
   size_t body_limit = 64 * 1024 * 1024;
 };

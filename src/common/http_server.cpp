@@ -81,6 +81,7 @@ Result<HttpRequest> decode_request(const http::request<http::string_body>& messa
   for (auto param : url->params()) request.query[param.key] = param.value;
   request.body = message.body();
   request.authorization = std::string(message[http::field::authorization]);
+  request.instance = std::string(message[kInstanceHeader]);
   return request;
 }
 

@@ -14,6 +14,10 @@
 
 namespace vx {
 
+// The header an agent names its own process instance in on every call (agent/instance.h), so that
+// the IPAM can tell a host's own agent from another claiming the same host id.
+inline constexpr const char* kInstanceHeader = "Vxlan-Instance";
+
 struct HttpRequest {
   std::string method;                         // "GET", "POST", ...
   std::string target;                         // as received, for logs
@@ -22,6 +26,7 @@ struct HttpRequest {
   std::string body;
   std::string authorization;                  // the Authorization header, if any
   std::optional<Ipv4> peer;                   // the TCP peer's IPv4 address; none over a unix socket
+  std::string instance;                       // the kInstanceHeader header, if any
 };
 
 struct HttpResponse {

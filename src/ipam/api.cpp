@@ -72,6 +72,9 @@ class IpamApi : public Router {
   // The containers whose addresses this IPAM hands out may not drive it.
   asio::awaitable<HttpResponse> handle(const HttpRequest& request) override {
     if (Status allowed = check_source(request, pool_.subnet()); !allowed) co_return error_response(allowed.error());
+    if (!request.instance.empty()) {
+      if (Status valid = proto::validate_instance_id(request.instance); !valid) co_return error_response(valid.error());
+    }
     co_return co_await Router::handle(request);
   }
 
@@ -146,7 +149,7 @@ class IpamApi : public Router {
   asio::awaitable<HttpResponse> allocate(const HttpRequest& request, const PathParams&) {
     auto parsed = parse_allocate(request.body, pool_);
     if (!parsed) co_return error_response(parsed.error());
-    auto result = co_await store_->allocate(*parsed);
+    auto result = co_await store_->allocate(*parsed, request.instance);
     if (!result) co_return error_response(result.error());
     co_return success_response(to_json(proto::Reservation{std::move(result->allocation), result->created}));
   }
@@ -154,7 +157,7 @@ class IpamApi : public Router {
   asio::awaitable<HttpResponse> release(const HttpRequest& request, const PathParams&) {
     auto parsed = proto::parse_release_request(request.body);
     if (!parsed) co_return error_response(parsed.error());
-    auto released = co_await store_->release(parsed->container_name, parsed->host_id);
+    auto released = co_await store_->release(parsed->container_name, parsed->host_id, request.instance);
     if (!released) co_return error_response(released.error());
     co_return success_response(to_json(*released));
   }
@@ -163,7 +166,7 @@ class IpamApi : public Router {
     const std::string& name = params.at("name");
     auto parsed = proto::parse_endpoint_record(request.body);
     if (!parsed) co_return error_response(parsed.error());
-    auto recorded = co_await store_->record_endpoint(name, parsed->host_id, parsed->mac_address);
+    auto recorded = co_await store_->record_endpoint(name, parsed->host_id, parsed->mac_address, request.instance);
     if (!recorded) co_return error_response(recorded.error());
     co_return success_response(to_json(*recorded));
   }
@@ -171,7 +174,7 @@ class IpamApi : public Router {
   asio::awaitable<HttpResponse> register_host(const HttpRequest& request, const PathParams&) {
     auto parsed = proto::parse_host_registration(request.body);
     if (!parsed) co_return error_response(parsed.error());
-    auto registered = co_await hosts_->register_host(*parsed);
+    auto registered = co_await hosts_->register_host(*parsed, request.instance);
     if (!registered) co_return error_response(registered.error());
     co_return success_response(to_json(proto::Registered{std::move(*parsed), pool_.subnet().to_string()}));
   }
@@ -190,16 +193,16 @@ class IpamApi : public Router {
     co_return json_response(200, out);
   }
 
-  asio::awaitable<HttpResponse> heartbeat(const HttpRequest&, const PathParams& params) {
+  asio::awaitable<HttpResponse> heartbeat(const HttpRequest& request, const PathParams& params) {
     const std::string& id = params.at("id");
-    auto alive = co_await hosts_->heartbeat(id);
+    auto alive = co_await hosts_->heartbeat(id, request.instance);
     if (!alive) co_return error_response(alive.error());
     co_return json_response(200, {{"host_id", id}, {"alive", true}});
   }
 
-  asio::awaitable<HttpResponse> leave(const HttpRequest&, const PathParams& params) {
+  asio::awaitable<HttpResponse> leave(const HttpRequest& request, const PathParams& params) {
     const std::string& id = params.at("id");
-    auto left = co_await hosts_->leave(id);
+    auto left = co_await hosts_->leave(id, request.instance);
     if (!left) co_return error_response(left.error());
     co_return success_response({{"host_id", id}});
   }

@@ -1,5 +1,6 @@
 #include "ipam/config.h"
 
+#include <cstdlib>
 #include <thread>
 
 #include "common/auth.h"
@@ -27,6 +28,7 @@ struct Flags {
   // watcher (bench/controlplane_bench), well inside the second a change may take to reach every agent.
   int watch_pace_ms = 50;
   int quarantine_ms = 10000;
+  int redis_ack_replicas = 0;
 };
 
 Result<std::optional<Ipv4>> optional_ip(const std::string& text) {
@@ -41,6 +43,10 @@ Result<IpamConfig> validate(const Flags& flags) {
   if (!listen) return listen.error();
   auto redis = parse_redis_url(flags.redis);
   if (!redis) return redis.error();
+  // Kept out of the URL, so that it shows in no process listing.
+  if (const char* password = std::getenv("VXLAN_IPAM_REDIS_PASSWORD"); password && redis->password.empty()) {
+    redis->password = password;
+  }
   auto subnet = Cidr::parse(flags.subnet);
   if (!subnet) return subnet.error();
   auto first = optional_ip(flags.range_start);
@@ -65,13 +71,16 @@ Result<IpamConfig> validate(const Flags& flags) {
   if (flags.quarantine_ms < 0 || flags.quarantine_ms > 600000) {
     return bad_input("invalid_quarantine", "--quarantine-ms must be 0 to 600000");
   }
+  if (flags.redis_ack_replicas < 0 || flags.redis_ack_replicas > 16) {
+    return bad_input("invalid_ack_replicas", "--redis-ack-replicas must be 0 to 16");
+  }
   auto token = load_token(flags.token_file);
   if (!token) return token.error();
   return IpamConfig{*listen, *redis, *pool, flags.log_level, flags.threads,
                     std::chrono::milliseconds(flags.redis_timeout_ms),
                     std::chrono::milliseconds(flags.host_ttl_ms), *token,
                     static_cast<size_t>(flags.max_connections), std::chrono::milliseconds(flags.watch_pace_ms),
-                    std::chrono::milliseconds(flags.quarantine_ms)};
+                    std::chrono::milliseconds(flags.quarantine_ms), flags.redis_ack_replicas};
 }
 
 }  // namespace
@@ -81,7 +90,8 @@ std::variant<IpamConfig, ExitCode> parse_ipam_config(int argc, char** argv) {
   CLI::App app{"vxlan-ipam: the cluster's IP address manager, backed by Redis"};
   app.option_defaults()->always_capture_default();
   app.add_option("--listen", flags.listen, "ADDRESS:PORT to serve HTTP on")->envname("VXLAN_IPAM_LISTEN");
-  app.add_option("--redis", flags.redis, "redis://[:PASSWORD@]HOST:PORT[/DB] (prefer the environment variable for a password)")
+  app.add_option("--redis", flags.redis, "redis://[:PASSWORD@]HOST:PORT[/DB], or sentinel://[:PASSWORD@]HOST:PORT[,HOST:PORT...]/MASTER[/DB]; "
+                 "a password is better given in VXLAN_IPAM_REDIS_PASSWORD")
       ->envname("VXLAN_IPAM_REDIS");
   app.add_option("--subnet", flags.subnet, "the overlay network the pool lies in")->envname("VXLAN_IPAM_SUBNET");
   app.add_option("--range-start", flags.range_start, "first address handed out (default: the subnet's first host)")
@@ -109,6 +119,10 @@ std::variant<IpamConfig, ExitCode> parse_ipam_config(int argc, char** argv) {
                  "after Redis lost the registry, only addresses asked for by name are handed out for this long, "
                  "while the agents reserve their containers' again")
       ->envname("VXLAN_IPAM_QUARANTINE_MS");
+  app.add_option("--redis-ack-replicas", flags.redis_ack_replicas,
+                 "an allocation is answered only once this many of the master's replicas hold it (WAIT), or all of "
+                 "them when fewer are connected, so that a failover never loses one that was answered")
+      ->envname("VXLAN_IPAM_REDIS_ACK_REPLICAS");
   app.add_option("--token-file", flags.token_file,
                  "a file holding the cluster's token (default: $VXLAN_TOKEN; none: no authentication)")
       ->envname("VXLAN_IPAM_TOKEN_FILE");

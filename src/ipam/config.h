@@ -28,6 +28,7 @@ struct IpamConfig {
   size_t max_connections;
   std::chrono::milliseconds watch_pace;
   std::chrono::milliseconds quarantine;  // after Redis lost the registry: only exact addresses
+  int redis_ack_replicas;  // replicas an allocation must reach before it is answered (WAIT)
 };
 
 // The configuration, or the status to exit with: 0 after --help, 2 after an error already printed.

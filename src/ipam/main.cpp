@@ -13,6 +13,7 @@
 #include "ipam/config.h"
 #include "ipam/redis/feed.h"
 #include "ipam/redis/host_registry.h"
+#include "ipam/redis/sentinel.h"
 #include "ipam/redis/store.h"
 #include "ipam/view/cluster_view.h"
 
@@ -73,6 +74,9 @@ int serve(int argc, char** argv) {
   state.quarantine = config.quarantine;
   if (!check_pool_at_start(config, state)) return 2;
 
+  std::optional<SentinelWatch> sentinels;
+  if (config.redis.sentinel) sentinels.emplace(config.redis);
+  Durability durability{config.redis_ack_replicas, config.redis_timeout / 2};
   ClusterView view(100000, config.watch_pace);
   FeedThread feed(config, view);
   // One io_context and one Redis connection per worker thread: handlers need no locks.
@@ -82,7 +86,7 @@ int serve(int argc, char** argv) {
   for (int i = 0; i < config.threads; ++i) {
     auto& io = *workers.emplace_back(std::make_unique<boost::asio::io_context>(1));
     auto redis = connect_to_registry(io, config.redis, config.redis_timeout);
-    routers.push_back(make_ipam_router(std::make_unique<RedisStore>(redis, config.pool, state),
+    routers.push_back(make_ipam_router(std::make_unique<RedisStore>(redis, config.pool, state, durability),
                                            std::make_unique<RedisHostRegistry>(redis, config.host_ttl),
                                            config.pool, view, warning));
     parts.push_back({io.get_executor(), routers.back().get()});

@@ -3,6 +3,10 @@
 // the host that first allocated it: the same name from another host is a conflict, never a second
 // address. Errors: kBadInput, kNotFound, kConflict, and kUnavailable when the backing store does
 // not answer or holds a pool of another configuration.
+//
+// The calls that act for a host take the agent instance the caller presents (`instance`, "" for
+// none): a host bound to another instance (host_registry.h) refuses them as kConflict
+// "instance_mismatch".
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -33,15 +37,23 @@ inline Error no_address(const std::string& name) {
   return not_found("unknown_container", "container '" + name + "' holds no address");
 }
 
+// The answer to a call for a host from an agent instance other than the one the host is bound to.
+inline Error instance_mismatch(const std::string& host_id) {
+  return conflict("instance_mismatch",
+                  "host '" + host_id + "' belongs to another agent instance: another vxlan-agent registered it "
+                  "with its own state directory (see --state-dir), or this one's was replaced; stop one of them");
+}
+
 class Store {
  public:
   virtual ~Store() = default;
 
-  virtual boost::asio::awaitable<Result<AllocateResult>> allocate(const AllocateRequest& request) = 0;
+  virtual boost::asio::awaitable<Result<AllocateResult>> allocate(const AllocateRequest& request,
+                                                                  const std::string& instance) = 0;
 
   // Frees the name's address. With a host, only if the name belongs to that host.
-  virtual boost::asio::awaitable<Result<Allocation>> release(const std::string& name,
-                                                             const std::string& host_id) = 0;
+  virtual boost::asio::awaitable<Result<Allocation>> release(const std::string& name, const std::string& host_id,
+                                                             const std::string& instance) = 0;
 
   virtual boost::asio::awaitable<Result<std::optional<Allocation>>> find(const std::string& name) = 0;
   virtual boost::asio::awaitable<Result<PoolStats>> stats() = 0;
@@ -52,7 +64,8 @@ class Store {
   // Records the MAC of the container holding `name`, which must belong to `host_id`.
   virtual boost::asio::awaitable<Result<Allocation>> record_endpoint(const std::string& name,
                                                                      const std::string& host_id,
-                                                                     const std::string& mac) = 0;
+                                                                     const std::string& mac,
+                                                                     const std::string& instance) = 0;
 
   // Ok when the store answers and holds this IPAM's pool.
   virtual boost::asio::awaitable<Status> check_health() = 0;

@@ -38,4 +38,8 @@ Status validate_host_id(std::string_view host_id) {
   return validate(host_id, 1, kMaxHostId, "host id", "invalid_host_id");
 }
 
+Status validate_instance_id(std::string_view instance) {
+  return validate(instance, 1, kMaxHostId, "agent instance id", "invalid_instance");
+}
+
 }  // namespace vx::proto

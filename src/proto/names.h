@@ -18,6 +18,10 @@ Status validate_container_name(std::string_view name);
 // The same alphabet, 1 to kMaxHostId characters.
 Status validate_host_id(std::string_view host_id);
 
+// The instance id an agent presents (common/http_types.h's kInstanceHeader): the same alphabet,
+// 1 to kMaxHostId characters.
+Status validate_instance_id(std::string_view instance);
+
 // Each host's bridge address is a reservation in the registry named "vxlan-gateway.HOST"; the
 // agents refuse such names for containers.
 inline constexpr std::string_view kGatewayNamePrefix = "vxlan-gateway.";

@@ -40,16 +40,16 @@ Result<json::value> agent_answer(const Result<HttpResponse>& response, const std
 }  // namespace
 
 Result<ClusterClient> ClusterClient::connect(ClusterOptions options) {
-  auto ipam = parse_http_url(options.ipam_url);
-  if (!ipam) return bad_input("invalid_ipam_url", "--ipam / VXLAN_IPAM: " + ipam.error().detail);
-  return ClusterClient(std::move(options), std::move(*ipam));
+  auto replicas = parse_http_urls(options.ipam_url);
+  if (!replicas) return bad_input("invalid_ipam_url", "--ipam / VXLAN_IPAM: " + replicas.error().detail);
+  return ClusterClient(std::move(options), std::move(*replicas));
 }
 
-ClusterClient::ClusterClient(ClusterOptions options, HttpEndpoint ipam)
+ClusterClient::ClusterClient(ClusterOptions options, std::vector<HttpEndpoint> replicas)
     : options_(std::move(options)),
       io_(std::make_unique<asio::io_context>()),
-      ipam_(std::make_unique<ipam::HttpIpamClient>(io_->get_executor(), std::move(ipam), options_.timeout,
-                                                   options_.token)) {}
+      ipam_(std::make_unique<ipam::HttpIpamClient>(
+          io_->get_executor(), ipam::IpamClientOptions{std::move(replicas), options_.timeout, options_.token, ""})) {}
 
 template <typename T>
 Result<T> ClusterClient::ask_ipam(asio::awaitable<Result<T>> call) {

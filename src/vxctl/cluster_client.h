@@ -62,7 +62,7 @@ class ClusterClient {
                                    const std::string& target, std::string body = {},
                                    std::chrono::milliseconds timeout = {});
 
-  ClusterClient(ClusterOptions options, HttpEndpoint ipam);
+  ClusterClient(ClusterOptions options, std::vector<HttpEndpoint> replicas);
 
   // Runs one of the IPAM client's calls to its end, and words its failure for people.
   template <typename T>

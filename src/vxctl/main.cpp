@@ -112,7 +112,7 @@ int run(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
   app.footer(kExitStatusHelp);
-  app.add_option("--ipam", line.ipam, "the IPAM, http://HOST:PORT")->envname("VXLAN_IPAM")->capture_default_str();
+  app.add_option("--ipam", line.ipam, "the IPAM, http://HOST:PORT, or its replicas, comma-separated")->envname("VXLAN_IPAM")->capture_default_str();
   app.add_option("--token-file", line.token_file, "a file holding the cluster's token (default: $VXLAN_TOKEN)");
   app.add_option("--timeout-ms", line.timeout_ms, "deadline of each call to the IPAM and the agents")
       ->check(CLI::Range(100, 600000))

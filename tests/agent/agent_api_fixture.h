@@ -34,7 +34,7 @@ class AgentApiTest : public ::testing::Test {
   }
 
   Answer call(const std::string& method, const std::string& path, Query query = {}, const std::string& body = "") {
-    HttpRequest request{method, path, {}, std::move(query), body, {}, std::nullopt};
+    HttpRequest request{method, path, {}, std::move(query), body, {}, std::nullopt, ""};
     for (size_t start = 1; start < path.size();) {
       size_t slash = std::min(path.find('/', start), path.size());
       request.segments.push_back(path.substr(start, slash - start));

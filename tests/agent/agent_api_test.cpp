@@ -164,13 +164,13 @@ TEST_F(AgentApiTest, ContainersMayNotDriveTheAgent) {
   setup.overlay = Cidr::parse("172.20.0.0/16").value();
   for (const char* path : {"/health", "/containers", "/create_container"}) {
     HttpRequest request{path == std::string("/create_container") ? "POST" : "GET", path, {path + 1}, {}, "", {},
-                        Ipv4::parse("172.20.0.9").value()};
+                        Ipv4::parse("172.20.0.9").value(), ""};
     HttpResponse response = fakes::run(router->handle(request));
     EXPECT_EQ(response.status, 403) << path << ": " << response.body;
     EXPECT_NE(response.body.find("forbidden_source"), std::string::npos) << response.body;
   }
   EXPECT_EQ(host.runtime.faults.calls("create_container"), 0);
-  HttpRequest from_underlay{"GET", "/health", {"health"}, {}, "", {}, Ipv4::parse("10.99.0.12").value()};
+  HttpRequest from_underlay{"GET", "/health", {"health"}, {}, "", {}, Ipv4::parse("10.99.0.12").value(), ""};
   EXPECT_EQ(fakes::run(router->handle(from_underlay)).status, 200);
 }
 

@@ -3,6 +3,8 @@
 #include "fakes.h"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <gtest/gtest.h>
@@ -180,6 +182,7 @@ asio::awaitable<Status> FakeRuntime::remove_container(const std::string& id_or_n
   if (auto failed = enter("remove_container")) co_return *failed;
   const Container* container = find(id_or_name);
   if (!container) co_return not_found("unknown_container", "no container " + id_or_name);
+  removals.push_back({std::chrono::system_clock::now(), container->info});
   containers.erase(container->info.name);
   if (auto lost = faults.leave("remove_container")) co_return *lost;
   co_return Ok{};
@@ -192,6 +195,24 @@ asio::awaitable<Result<std::vector<ContainerInfo>>> FakeRuntime::list_containers
   for (const auto& [name, container] : containers) {
     auto label = container.info.labels.find(label_key);
     if (label != container.info.labels.end() && label->second == label_value) out.push_back(container.info);
+  }
+  co_return out;
+}
+
+asio::awaitable<Result<std::vector<std::string>>> FakeRuntime::removed_containers(
+    const Labels& labels, std::chrono::system_clock::time_point since, std::chrono::system_clock::time_point until) {
+  asio::steady_timer window(co_await asio::this_coro::executor);
+  window.expires_after(until - std::chrono::system_clock::now());
+  co_await window.async_wait(asio::use_awaitable);
+  if (auto failed = enter("removed_containers")) co_return *failed;
+  std::vector<std::string> out;
+  for (const auto& removal : removals) {
+    if (removal.at < since || removal.at > until) continue;
+    bool labelled = std::all_of(labels.begin(), labels.end(), [&](const auto& label) {
+      auto found = removal.container.labels.find(label.first);
+      return found != removal.container.labels.end() && found->second == label.second;
+    });
+    if (labelled) out.push_back(removal.container.name);
   }
   co_return out;
 }

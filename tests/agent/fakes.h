@@ -98,6 +98,16 @@ class FakeRuntime : public Runtime {
   boost::asio::awaitable<Status> remove_container(const std::string& id_or_name) override;
   boost::asio::awaitable<Result<std::vector<ContainerInfo>>> list_containers(const std::string& label_key,
                                                                             const std::string& label_value) override;
+  // From `removals`, waiting until `until` as Docker does.
+  boost::asio::awaitable<Result<std::vector<std::string>>> removed_containers(
+      const Labels& labels, std::chrono::system_clock::time_point since,
+      std::chrono::system_clock::time_point until) override;
+
+  struct Removal {
+    std::chrono::system_clock::time_point at;
+    ContainerInfo container;
+  };
+  std::vector<Removal> removals;  // every container remove_container removed, as Docker's events
 
  private:
   std::optional<Error> enter(const std::string& call);

@@ -153,9 +153,12 @@ rm -rf "$SYS"/etc/systemd/system/*
 : >"$SYS/etc/fstab"
 ln -s /run "$SYS/var/run"
 must "deploy/install --role all into the systemd machine" "$ROOT/deploy/install" --role all --root "$SYS" --bin-dir "$BIN_DIR"
-# The README's token recipe.
-head -c 32 /dev/urandom | base64 >"$SYS/etc/vxlan/token" && chmod 600 "$SYS/etc/vxlan/token"
+# Security by default: deploy/install made the token and Redis's password.
+expect_eq "deploy/install made the cluster token, 600 root" "$(mode_of "$SYS/etc/vxlan/token")" "600 root:root"
+expect_eq "... and Redis's password for Redis, 640 root:redis" "$(mode_of "$SYS/etc/vxlan/redis-auth.conf")" "640 root:redis"
+expect_eq "... and for the IPAM, 600 root" "$(mode_of "$SYS/etc/vxlan/redis-password.env")" "600 root:root"
 TOKEN=$(<"$SYS/etc/vxlan/token")
+REDIS_PASSWORD=$(awk '$1 == "requirepass" {print $2}' "$SYS/etc/vxlan/redis-auth.conf")
 AUTH=(-H "Authorization: Bearer $TOKEN")
 sed -i -e 's|^VXLAN_AGENT_IPAM=.*|VXLAN_AGENT_IPAM=http://127.0.0.1:8000|' \
   -e "s|^VXLAN_AGENT_UNDERLAY_DEV=.*|VXLAN_AGENT_UNDERLAY_DEV=$LAB_UNDERLAY_DEV|" \
@@ -196,7 +199,9 @@ uid=$(sysd ps -o uid= -C vxlan-ipam 2>/dev/null | tr -d ' ' || true)
 check "vxlan-ipam runs as a dynamic user (uid $uid), not root" test "${uid:-0}" -ge 61184 -a "${uid:-0}" -le 65519
 expect_eq "vxlan-redis runs as redis" "$(sysd ps -o user= -C redis-server 2>&1 | tr -d ' ')" "redis"
 check "Redis keeps its append-only file in /var/lib/vxlan-redis" test -d "$SYS/var/lib/vxlan-redis/appendonlydir"
-expect_eq "Redis answers on host2's loopback" "$(on host2 redis-cli -h 127.0.0.1 ping 2>&1)" "PONG"
+expect_eq "Redis refuses commands without its password" "$(on host2 redis-cli -h 127.0.0.1 ping 2>&1 | cut -c1-6)" "NOAUTH"
+expect_eq "Redis answers on host2's loopback with it" \
+  "$(on host2 redis-cli -h 127.0.0.1 --no-auth-warning -a "$REDIS_PASSWORD" ping 2>&1)" "PONG"
 check "Redis is not reachable at host2's $LAB_HOST2_IP:6379 (from the controller)" refused ctl "http://$LAB_HOST2_IP:6379"
 expect_eq "the IPAM is reachable at host2's $LAB_HOST2_IP:8000 (from the controller)" \
   "$(http_code ctl "http://$LAB_HOST2_IP:8000/health")" "200"

@@ -278,5 +278,28 @@ TEST_F(DockerRuntimeTest, RemoveStopsAndRemovesOnce) {
   EXPECT_EQ(again.error().code, "unknown_container");
 }
 
+// Docker's event stream, a window at a time: the window answers once it has passed, with the
+// removals of containers carrying every label asked for, and no other.
+TEST_F(DockerRuntimeTest, RemovalsComeFromTheEventStreamOfTheirWindow) {
+  ASSERT_TRUE(create_network());
+  ASSERT_TRUE(create_container("dk-gone", "172.20.0.30", {{"vx.kind", "watched"}}));
+  ASSERT_TRUE(create_container("dk-other", "172.20.0.31", {{"vx.kind", "other"}}));
+  ASSERT_TRUE(create_container("dk-kept", "172.20.0.32", {{"vx.kind", "watched"}}));
+  auto since = std::chrono::system_clock::now();
+  ASSERT_TRUE(run(docker_.remove_container("dk-gone")));
+  ASSERT_TRUE(run(docker_.remove_container("dk-other")));
+  auto until = std::chrono::system_clock::now() + 1s;
+  auto started = Clock::now();
+  auto removed = run(docker_.removed_containers({{"vx.kind", "watched"}, {kTestLabel, kTestLabelValue}}, since, until));
+  ASSERT_TRUE(removed) << describe(removed.error());
+  EXPECT_EQ(*removed, std::vector<std::string>{"dk-gone"});
+  EXPECT_GE(Clock::now() - started, 500ms) << "the window must be waited for, not cut short";
+
+  auto later = std::chrono::system_clock::now();
+  auto none = run(docker_.removed_containers({{"vx.kind", "watched"}}, later, later + 200ms));
+  ASSERT_TRUE(none) << describe(none.error());
+  EXPECT_TRUE(none->empty());
+}
+
 }  // namespace
 }  // namespace vx::agent

@@ -43,12 +43,12 @@ TEST_F(IpamWithToken, RefusesCallersWithoutTheToken) {
 
 TEST_F(IpamWithToken, TheAgentsClientSendsIt) {
   boost::asio::io_context io;
-  ipam::HttpIpamClient client(io.get_executor(), {"127.0.0.1", ipam_.port()}, std::chrono::seconds(5), token_);
+  ipam::HttpIpamClient client(io.get_executor(), {{HttpEndpoint{"127.0.0.1", ipam_.port()}}, std::chrono::seconds(5), token_, ""});
   auto reserved = run_blocking(io, client.allocate({"web", "host1", std::nullopt}));
   ASSERT_TRUE(reserved) << reserved.error().detail;
   EXPECT_TRUE(reserved->created);
 
-  ipam::HttpIpamClient stranger(io.get_executor(), {"127.0.0.1", ipam_.port()}, std::chrono::seconds(5), "guess");
+  ipam::HttpIpamClient stranger(io.get_executor(), {{HttpEndpoint{"127.0.0.1", ipam_.port()}}, std::chrono::seconds(5), "guess", ""});
   auto refused = run_blocking(io, stranger.allocate({"web2", "host1", std::nullopt}));
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().kind, ErrorKind::kUnauthorized);

@@ -22,7 +22,7 @@ class IpamClientTest : public ::testing::Test {
   RedisServer redis_;
   IpamDaemon ipam_{redis_.url()};
   boost::asio::io_context io_;
-  ipam::HttpIpamClient client_{io_.get_executor(), {"127.0.0.1", ipam_.port()}, std::chrono::seconds(5)};
+  ipam::HttpIpamClient client_{io_.get_executor(), {{HttpEndpoint{"127.0.0.1", ipam_.port()}}, std::chrono::seconds(5), "", ""}};
 };
 
 TEST_F(IpamClientTest, EveryCallReadsTheRealAnswers) {
@@ -92,7 +92,7 @@ TEST_F(IpamClientTest, TheIpamsErrorsKeepTheirKindAndCode) {
   ASSERT_FALSE(outside);
   EXPECT_EQ(outside.error().kind, ErrorKind::kBadInput);
 
-  ipam::HttpIpamClient nobody(io_.get_executor(), {"127.0.0.1", 1}, std::chrono::milliseconds(500));
+  ipam::HttpIpamClient nobody(io_.get_executor(), {{HttpEndpoint{"127.0.0.1", 1}}, std::chrono::milliseconds(500), "", ""});
   auto unreachable = run(nobody.stats());
   ASSERT_FALSE(unreachable);
   EXPECT_EQ(unreachable.error().code, "unreachable");

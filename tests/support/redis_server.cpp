@@ -4,6 +4,7 @@
 
 #include <signal.h>
 
+#include <fstream>
 #include <stdexcept>
 
 #include "common/ipv4.h"
@@ -71,18 +72,19 @@ long long RedisClient::integer(const std::vector<std::string>& argv) {
   return value ? std::stoll(*value) : -1;
 }
 
-RedisServer::RedisServer(std::string appendfsync) : port_(free_port()), appendfsync_(std::move(appendfsync)) {
+RedisServer::RedisServer(std::string appendfsync, std::vector<std::string> extra)
+    : port_(free_port()), appendfsync_(std::move(appendfsync)), extra_(std::move(extra)) {
   start();
 }
 
 RedisServer::~RedisServer() { stop(); }
 
 void RedisServer::start() {
-  process_ = std::make_unique<Process>(
-      std::vector<std::string>{"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",
-                               "--dir", dir_.path(), "--appendonly", "yes", "--appendfsync",
-                               appendfsync_, "--save", "", "--daemonize", "no"},
-      dir_.path() + "/redis.log");
+  std::vector<std::string> argv{"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",
+                                "--dir", dir_.path(), "--appendonly", "yes", "--appendfsync",
+                                appendfsync_, "--save", "", "--daemonize", "no"};
+  argv.insert(argv.end(), extra_.begin(), extra_.end());
+  process_ = std::make_unique<Process>(std::move(argv), dir_.path() + "/redis.log");
   bool up = wait_until([&] { return RedisClient(port_).get({"PING"}) == "PONG"; },
                        std::chrono::seconds(10));
   if (!up) throw std::runtime_error("redis-server did not start: " + process_->log());
@@ -101,6 +103,54 @@ void RedisServer::kill9() {
 void RedisServer::pause() { ::kill(process_->pid(), SIGSTOP); }
 
 void RedisServer::resume() { ::kill(process_->pid(), SIGCONT); }
+
+SentinelCluster::SentinelCluster() {
+  master_ = std::make_unique<RedisServer>();
+  replica_ = std::make_unique<RedisServer>(
+      "everysec", std::vector<std::string>{"--replicaof", "127.0.0.1", std::to_string(master_->port())});
+  for (int i = 0; i < 3; ++i) {
+    uint16_t port = free_port();
+    ports_.push_back(port);
+    std::string conf = dir_.path() + "/sentinel" + std::to_string(i) + ".conf";
+    std::ofstream(conf) << "port " << port << "\nbind 127.0.0.1\ndir " << dir_.path() << "\n"
+                        << "sentinel monitor " << kMaster << " 127.0.0.1 " << master_->port() << " 2\n"
+                        << "sentinel down-after-milliseconds " << kMaster << " 1000\n"
+                        << "sentinel failover-timeout " << kMaster << " 5000\n";
+    sentinels_.push_back(std::make_unique<Process>(std::vector<std::string>{"redis-server", conf, "--sentinel"},
+                                                   dir_.path() + "/sentinel" + std::to_string(i) + ".log"));
+  }
+  bool ready = wait_until(
+      [&] {
+        for (uint16_t port : ports_) {
+          RedisClient sentinel(port);
+          if (sentinel.list({"SENTINEL", "replicas", kMaster}).empty()) return false;
+          auto replication = master_->client().get({"INFO", "replication"});
+          if (!replication || replication->find("state=online") == std::string::npos) return false;
+          if (sentinel.list({"SENTINEL", "sentinels", kMaster}).size() < 2) return false;
+        }
+        return true;
+      },
+      std::chrono::seconds(30));
+  if (!ready) throw std::runtime_error("the Sentinels did not find the replica and each other: " + sentinels_[0]->log());
+}
+
+SentinelCluster::~SentinelCluster() {
+  for (auto& sentinel : sentinels_) sentinel->stop();
+}
+
+std::string SentinelCluster::url() const {
+  std::string out = "sentinel://";
+  for (size_t i = 0; i < ports_.size(); ++i) out += (i ? ",127.0.0.1:" : "127.0.0.1:") + std::to_string(ports_[i]);
+  return out + "/" + kMaster;
+}
+
+uint16_t SentinelCluster::master_port() const {
+  for (uint16_t port : ports_) {
+    auto address = RedisClient(port).list({"SENTINEL", "get-master-addr-by-name", kMaster});
+    if (address.size() == 2) return static_cast<uint16_t>(std::stoi(address[1]));
+  }
+  return 0;
+}
 
 std::optional<std::string> check_registry_invariants(RedisClient& redis,
                                                      const std::set<std::string>& pool) {

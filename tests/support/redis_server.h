@@ -30,7 +30,8 @@ class RedisClient {
 
 class RedisServer {
  public:
-  explicit RedisServer(std::string appendfsync = "everysec");
+  // `extra`: more redis-server flags, e.g. {"--replicaof", "127.0.0.1", "6379"}.
+  explicit RedisServer(std::string appendfsync = "everysec", std::vector<std::string> extra = {});
   ~RedisServer();
 
   uint16_t port() const { return port_; }
@@ -47,7 +48,32 @@ class RedisServer {
   TempDir dir_;
   uint16_t port_;
   std::string appendfsync_;
+  std::vector<std::string> extra_;
   std::unique_ptr<Process> process_;
+};
+
+// A master, its replica and three Sentinels watching it as "vxlan" (quorum 2, down after 1 s), all
+// on 127.0.0.1: the deployment deploy/ describes, for failover tests. Up once the replica holds its
+// copy and every Sentinel knows it and the other Sentinels, so that a failover can be authorised.
+class SentinelCluster {
+ public:
+  static constexpr const char* kMaster = "vxlan";
+  SentinelCluster();
+  ~SentinelCluster();
+
+  RedisServer& master() { return *master_; }
+  RedisServer& replica() { return *replica_; }
+  // sentinel://127.0.0.1:P1,127.0.0.1:P2,127.0.0.1:P3/vxlan
+  std::string url() const;
+  // The port the Sentinels now name as the master's; 0 when they name none.
+  uint16_t master_port() const;
+
+ private:
+  TempDir dir_;
+  std::unique_ptr<RedisServer> master_;
+  std::unique_ptr<RedisServer> replica_;
+  std::vector<uint16_t> ports_;
+  std::vector<std::unique_ptr<Process>> sentinels_;
 };
 
 // Every invariant of the registry, or the first one broken, in words.

@@ -36,8 +36,12 @@ class FakeStore : public Store {
   int calls = 0;
   bool down = false;
 
-  asio::awaitable<Result<AllocateResult>> allocate(const AllocateRequest& request) override {
+  std::string last_instance;  // the instance the last call for a host presented
+
+  asio::awaitable<Result<AllocateResult>> allocate(const AllocateRequest& request,
+                                                   const std::string& instance) override {
     ++calls;
+    last_instance = instance;
     if (down) co_return unavailable("redis_unavailable", "down");
     auto found = by_name.find(request.container_name);
     if (found != by_name.end()) {
@@ -50,8 +54,10 @@ class FakeStore : public Store {
     log.put(allocation);
     co_return AllocateResult{allocation, true};
   }
-  asio::awaitable<Result<Allocation>> release(const std::string& name, const std::string&) override {
+  asio::awaitable<Result<Allocation>> release(const std::string& name, const std::string&,
+                                              const std::string& instance) override {
     ++calls;
+    last_instance = instance;
     auto found = by_name.find(name);
     if (found == by_name.end()) co_return not_found("unknown_container", "no");
     Allocation allocation = found->second;
@@ -77,8 +83,9 @@ class FakeStore : public Store {
     co_return Ok{};
   }
   asio::awaitable<Result<Allocation>> record_endpoint(const std::string& name, const std::string&,
-                                                      const std::string& mac) override {
+                                                      const std::string& mac, const std::string& instance) override {
     ++calls;
+    last_instance = instance;
     auto found = by_name.find(name);
     if (found == by_name.end()) co_return not_found("unknown_container", "no");
     found->second.mac_address = mac;
@@ -92,18 +99,20 @@ class FakeHosts : public HostRegistry {
   explicit FakeHosts(FakeLog& log) : log(log) {}
   FakeLog& log;
   std::vector<HostRegistration> registered;
-  asio::awaitable<Status> register_host(const HostRegistration& host) override {
+  asio::awaitable<Status> register_host(const HostRegistration& host, const std::string&) override {
     registered.push_back(host);
     log.put(proto::Host{host.host_id, host.underlay_ip, host.agent_url, true});
     co_return Ok{};
   }
-  asio::awaitable<Status> heartbeat(const std::string& id) override {
+  asio::awaitable<Status> heartbeat(const std::string& id, const std::string&) override {
     for (const auto& host : registered) {
       if (host.host_id == id) co_return Ok{};
     }
     co_return not_found("unknown_host", id);
   }
-  asio::awaitable<Status> leave(const std::string& id) override { co_return co_await heartbeat(id); }
+  asio::awaitable<Status> leave(const std::string& id, const std::string& instance) override {
+    co_return co_await heartbeat(id, instance);
+  }
   asio::awaitable<Result<HeartbeatAges>> heartbeat_ages() override {
     HeartbeatAges out;
     for (const auto& host : registered) out[host.host_id] = 10;
@@ -122,8 +131,8 @@ class IpamApiTest : public ::testing::Test {
   }
 
   std::pair<int, json::value> call(std::string method, std::string path, std::string body = "",
-                                   std::optional<Ipv4> peer = std::nullopt) {
-    HttpRequest request{method, path, {}, {}, body, {}, peer};
+                                   std::optional<Ipv4> peer = std::nullopt, std::string instance = "") {
+    HttpRequest request{method, path, {}, {}, body, {}, peer, std::move(instance)};
     if (size_t mark = path.find('?'); mark != std::string::npos) {
       for (size_t start = mark + 1; start < path.size();) {
         size_t amp = std::min(path.find('&', start), path.size());
@@ -191,6 +200,18 @@ TEST_F(IpamApiTest, ItsOwnContainersMayNotDriveIt) {
   EXPECT_EQ(refused.second.at("error"), "forbidden_source");
   EXPECT_EQ(call("GET", "/health", "", Ipv4::parse("172.20.255.254").value()).first, 403);
   EXPECT_EQ(call("POST", "/allocate", body, Ipv4::parse("10.99.0.11").value()).first, 200);
+}
+
+// The agent's instance id reaches the store with the call; a malformed one is refused up front.
+TEST_F(IpamApiTest, TheCallersInstanceGoesWithTheCall) {
+  auto body = R"({"container_name":"web","host_id":"host1"})";
+  EXPECT_EQ(call("POST", "/allocate", body, std::nullopt, "a1b2c3").first, 200);
+  EXPECT_EQ(store_->last_instance, "a1b2c3");
+  int calls = store_->calls;
+  auto refused = call("POST", "/allocate", body, std::nullopt, "not valid!");
+  EXPECT_EQ(refused.first, 400);
+  EXPECT_EQ(refused.second.at("error"), "invalid_instance");
+  EXPECT_EQ(store_->calls, calls);
 }
 
 TEST_F(IpamApiTest, RoutingErrors) {

@@ -9,6 +9,7 @@
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 #include <charconv>
+#include <cstdio>
 #include <initializer_list>
 
 namespace vx::agent {
@@ -66,6 +67,23 @@ std::string container_request(const ContainerSpec& spec) {
 // The query value {"label":["key=value"]}, escaped: a label may hold '&', '+' or '#'.
 std::string label_filter(const std::string& key, const std::string& value) {
   return encoded(json::serialize(json::object{{"label", json::array{key + "=" + value}}}));
+}
+
+// Docker reads event times as seconds since the epoch, with a fraction.
+std::string event_time(std::chrono::system_clock::time_point at) {
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(at.time_since_epoch()).count();
+  char text[32];
+  std::snprintf(text, sizeof(text), "%lld.%06lld", static_cast<long long>(micros / 1000000),
+                static_cast<long long>(micros % 1000000));
+  return text;
+}
+
+// Containers with all the labels, destroyed.
+std::string removal_filter(const Labels& labels) {
+  json::array wanted;
+  for (const auto& [key, value] : labels) wanted.push_back(json::string(key + "=" + value));
+  return encoded(json::serialize(json::object{
+      {"type", json::array{"container"}}, {"event", json::array{"destroy"}}, {"label", std::move(wanted)}}));
 }
 
 // ---------------------------------------------------------------- answers
@@ -363,6 +381,36 @@ asio::awaitable<Result<std::vector<ContainerInfo>>> DockerRuntime::list_containe
     containers.push_back(read_listed_container(entry.get_object()));
   }
   co_return containers;
+}
+
+// The event stream of a window: one JSON object per line, sent as the events happen, and ended by
+// the daemon once `until` has passed.
+asio::awaitable<Result<std::vector<std::string>>> DockerRuntime::removed_containers(
+    const Labels& labels, std::chrono::system_clock::time_point since, std::chrono::system_clock::time_point until) {
+  auto wait = std::max(until - std::chrono::system_clock::now(), std::chrono::system_clock::duration::zero());
+  auto deadline = quick_deadline() + std::chrono::duration_cast<Clock::duration>(wait);
+  auto response = co_await client_.call(
+      "GET", "/events?since=" + event_time(since) + "&until=" + event_time(until) + "&filters=" + removal_filter(labels),
+      "", deadline);
+  if (!response) co_return response.error();
+  const std::string action = "follow container removals";
+  if (response->status != 200) co_return answer_error(*response, action);
+  std::vector<std::string> names;
+  size_t start = 0;
+  while (start < response->body.size()) {
+    size_t end = std::min(response->body.find('\n', start), response->body.size());
+    std::string_view line(response->body.data() + start, end - start);
+    start = end + 1;
+    if (line.find_first_not_of(" \r\t") == std::string_view::npos) continue;
+    boost::system::error_code ec;
+    json::value event = json::parse(line, ec);
+    if (ec || !event.is_object()) co_return internal("bad_answer", action + ": an event is not a JSON object");
+    const json::object* actor = object_at(event.get_object(), "Actor");
+    const json::object* attributes = actor ? object_at(*actor, "Attributes") : nullptr;
+    std::string name = attributes ? string_at(*attributes, "name") : "";
+    if (!name.empty()) names.push_back(std::move(name));
+  }
+  co_return names;
 }
 
 }  // namespace vx::agent

@@ -38,6 +38,9 @@ class DockerRuntime : public Runtime {
   boost::asio::awaitable<Status> remove_container(const std::string& id_or_name) override;
   boost::asio::awaitable<Result<std::vector<ContainerInfo>>> list_containers(
       const std::string& label_key, const std::string& label_value) override;
+  boost::asio::awaitable<Result<std::vector<std::string>>> removed_containers(
+      const Labels& labels, std::chrono::system_clock::time_point since,
+      std::chrono::system_clock::time_point until) override;
 
  private:
   using Clock = DockerClient::Clock;

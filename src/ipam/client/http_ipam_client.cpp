@@ -9,14 +9,30 @@ namespace vx::ipam {
 namespace asio = boost::asio;
 namespace json = boost::json;
 
-HttpIpamClient::HttpIpamClient(asio::any_io_executor executor, HttpEndpoint ipam,
-                               std::chrono::milliseconds timeout, std::string token)
-    : executor_(std::move(executor)), ipam_(std::move(ipam)), timeout_(timeout), token_(std::move(token)) {}
+HttpIpamClient::HttpIpamClient(asio::any_io_executor executor, IpamClientOptions options)
+    : executor_(std::move(executor)), options_(std::move(options)) {}
+
+std::string HttpIpamClient::name() const {
+  std::string out = options_.replicas.size() == 1 ? "the IPAM at " : "the IPAMs at ";
+  for (size_t i = 0; i < options_.replicas.size(); ++i) {
+    out += (i ? ", http://" : "http://") + options_.replicas[i].to_string();
+  }
+  return out;
+}
 
 asio::awaitable<Result<json::value>> HttpIpamClient::call(std::string method, std::string target,
                                                           std::string body, std::chrono::milliseconds wait) {
-  HttpCall request{std::move(method), std::move(target), std::move(body), timeout_ + wait, token_};
-  auto response = co_await http_call(executor_, ipam_, std::move(request));
+  HttpCall request{std::move(method), std::move(target),  std::move(body),
+                   options_.timeout + wait, options_.token, options_.instance};
+  Result<HttpResponse> response = unavailable("unreachable", "no IPAM is configured");
+  for (size_t tried = 0; tried < options_.replicas.size(); ++tried) {
+    size_t replica = (current_ + tried) % options_.replicas.size();
+    response = co_await http_call(executor_, options_.replicas[replica], request);
+    if (response && response->status != 503) {
+      current_ = replica;
+      break;
+    }
+  }
   if (!response) co_return peer_unreachable(name(), response.error());
   co_return json_answer(*response, name());
 }

@@ -1,5 +1,10 @@
 // The IpamClient over HTTP (common/http_client.h), one connection per call, and the calls only
 // people need (vxctl): the hosts with their heartbeats, the pool's numbers, a name's availability.
+//
+// Given several IPAM replicas, a call goes to the one that answered last; when that one does not
+// answer, or answers 503, the call goes on to the next, and the last answer or failure stands.
+// Every call the IPAM acts on may be repeated safely (an allocation of a name is answered the same
+// twice), so a call that failed after reaching a replica may go to another.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -11,11 +16,16 @@
 
 namespace vx::ipam {
 
+struct IpamClientOptions {
+  std::vector<HttpEndpoint> replicas;  // at least one
+  std::chrono::milliseconds timeout{5000};  // of each call to one replica
+  std::string token;     // the cluster's, sent with every call; empty when the IPAM requires none
+  std::string instance;  // the agent's instance id (agent/instance.h), sent with every call; "" for people
+};
+
 class HttpIpamClient : public IpamClient {
  public:
-  // `token`: the cluster's, sent with every call; empty when the IPAM requires none.
-  HttpIpamClient(boost::asio::any_io_executor executor, HttpEndpoint ipam, std::chrono::milliseconds timeout,
-                 std::string token = {});
+  HttpIpamClient(boost::asio::any_io_executor executor, IpamClientOptions options);
 
   boost::asio::awaitable<Result<std::string>> register_host(const proto::HostRegistration& host) override;
   boost::asio::awaitable<Status> heartbeat(const std::string& host_id) override;
@@ -32,8 +42,8 @@ class HttpIpamClient : public IpamClient {
   boost::asio::awaitable<Result<proto::PoolStats>> stats();
   boost::asio::awaitable<Result<proto::NameCheck>> check(const std::string& name);
 
-  // "the IPAM at http://HOST:PORT", as errors name it.
-  std::string name() const { return "the IPAM at http://" + ipam_.to_string(); }
+  // "the IPAM at http://HOST:PORT" (or "the IPAMs at ..., ..."), as errors name it.
+  std::string name() const;
 
  private:
   // The answer's JSON body when the status is 2xx, else the IPAM's error as an Error.
@@ -49,9 +59,8 @@ class HttpIpamClient : public IpamClient {
       -> boost::asio::awaitable<decltype(parse(boost::json::value()))>;
 
   boost::asio::any_io_executor executor_;
-  HttpEndpoint ipam_;
-  std::chrono::milliseconds timeout_;
-  std::string token_;
+  IpamClientOptions options_;
+  size_t current_ = 0;  // the replica that answered last
 };
 
 }  // namespace vx::ipam

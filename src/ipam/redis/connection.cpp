@@ -9,6 +9,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "ipam/redis/sentinel.h"
+
 namespace vx::ipam {
 
 namespace asio = boost::asio;
@@ -17,6 +19,15 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr auto kReconnectBackoff = std::chrono::milliseconds(100);
+// Each Sentinel gets this long to connect and answer, so that a dead one costs little.
+constexpr auto kSentinelTimeout = std::chrono::milliseconds(300);
+
+// The answers of a server that is no longer (or not yet) the master.
+bool is_failover_reply(const redisReply* reply) {
+  if (reply == nullptr || reply->type != REDIS_REPLY_ERROR) return false;
+  std::string_view message(reply->str, reply->len);
+  return message.starts_with("READONLY") || message.starts_with("MASTERDOWN");
+}
 
 RedisReply copy_reply(const redisReply* reply) {
   RedisReply out;
@@ -132,6 +143,7 @@ asio::awaitable<Result<RedisReply>> RedisConnection::command(std::vector<std::st
 }
 
 void RedisConnection::issue(std::vector<std::string> argv, std::unique_ptr<Pending> pending) {
+  if (context_ != nullptr && master_switched()) drop("the Sentinels switched the master");
   if ((context_ == nullptr && !connect()) || unresponsive_) {
     pending->complete(unavailable("redis_unavailable",
                                   "Redis at " + endpoint_.to_string() + " is unavailable: " + last_error_));
@@ -159,8 +171,27 @@ bool RedisConnection::send(const std::vector<std::string>& argv, Pending* pendin
   return true;
 }
 
+bool RedisConnection::master_switched() const {
+  return endpoint_.sentinel && endpoint_.sentinel->switches != switches_seen_;
+}
+
 bool RedisConnection::connect() {
   if (Clock::now() < retry_after_) return false;
+  if (endpoint_.sentinel) {
+    switches_seen_ = endpoint_.sentinel->switches;
+    auto master = resolve_master(endpoint_, std::min(timeout_, std::chrono::milliseconds(kSentinelTimeout)));
+    if (!master) {
+      last_error_ = master.error().detail;
+      retry_after_ = Clock::now() + kReconnectBackoff;
+      return false;
+    }
+    if (master->host != endpoint_.host || master->port != endpoint_.port) {
+      spdlog::info("the Sentinels name {}:{} the master {}", master->host, master->port,
+                   endpoint_.sentinel->master_name);
+    }
+    endpoint_.host = master->host;
+    endpoint_.port = master->port;
+  }
   redisAsyncContext* context = redisAsyncConnect(endpoint_.host.c_str(), endpoint_.port);
   if (context == nullptr || context->err) {
     last_error_ = context ? context->errstr : "out of memory";
@@ -202,15 +233,20 @@ void RedisConnection::arm_watchdog() {
 
 void RedisConnection::check_deadline() {
   if (context_ == nullptr || in_flight_.empty() || Clock::now() - in_flight_.front() < timeout_) return;
-  redisAsyncContext* context = context_;
   unresponsive_ = true;
-  forget_context("no reply within " + std::to_string(timeout_.count()) + " ms");
-  redisAsyncFree(context);  // fails every pending command through on_reply
+  drop("no reply within " + std::to_string(timeout_.count()) + " ms");
+}
+
+void RedisConnection::drop(const std::string& reason) {
+  redisAsyncContext* context = context_;
+  forget_context(reason);
+  if (context != nullptr) redisAsyncFree(context);  // fails every pending command through on_reply
 }
 
 void RedisConnection::forget_context(const std::string& reason) {
   if (context_ == nullptr) return;
   context_ = nullptr;
+  in_flight_.clear();  // the dropped context's commands are failing, not waiting
   last_error_ = reason;
   if (was_up_) spdlog::warn("lost Redis at {}: {}", endpoint_.to_string(), reason);
   was_up_ = false;
@@ -245,22 +281,19 @@ void RedisConnection::on_reply(redisAsyncContext* context, void* reply, void* pr
   auto* self = static_cast<RedisConnection*>(context->data);
   std::unique_ptr<Pending> pending(static_cast<Pending*>(privdata));
   if (self->context_ == context && reply != nullptr) self->unresponsive_ = false;
-  if (self->context_ == context && !self->in_flight_.empty()) {
-    self->in_flight_.pop_front();
-  } else if (self->context_ != context) {
-    self->in_flight_.clear();  // a dropped context: its requests are all failing now
-  }
+  if (self->context_ == context && !self->in_flight_.empty()) self->in_flight_.pop_front();
+  auto* answer = static_cast<redisReply*>(reply);
   if (pending == nullptr) {  // a setup command
-    if (reply != nullptr && static_cast<redisReply*>(reply)->type == REDIS_REPLY_ERROR) {
-      spdlog::error("Redis at {} refused setup: {}", self->endpoint_.to_string(),
-                    static_cast<redisReply*>(reply)->str);
+    if (answer != nullptr && answer->type == REDIS_REPLY_ERROR) {
+      spdlog::error("Redis at {} refused setup: {}", self->endpoint_.to_string(), answer->str);
     }
-    return;
-  }
-  if (reply == nullptr) {
+  } else if (answer == nullptr) {
     pending->complete(self->failure(context));
   } else {
-    pending->complete(copy_reply(static_cast<redisReply*>(reply)));
+    pending->complete(copy_reply(answer));
+  }
+  if (self->context_ == context && self->endpoint_.sentinel && is_failover_reply(answer)) {
+    self->drop(std::string("a failover is in progress: ") + answer->str);
   }
 }
 

@@ -8,6 +8,10 @@
 // then known to be unresponsive (stopped, or hung): the next connection first checks with a PING,
 // and callers' commands fail at once until Redis answers, rather than each waiting out a deadline.
 //
+// With a sentinel:// endpoint, every (re)connect first asks the Sentinels where the master is
+// (sentinel.h), and the connection is dropped, to connect to the master anew, when the Sentinels
+// announce a switch or the server answers READONLY or MASTERDOWN (a failover in progress).
+//
 // A Redis error reply (type kError) is a successful call; only a transport failure is an Error,
 // of kind kUnavailable, saying what happened.
 #pragma once
@@ -57,6 +61,9 @@ class RedisConnection {
   void arm_watchdog();
   void check_deadline();
   void forget_context(const std::string& reason);
+  // Drops the connection at once: every command waiting on it fails.
+  void drop(const std::string& reason);
+  bool master_switched() const;
   Error failure(const redisAsyncContext* context) const;
 
   static void on_connect(const redisAsyncContext* context, int status);
@@ -76,6 +83,7 @@ class RedisConnection {
   bool was_up_ = false;      // for logging transitions, not every failed attempt
   bool unresponsive_ = false;  // a reply was overdue, and none has come since
   std::chrono::steady_clock::time_point retry_after_{};
+  uint64_t switches_seen_ = 0;  // of the Sentinels' master switches, when this connection was made
 };
 
 }  // namespace vx::ipam

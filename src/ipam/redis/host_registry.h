@@ -13,9 +13,9 @@ class RedisHostRegistry : public HostRegistry {
  public:
   RedisHostRegistry(std::shared_ptr<RedisConnection> redis, std::chrono::milliseconds ttl);
 
-  boost::asio::awaitable<Status> register_host(const HostRegistration& host) override;
-  boost::asio::awaitable<Status> heartbeat(const std::string& host_id) override;
-  boost::asio::awaitable<Status> leave(const std::string& host_id) override;
+  boost::asio::awaitable<Status> register_host(const HostRegistration& host, const std::string& instance) override;
+  boost::asio::awaitable<Status> heartbeat(const std::string& host_id, const std::string& instance) override;
+  boost::asio::awaitable<Status> leave(const std::string& host_id, const std::string& instance) override;
   boost::asio::awaitable<Result<HeartbeatAges>> heartbeat_ages() override;
 
  private:

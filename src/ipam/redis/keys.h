@@ -23,6 +23,7 @@ inline constexpr const char* kHosts = "vxlan:hosts";                   // sorted
 inline constexpr const char* kHostUnderlay = "vxlan:host_underlay";    // hash host id -> underlay address
 inline constexpr const char* kHostAgents = "vxlan:host_agents";        // hash host id -> agent URL
 inline constexpr const char* kHostsAlive = "vxlan:hosts_alive";        // sorted set: the hosts last seen alive
+inline constexpr const char* kHostInstances = "vxlan:host_instances";  // hash host id -> its agent's instance id
 
 // The change log: every change to hosts and endpoints, in order (scripts.h).
 inline constexpr const char* kRevision = "vxlan:revision";  // the last change's revision

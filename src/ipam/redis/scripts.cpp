@@ -87,10 +87,19 @@ local function log_change(op, kind, ...)
 end
 )lua";
 
+// Whether a call for `host` presents an instance other than the one the host is bound to
+// (scripts.h); `instances` is vxlan:host_instances.
+const char* const kInstanceCheck = R"lua(
+local function wrong_instance(instances, host, caller)
+  if caller == '' or host == '' then return false end
+  local bound = redis.call('HGET', instances, host)
+  return bound ~= false and bound ~= caller
+end
+)lua";
 
 // KEYS: vxlan:pool, available_ips, allocated_ips, container_ips, container_hosts, ip_containers,
-//       vxlan:revision, vxlan:changes
-const Script<Allocate> kAllocate{"allocate", std::string(kChangeLog) + R"lua(
+//       vxlan:host_instances, vxlan:revision, vxlan:changes
+const Script<Allocate> kAllocate{"allocate", std::string(kChangeLog) + kInstanceCheck + R"lua(
 local pool = redis.call('HMGET', KEYS[1], 'subnet', 'first', 'last', 'quarantine_until')
 if not pool[1] then return reply{status = 'uninitialised'} end
 if pool[1] ~= subnet or tonumber(pool[2]) ~= first or tonumber(pool[3]) ~= last then
@@ -103,7 +112,8 @@ if pool[4] then
   local clock = redis.call('TIME')
   quarantine_left = tonumber(pool[4]) - (clock[1] * 1000 + math.floor(clock[2] / 1000))
 end
-local function allocate(name, host, wanted)
+local function allocate(name, host, wanted, instance)
+  if wrong_instance(KEYS[7], host, instance) then return {outcome = 'wrong_instance'} end
   local held = redis.call('HGET', KEYS[4], name)
   if held then
     local owner = redis.call('HGET', KEYS[5], name) or ''
@@ -134,20 +144,21 @@ local function allocate(name, host, wanted)
 end
 local outcomes = {}
 for _, request in ipairs(requests) do
-  outcomes[#outcomes + 1] = allocate(request.name, request.host, request.wanted)
+  outcomes[#outcomes + 1] = allocate(request.name, request.host, request.wanted, request.instance)
 end
 return reply{status = 'applied', outcomes = outcomes}
 )lua",
-                                 {keys::kPool, keys::kAvailable, keys::kAllocated, keys::kContainerIps, keys::kContainerHosts, keys::kIpContainers, keys::kRevision, keys::kChanges}};
+                                 {keys::kPool, keys::kAvailable, keys::kAllocated, keys::kContainerIps, keys::kContainerHosts, keys::kIpContainers, keys::kHostInstances, keys::kRevision, keys::kChanges}};
 
 // KEYS: vxlan:pool:reserved, available_ips, allocated_ips, container_ips, container_hosts,
-//       ip_containers, vxlan:container_macs, vxlan:mac_containers, vxlan:hosts_alive, vxlan:revision,
-//       vxlan:changes
-const Script<Release> kRelease{"release", std::string(kChangeLog) + R"lua(
+//       ip_containers, vxlan:container_macs, vxlan:mac_containers, vxlan:hosts_alive,
+//       vxlan:host_instances, vxlan:revision, vxlan:changes
+const Script<Release> kRelease{"release", std::string(kChangeLog) + kInstanceCheck + R"lua(
 local address = redis.call('HGET', KEYS[4], name)
 if not address then return reply{outcome = 'not_found'} end
 local owner = redis.call('HGET', KEYS[5], name) or ''
 if host ~= '' and owner ~= host then return reply{outcome = 'host_mismatch', address = address, owner = owner} end
+if wrong_instance(KEYS[10], host, instance) then return reply{outcome = 'wrong_instance'} end
 -- The agent of a live host would reserve the address again for the container still holding it;
 -- in between, it could go to another name.
 if host == '' and redis.call('ZSCORE', KEYS[9], owner) then
@@ -164,15 +175,16 @@ if redis.call('SISMEMBER', KEYS[1], address) == 0 then redis.call('SADD', KEYS[2
 log_change('delete', 'endpoint', 'container_name', name, 'ip_address', address, 'host_id', owner)
 return reply{outcome = 'released', address = address, owner = owner}
 )lua",
-                               {keys::kPoolReserved, keys::kAvailable, keys::kAllocated, keys::kContainerIps, keys::kContainerHosts, keys::kIpContainers, keys::kContainerMacs, keys::kMacContainers, keys::kHostsAlive, keys::kRevision, keys::kChanges}};
+                               {keys::kPoolReserved, keys::kAvailable, keys::kAllocated, keys::kContainerIps, keys::kContainerHosts, keys::kIpContainers, keys::kContainerMacs, keys::kMacContainers, keys::kHostsAlive, keys::kHostInstances, keys::kRevision, keys::kChanges}};
 
-// KEYS: container_ips, container_hosts, vxlan:container_macs, vxlan:mac_containers, vxlan:revision,
-//       vxlan:changes
-const Script<RecordEndpoint> kRecordEndpoint{"record endpoint", std::string(kChangeLog) + R"lua(
+// KEYS: container_ips, container_hosts, vxlan:container_macs, vxlan:mac_containers,
+//       vxlan:host_instances, vxlan:revision, vxlan:changes
+const Script<RecordEndpoint> kRecordEndpoint{"record endpoint", std::string(kChangeLog) + kInstanceCheck + R"lua(
 local address = redis.call('HGET', KEYS[1], name)
 if not address then return reply{outcome = 'not_found'} end
 local owner = redis.call('HGET', KEYS[2], name) or ''
 if owner ~= host then return reply{outcome = 'host_mismatch', owner = owner} end
+if wrong_instance(KEYS[5], host, instance) then return reply{outcome = 'wrong_instance'} end
 -- The index may name a holder that has since moved on to another MAC: only a live claim counts.
 local holder = redis.call('HGET', KEYS[4], mac)
 if holder and holder ~= name and redis.call('HGET', KEYS[3], holder) == mac then
@@ -188,7 +200,7 @@ if old ~= mac then
 end
 return reply{outcome = 'recorded', address = address}
 )lua",
-                                             {keys::kContainerIps, keys::kContainerHosts, keys::kContainerMacs, keys::kMacContainers, keys::kRevision, keys::kChanges}};
+                                             {keys::kContainerIps, keys::kContainerHosts, keys::kContainerMacs, keys::kMacContainers, keys::kHostInstances, keys::kRevision, keys::kChanges}};
 
 // KEYS: container_ips, container_hosts, vxlan:container_macs
 const Script<Find> kFind{"find", R"lua(
@@ -215,11 +227,18 @@ end
 )lua";
 
 // The KEYS of the scripts that change hosts: vxlan:hosts, vxlan:hosts_alive, vxlan:host_underlay,
-// vxlan:host_agents, vxlan:revision, vxlan:changes.
-const std::vector<std::string> kHostKeys{keys::kHosts,      keys::kHostsAlive, keys::kHostUnderlay,
-                                         keys::kHostAgents, keys::kRevision,   keys::kChanges};
+// vxlan:host_agents, vxlan:host_instances, vxlan:revision, vxlan:changes.
+const std::vector<std::string> kHostKeys{keys::kHosts,         keys::kHostsAlive, keys::kHostUnderlay, keys::kHostAgents,
+                                         keys::kHostInstances, keys::kRevision,   keys::kChanges};
 
-const Script<RegisterHost> kRegisterHost{"register host", std::string(kNow) + kChangeLog + kHostFields + R"lua(
+const Script<RegisterHost> kRegisterHost{"register host", std::string(kNow) + kChangeLog + kHostFields + kInstanceCheck + R"lua(
+-- Another agent started with this host's id, on this machine or another, must not take over the
+-- host while its own agent lives: it would build the network with the host's gateway and release
+-- the host's containers as ones it does not run.
+if wrong_instance(KEYS[5], id, instance) or (instance == '' and redis.call('HEXISTS', KEYS[5], id) == 1) then
+  local seen = redis.call('ZSCORE', KEYS[1], id)
+  if seen and now - tonumber(seen) < ttl then return reply{outcome = 'instance_taken'} end
+end
 local all = redis.call('HGETALL', KEYS[3])
 for i = 1, #all, 2 do
   if all[i] ~= id and all[i + 1] == underlay then
@@ -232,13 +251,15 @@ redis.call('ZADD', KEYS[1], now, id)
 local revived = redis.call('ZADD', KEYS[2], now, id) == 1
 redis.call('HSET', KEYS[3], id, underlay)
 redis.call('HSET', KEYS[4], id, agent)
+if instance ~= '' then redis.call('HSET', KEYS[5], id, instance) else redis.call('HDEL', KEYS[5], id) end
 if revived or not same then log_change('put', 'host', host_fields(id, '1')) end
 return reply{outcome = 'registered'}
 )lua",
                                          kHostKeys};
 
-const Script<Heartbeat> kHeartbeat{"heartbeat", std::string(kNow) + kChangeLog + kHostFields + R"lua(
+const Script<Heartbeat> kHeartbeat{"heartbeat", std::string(kNow) + kChangeLog + kHostFields + kInstanceCheck + R"lua(
 if not redis.call('ZSCORE', KEYS[1], id) then return reply{outcome = 'unknown'} end
+if wrong_instance(KEYS[5], id, instance) then return reply{outcome = 'wrong_instance'} end
 redis.call('ZADD', KEYS[1], now, id)
 if redis.call('ZADD', KEYS[2], now, id) == 1 then log_change('put', 'host', host_fields(id, '1')) end
 return reply{outcome = 'alive'}
@@ -255,11 +276,13 @@ return reply{quiet = #quiet}
 )lua",
                                      kHostKeys};
 
-const Script<LeaveHost> kLeaveHost{"leave", std::string(kChangeLog) + R"lua(
+const Script<LeaveHost> kLeaveHost{"leave", std::string(kChangeLog) + kInstanceCheck + R"lua(
+if wrong_instance(KEYS[5], id, instance) then return reply{outcome = 'wrong_instance'} end
 if redis.call('ZREM', KEYS[1], id) == 0 then return reply{outcome = 'unknown'} end
 redis.call('ZREM', KEYS[2], id)
 redis.call('HDEL', KEYS[3], id)
 redis.call('HDEL', KEYS[4], id)
+redis.call('HDEL', KEYS[5], id)
 log_change('delete', 'host', 'host_id', id)
 return reply{outcome = 'left'}
 )lua",

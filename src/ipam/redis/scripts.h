@@ -76,6 +76,10 @@ struct InitPool {
 };
 extern const Script<InitPool> kInitPool;
 
+// A host registered by an agent is bound to that agent's instance id (RegisterHost): the scripts
+// that act for a host refuse, as "wrong_instance", a call presenting another instance. A call
+// presenting none ("") is the seed API's, and is not checked.
+
 // Hands out addresses. Requests in one call apply in order: a name twice is "existing" (or a
 // conflict) the second time. Each created name is a change: put endpoint, without a MAC yet.
 struct Allocate {
@@ -83,11 +87,13 @@ struct Allocate {
     std::string name;
     std::string host;
     std::string wanted;  // the address asked for, or "" for any
+    std::string instance;
     template <class Self, class F>
     static void fields(Self& self, F&& field) {
       field("name", self.name);
       field("host", self.host);
       field("wanted", self.wanted);
+      field("instance", self.instance);
     }
   };
   // The pool this IPAM serves: an allocation from a pool another IPAM wrote over it is refused.
@@ -107,6 +113,7 @@ struct Allocate {
   // Per request, in order: "created" or "existing" with address and owner (the request's host);
   // "quarantined" with the milliseconds left, for a new name asking for any address while the pool
   // is quarantined (InitPool);
+  // "wrong_instance";
   // "name_conflict" with the address the name holds and its owner; "name_holds_other_ip" with the
   // address the name holds; "ip_taken" with the address wanted and its holder; "ip_unavailable"
   // with the address wanted; "exhausted".
@@ -142,14 +149,17 @@ struct Release {
   struct Args {
     std::string name;
     std::string host;  // the host it must be on, or "" for any whose host is not alive
+    std::string instance;
     template <class Self, class F>
     static void fields(Self& self, F&& field) {
       field("name", self.name);
       field("host", self.host);
+      field("instance", self.instance);
     }
   };
   struct Reply {
-    std::string outcome;  // "released" | "host_mismatch" | "owner_alive" (no host given) | "not_found"
+    // "released" | "host_mismatch" | "owner_alive" (no host given) | "wrong_instance" | "not_found"
+    std::string outcome;
     std::string address;  // released, host_mismatch: the name's address and the host it is on
     std::string owner;
     template <class Self, class F>
@@ -169,15 +179,17 @@ struct RecordEndpoint {
     std::string name;
     std::string host;
     std::string mac;
+    std::string instance;
     template <class Self, class F>
     static void fields(Self& self, F&& field) {
       field("name", self.name);
       field("host", self.host);
       field("mac", self.mac);
+      field("instance", self.instance);
     }
   };
   struct Reply {
-    std::string outcome;  // "recorded" | "host_mismatch" | "mac_taken" | "not_found"
+    std::string outcome;  // "recorded" | "host_mismatch" | "mac_taken" | "wrong_instance" | "not_found"
     std::string address;  // recorded: the name's address
     std::string owner;    // host_mismatch: the host the name is on
     std::string holder;   // mac_taken: the name that holds the MAC
@@ -248,34 +260,39 @@ struct HostOutcome {
   }
 };
 
-// The argument of a host script that names one host.
-struct HostId {
+// The arguments of a host script that acts for one host.
+struct HostCall {
   std::string id;
+  std::string instance;  // the caller's, or ""
   template <class Self, class F>
   static void fields(Self& self, F&& field) {
     field("id", self.id);
+    field("instance", self.instance);
   }
 };
 
-// Registers a host, or registers it again. A live host of another id on the same underlay address
-// is a conflict; a dead one is not. Registering again with the same addresses while alive changes
-// nothing a peer sees.
+// Registers a host, or registers it again, and binds it to the caller's instance (none when ""). A
+// live host of another id on the same underlay address is a conflict, and so is a live host bound
+// to another instance: "instance_taken". A dead one is neither. Registering again with the same
+// addresses while alive changes nothing a peer sees.
 struct RegisterHost {
   struct Args {
     std::string id;
     std::string underlay;
     std::string agent;  // the agent's URL
     uint64_t ttl = 0;   // ms
+    std::string instance;
     template <class Self, class F>
     static void fields(Self& self, F&& field) {
       field("id", self.id);
       field("underlay", self.underlay);
       field("agent", self.agent);
       field("ttl", self.ttl);
+      field("instance", self.instance);
     }
   };
   struct Reply {
-    std::string outcome;  // "registered" | "underlay_taken"
+    std::string outcome;  // "registered" | "underlay_taken" | "instance_taken"
     std::string holder;   // underlay_taken: the live host on that underlay address
     template <class Self, class F>
     static void fields(Self& self, F&& field) {
@@ -286,9 +303,10 @@ struct RegisterHost {
 };
 extern const Script<RegisterHost> kRegisterHost;
 
-// A host's heartbeat: "alive" | "unknown". Only a host coming back to life is a change.
+// A host's heartbeat: "alive" | "unknown" | "wrong_instance". Only a host coming back to life is a
+// change.
 struct Heartbeat {
-  using Args = HostId;
+  using Args = HostCall;
   using Reply = HostOutcome;
 };
 extern const Script<Heartbeat> kHeartbeat;
@@ -314,9 +332,9 @@ struct SweepHosts {
 };
 extern const Script<SweepHosts> kSweepHosts;
 
-// A host leaving for good: "left" | "unknown".
+// A host leaving for good: "left" | "unknown" | "wrong_instance".
 struct LeaveHost {
-  using Args = HostId;
+  using Args = HostCall;
   using Reply = HostOutcome;
 };
 extern const Script<LeaveHost> kLeaveHost;

@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
+#include <string_view>
+
 #include "ipam/redis/keys.h"
 
 namespace vx::ipam {
@@ -15,10 +18,12 @@ constexpr size_t kMaxBatch = 128;
 
 }  // namespace
 
-RedisStore::RedisStore(std::shared_ptr<RedisConnection> redis, const PoolSpec& pool, PoolState& state)
+RedisStore::RedisStore(std::shared_ptr<RedisConnection> redis, const PoolSpec& pool, PoolState& state,
+                       Durability durability)
     : redis_(std::move(redis)),
       pool_(pool),
       state_(state),
+      durability_(durability),
       init_(lua::kInitPool),
       allocate_(lua::kAllocate),
       release_(lua::kRelease),
@@ -26,7 +31,7 @@ RedisStore::RedisStore(std::shared_ptr<RedisConnection> redis, const PoolSpec& p
       find_(lua::kFind),
       stats_(lua::kStats),
       allocations_(redis_->executor(), kMaxBatch,
-                   [this](const std::vector<AllocateRequest>& requests) { return allocate_batch(requests); }) {}
+                   [this](const std::vector<PendingAllocation>& requests) { return allocate_batch(requests); }) {}
 
 asio::awaitable<Status> RedisStore::ensure_pool() {
   if (state_.ready) co_return Ok{};
@@ -70,11 +75,13 @@ asio::awaitable<Status> RedisStore::ensure_pool() {
   co_return init_.unexpected(outcome);
 }
 
-asio::awaitable<Result<AllocateResult>> RedisStore::allocate(const AllocateRequest& request) {
+asio::awaitable<Result<AllocateResult>> RedisStore::allocate(const AllocateRequest& request,
+                                                             const std::string& instance) {
   for (int attempt = 0;; ++attempt) {
     auto ready = co_await ensure_pool();
     if (!ready) co_return ready.error();
-    auto result = co_await allocations_.submit(request);
+    PendingAllocation pending{request, instance};  // GCC 12 mishandles a braced temporary in co_await
+    auto result = co_await allocations_.submit(std::move(pending));
     if (result || result.error().code != "pool_missing" || attempt > 0) co_return result;
     spdlog::warn("Redis at {} lost the pool; writing it again", redis_->endpoint().to_string());
     pool_missing();
@@ -82,15 +89,15 @@ asio::awaitable<Result<AllocateResult>> RedisStore::allocate(const AllocateReque
 }
 
 asio::awaitable<std::vector<Result<AllocateResult>>> RedisStore::allocate_batch(
-    const std::vector<AllocateRequest>& requests) {
+    const std::vector<PendingAllocation>& requests) {
   lua::Allocate::Args args{.subnet = pool_.subnet().to_string(),
                           .first = pool_.first().value(),
                           .last = pool_.last().value(),
                           .requests = {}};
   args.requests.reserve(requests.size());
-  for (const auto& request : requests) {
-    args.requests.push_back(
-        {request.container_name, request.host_id, request.ip_address ? request.ip_address->to_string() : ""});
+  for (const auto& [request, instance] : requests) {
+    args.requests.push_back({request.container_name, request.host_id,
+                             request.ip_address ? request.ip_address->to_string() : "", instance});
   }
   auto reply = co_await allocate_.run(*redis_, args);
   if (reply && reply->status == "pool_mismatch") {
@@ -100,6 +107,8 @@ asio::awaitable<std::vector<Result<AllocateResult>>> RedisStore::allocate_batch(
     Error refused = pool ? unavailable("pool_mismatch", "the pool in Redis changed under this IPAM") : pool.error();
     co_return std::vector<Result<AllocateResult>>(requests.size(), refused);
   }
+  Status durable = Ok{};
+  if (reply && reply->status == "applied") durable = co_await replicated();
   std::vector<Result<AllocateResult>> out;
   out.reserve(requests.size());
   for (size_t i = 0; i < requests.size(); ++i) {
@@ -109,8 +118,10 @@ asio::awaitable<std::vector<Result<AllocateResult>>> RedisStore::allocate_batch(
       out.push_back(unavailable("pool_missing", "Redis holds no pool"));
     } else if (reply->status != "applied" || reply->outcomes.size() != requests.size()) {
       out.push_back(allocate_.unexpected(reply->status));
+    } else if (!durable && reply->outcomes[i].outcome == "created") {
+      out.push_back(durable.error());  // asked again, the name gets the same address, or a new one after a failover
     } else {
-      out.push_back(allocation_outcome(requests[i], reply->outcomes[i]));
+      out.push_back(allocation_outcome(requests[i].request, reply->outcomes[i]));
     }
   }
   co_return out;
@@ -139,6 +150,7 @@ Result<AllocateResult> RedisStore::allocation_outcome(const AllocateRequest& req
   if (outcome == "ip_unavailable") {
     return conflict("ip_unavailable", "address " + address + " is not free in the pool");
   }
+  if (outcome == "wrong_instance") return instance_mismatch(request.host_id);
   if (outcome == "quarantined") {
     return unavailable("pool_quarantined", "Redis lost the registry: for " + address +
                                                " ms more, only addresses asked for by name are handed out, while "
@@ -152,9 +164,9 @@ Result<AllocateResult> RedisStore::allocation_outcome(const AllocateRequest& req
   return allocate_.unexpected(outcome);
 }
 
-asio::awaitable<Result<Allocation>> RedisStore::release(const std::string& name,
-                                                        const std::string& host_id) {
-  lua::Release::Args args{.name = name, .host = host_id};
+asio::awaitable<Result<Allocation>> RedisStore::release(const std::string& name, const std::string& host_id,
+                                                        const std::string& instance) {
+  lua::Release::Args args{.name = name, .host = host_id, .instance = instance};
   auto reply = co_await release_.run(*redis_, args);
   if (!reply) co_return reply.error();
   const std::string& outcome = reply->outcome;
@@ -169,6 +181,7 @@ asio::awaitable<Result<Allocation>> RedisStore::release(const std::string& name,
     co_return conflict("host_mismatch", "container '" + name + "' belongs to host '" + reply->owner + "', not '" +
                                             host_id + "'");
   }
+  if (outcome == "wrong_instance") co_return instance_mismatch(host_id);
   if (outcome == "owner_alive") {
     co_return conflict("host_alive", "container '" + name + "' is on host '" + reply->owner +
                                          "', which is alive: remove it through its agent (vxctl rm " + name +
@@ -195,8 +208,9 @@ asio::awaitable<Result<uint64_t>> RedisStore::revision() {
 
 asio::awaitable<Result<Allocation>> RedisStore::record_endpoint(const std::string& name,
                                                                 const std::string& host_id,
-                                                                const std::string& mac) {
-  lua::RecordEndpoint::Args args{.name = name, .host = host_id, .mac = mac};
+                                                                const std::string& mac,
+                                                                const std::string& instance) {
+  lua::RecordEndpoint::Args args{.name = name, .host = host_id, .mac = mac, .instance = instance};
   auto reply = co_await endpoint_.run(*redis_, args);
   if (!reply) co_return reply.error();
   const std::string& outcome = reply->outcome;
@@ -211,10 +225,50 @@ asio::awaitable<Result<Allocation>> RedisStore::record_endpoint(const std::strin
     co_return conflict("host_mismatch", "container '" + name + "' belongs to host '" + reply->owner + "', not '" +
                                             host_id + "'");
   }
+  if (outcome == "wrong_instance") co_return instance_mismatch(host_id);
   if (outcome == "mac_taken") {
     co_return conflict("mac_taken", "MAC " + mac + " is recorded for container '" + reply->holder + "'");
   }
   co_return endpoint_.unexpected(outcome);
+}
+
+asio::awaitable<Result<int>> RedisStore::connected_replicas() {
+  auto now = std::chrono::steady_clock::now();
+  if (now - replicas_checked_ < std::chrono::seconds(1)) co_return replicas_connected_;
+  // INFO, not ROLE: ROLE leaves out replicas still loading their first copy, which Sentinel may
+  // yet promote.
+  std::vector<std::string> info{"INFO", "replication"};
+  auto reply = co_await redis_->command(std::move(info));
+  if (!reply) co_return reply.error();
+  size_t at = reply->str.find("connected_slaves:");
+  if (reply->type != RedisReply::Type::kString || at == std::string::npos) {
+    co_return unexpected_reply("INFO replication", *reply);
+  }
+  int connected = std::atoi(reply->str.c_str() + at + std::string_view("connected_slaves:").size());
+  if (connected < durability_.replicas && connected != replicas_connected_) {
+    spdlog::warn("Redis at {} has {} of the {} replicas allocations should reach: answering once all {} hold them",
+                 redis_->endpoint().to_string(), connected, durability_.replicas, connected);
+  }
+  replicas_checked_ = now;
+  replicas_connected_ = connected;
+  co_return connected;
+}
+
+asio::awaitable<Status> RedisStore::replicated() {
+  if (durability_.replicas == 0) co_return Ok{};
+  auto connected = co_await connected_replicas();
+  if (!connected) co_return connected.error();
+  int wanted = std::min(durability_.replicas, *connected);
+  if (wanted == 0) co_return Ok{};
+  std::vector<std::string> wait{"WAIT", std::to_string(wanted), std::to_string(durability_.timeout.count())};
+  auto reply = co_await redis_->command(std::move(wait));
+  if (!reply) co_return reply.error();
+  if (reply->type == RedisReply::Type::kInteger && reply->integer >= wanted) co_return Ok{};
+  co_return unavailable("not_replicated",
+                        "Redis at " + redis_->endpoint().to_string() + " has the allocation, but " +
+                            (reply->type == RedisReply::Type::kInteger ? std::to_string(reply->integer) : reply->str) +
+                            " of the " + std::to_string(wanted) + " replicas required hold it after " +
+                            std::to_string(durability_.timeout.count()) + " ms: a failover could lose it; retry");
 }
 
 void RedisStore::pool_missing() {

@@ -19,6 +19,15 @@ namespace vx::ipam {
 
 // Whether this process has seen the pool in Redis, and whether it saw it vanish since. Shared by
 // the stores of all worker threads.
+// How many replicas an allocation must reach before it is answered (WAIT), and how long it may
+// take them, so that a failover never loses an allocation that was answered. When the master has
+// fewer replicas connected, all of them must have it: with none, there is nothing a failover could
+// promote, and the allocation is as safe as the master's append-only file.
+struct Durability {
+  int replicas = 0;
+  std::chrono::milliseconds timeout{1000};
+};
+
 struct PoolState {
   std::atomic<bool> ready{false};
   // Set when Redis lost the pool under this process: the registry went with it, so the pool is
@@ -29,40 +38,56 @@ struct PoolState {
 
 class RedisStore : public Store {
  public:
-  RedisStore(std::shared_ptr<RedisConnection> redis, const PoolSpec& pool, PoolState& state);
+  RedisStore(std::shared_ptr<RedisConnection> redis, const PoolSpec& pool, PoolState& state,
+             Durability durability = {});
 
-  boost::asio::awaitable<Result<AllocateResult>> allocate(const AllocateRequest& request) override;
-  boost::asio::awaitable<Result<Allocation>> release(const std::string& name,
-                                                     const std::string& host_id) override;
+  boost::asio::awaitable<Result<AllocateResult>> allocate(const AllocateRequest& request,
+                                                          const std::string& instance) override;
+  boost::asio::awaitable<Result<Allocation>> release(const std::string& name, const std::string& host_id,
+                                                     const std::string& instance) override;
   boost::asio::awaitable<Result<std::optional<Allocation>>> find(const std::string& name) override;
   boost::asio::awaitable<Result<PoolStats>> stats() override;
   boost::asio::awaitable<Result<uint64_t>> revision() override;
   boost::asio::awaitable<Result<Allocation>> record_endpoint(const std::string& name,
                                                              const std::string& host_id,
-                                                             const std::string& mac) override;
+                                                             const std::string& mac,
+                                                             const std::string& instance) override;
   boost::asio::awaitable<Status> check_health() override;
 
   // Writes the pool unless Redis holds it already; refuses a pool of another range.
   boost::asio::awaitable<Status> ensure_pool();
 
  private:
+  struct PendingAllocation {
+    AllocateRequest request;
+    std::string instance;
+  };
+
   boost::asio::awaitable<std::vector<Result<AllocateResult>>> allocate_batch(
-      const std::vector<AllocateRequest>& requests);
+      const std::vector<PendingAllocation>& requests);
   // Redis was found without the pool. If this process had seen it there, the registry went with it.
   void pool_missing();
+  // Ok once `durability_.replicas` replicas (or every connected one) hold every write made so far
+  // on this connection.
+  boost::asio::awaitable<Status> replicated();
+  // The master's connected replicas, asked at most once a second.
+  boost::asio::awaitable<Result<int>> connected_replicas();
   Result<AllocateResult> allocation_outcome(const AllocateRequest& request,
                                             const lua::Allocate::Outcome& result) const;
 
   std::shared_ptr<RedisConnection> redis_;
   const PoolSpec& pool_;
   PoolState& state_;
+  Durability durability_;
+  std::chrono::steady_clock::time_point replicas_checked_{};
+  int replicas_connected_ = 0;
   RedisScript<lua::InitPool> init_;
   RedisScript<lua::Allocate> allocate_;
   RedisScript<lua::Release> release_;
   RedisScript<lua::RecordEndpoint> endpoint_;
   RedisScript<lua::Find> find_;
   RedisScript<lua::Stats> stats_;
-  Batcher<AllocateRequest, Result<AllocateResult>> allocations_;
+  Batcher<PendingAllocation, Result<AllocateResult>> allocations_;
 };
 
 }  // namespace vx::ipam

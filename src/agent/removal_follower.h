@@ -1,0 +1,44 @@
+// Releases the address of a managed container removed behind the agent's back (`docker rm -f`),
+// within about a window of its removal: it reads Docker's event stream one window after another
+// (Runtime::removed_containers) for this host's managed containers. The reconciler's housekeeping
+// (reconciler.h) stays the safety net for what the stream misses: an agent that was down, a dockerd
+// that restarted. A name is released only once Docker, asked again, holds no container of that
+// name, and never while a create or remove of it is in flight, so that a container recreated under
+// the same name keeps its address.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "agent/identity.h"
+#include "agent/runtime.h"
+#include "ipam/client/ipam_client.h"
+
+namespace vx::agent {
+
+class RemovalFollower {
+ public:
+  RemovalFollower(const AgentIdentity& self, ipam::IpamClient& ipam, Runtime& runtime,
+                  std::function<bool(const std::string&)> busy,
+                  std::chrono::milliseconds window = std::chrono::seconds(1));
+
+  // Until the io_context stops.
+  boost::asio::awaitable<void> follow();
+  // One window from `since`; answers where the next one starts (`since` again when Docker did not
+  // answer, so that no removal is skipped while it comes back).
+  boost::asio::awaitable<std::chrono::system_clock::time_point> follow_window(std::chrono::system_clock::time_point since);
+
+ private:
+  boost::asio::awaitable<void> release_removed(const std::string& name);
+
+  const AgentIdentity& self_;
+  ipam::IpamClient& ipam_;
+  Runtime& runtime_;
+  std::function<bool(const std::string&)> busy_;
+  std::chrono::milliseconds window_;
+  std::string last_error_;
+};
+
+}  // namespace vx::agent

@@ -1,0 +1,87 @@
+// The RemovalFollower on the fakes: a managed container of this host removed behind the agent's
+// back (docker rm -f) releases its name at the end of the window it was removed in; a name
+// recreated since, a name with an operation in flight, another host's container and an unmanaged
+// one are left alone; and a Docker that does not answer makes the next window start where the
+// failed one did, so that no removal is skipped.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "agent/removal_follower.h"
+#include "fakes.h"
+
+namespace vx::agent {
+namespace {
+
+using fakes::run;
+using fakes::TestHost;
+using namespace std::chrono_literals;
+using SystemClock = std::chrono::system_clock;
+
+class RemovalFollowerTest : public ::testing::Test {
+ protected:
+  RemovalFollowerTest() {
+    for (const char* name : {"web", "db"}) {
+      std::string address = host.ipam.hold(name, host.self.host_id).ip_address;
+      host.runtime.add_container(name, managed_here(), address);
+    }
+  }
+
+  Labels managed_here() const { return {{kManagedLabel, "true"}, {kHostLabel, host.self.host_id}}; }
+  void remove_behind_the_agents_back(const std::string& name) { ASSERT_TRUE(run(host.runtime.remove_container(name))); }
+  SystemClock::time_point window(SystemClock::time_point since) { return run(follower.follow_window(since)); }
+
+  TestHost host;
+  std::set<std::string> busy;
+  RemovalFollower follower{host.self, host.ipam, host.runtime,
+                           [this](const std::string& name) { return busy.count(name) > 0; }, 100ms};
+};
+
+TEST_F(RemovalFollowerTest, AContainerRemovedOutsideTheAgentReleasesItsAddress) {
+  auto since = SystemClock::now();
+  remove_behind_the_agents_back("web");
+  auto next = window(since);
+  EXPECT_GT(next, since);
+  EXPECT_FALSE(host.ipam.names.count("web"));
+  EXPECT_TRUE(host.ipam.names.count("db"));
+  window(next);  // the same removal again, from a window that touches: nothing more happens
+  EXPECT_TRUE(host.ipam.names.count("db"));
+}
+
+TEST_F(RemovalFollowerTest, ANameRecreatedOrBusyKeepsItsAddress) {
+  auto since = SystemClock::now();
+  remove_behind_the_agents_back("web");
+  host.runtime.add_container("web", managed_here(), host.ipam.names.at("web").ip_address);
+  remove_behind_the_agents_back("db");
+  busy.insert("db");  // the agent's own remove, which releases by itself
+  window(since);
+  EXPECT_TRUE(host.ipam.names.count("web"));
+  EXPECT_TRUE(host.ipam.names.count("db"));
+}
+
+TEST_F(RemovalFollowerTest, OnlyThisHostsManagedContainersCount) {
+  host.ipam.hold("elsewhere", "host2");
+  host.runtime.add_container("elsewhere", {{kManagedLabel, "true"}, {kHostLabel, "host2"}});
+  host.ipam.hold("handmade", host.self.host_id);
+  host.runtime.add_container("handmade", {});
+  auto since = SystemClock::now();
+  remove_behind_the_agents_back("elsewhere");
+  remove_behind_the_agents_back("handmade");
+  window(since);
+  EXPECT_TRUE(host.ipam.names.count("elsewhere"));
+  EXPECT_TRUE(host.ipam.names.count("handmade"));
+}
+
+TEST_F(RemovalFollowerTest, AWindowDockerMissedIsReadAgain) {
+  auto since = SystemClock::now();
+  remove_behind_the_agents_back("web");
+  host.runtime.down = true;
+  EXPECT_EQ(window(since), since);
+  EXPECT_TRUE(host.ipam.names.count("web"));
+  host.runtime.down = false;
+  window(since);
+  EXPECT_FALSE(host.ipam.names.count("web"));
+}
+
+}  // namespace
+}  // namespace vx::agent
