@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "common/auth.h"
+#include "ipam/host_removal.h"
 #include "ipam/requests.h"
 #include "proto/ipam.h"
 #include "proto/names.h"
@@ -200,8 +201,19 @@ class IpamApi : public Router {
     co_return json_response(200, {{"host_id", id}, {"alive", true}});
   }
 
+  // With release=true, for good: the host's addresses too (host_removal.h).
   asio::awaitable<HttpResponse> leave(const HttpRequest& request, const PathParams& params) {
     const std::string& id = params.at("id");
+    auto release = request.query.find("release");
+    if (release != request.query.end() && release->second != "true" && release->second != "false") {
+      co_return error_response(bad_input("invalid_release", "'release' must be true or false"));
+    }
+    if (release != request.query.end() && release->second == "true") {
+      if (Status ready = co_await catch_up(); !ready) co_return error_response(ready.error());
+      auto removed = co_await remove_dead_host(*store_, *hosts_, view_, id);
+      if (!removed) co_return error_response(removed.error());
+      co_return success_response(to_json(proto::HostRemoval{id, removed->released}));
+    }
     auto left = co_await hosts_->leave(id, request.instance);
     if (!left) co_return error_response(left.error());
     co_return success_response({{"host_id", id}});

@@ -29,6 +29,9 @@ struct Flags {
   int watch_pace_ms = 50;
   int quarantine_ms = 10000;
   int redis_ack_replicas = 0;
+  // Long enough for a host to reboot, or to be repaired over a weekend, without losing its
+  // containers' addresses.
+  int64_t host_expiry_ms = 7LL * 24 * 3600 * 1000;
 };
 
 Result<std::optional<Ipv4>> optional_ip(const std::string& text) {
@@ -74,13 +77,17 @@ Result<IpamConfig> validate(const Flags& flags) {
   if (flags.redis_ack_replicas < 0 || flags.redis_ack_replicas > 16) {
     return bad_input("invalid_ack_replicas", "--redis-ack-replicas must be 0 to 16");
   }
+  if (flags.host_expiry_ms != 0 && flags.host_expiry_ms < flags.host_ttl_ms) {
+    return bad_input("invalid_host_expiry", "--host-expiry-ms must be 0 (never) or at least --host-ttl-ms");
+  }
   auto token = load_token(flags.token_file);
   if (!token) return token.error();
   return IpamConfig{*listen, *redis, *pool, flags.log_level, flags.threads,
                     std::chrono::milliseconds(flags.redis_timeout_ms),
                     std::chrono::milliseconds(flags.host_ttl_ms), *token,
                     static_cast<size_t>(flags.max_connections), std::chrono::milliseconds(flags.watch_pace_ms),
-                    std::chrono::milliseconds(flags.quarantine_ms), flags.redis_ack_replicas};
+                    std::chrono::milliseconds(flags.quarantine_ms), flags.redis_ack_replicas,
+                    std::chrono::milliseconds(flags.host_expiry_ms)};
 }
 
 }  // namespace
@@ -123,6 +130,9 @@ std::variant<IpamConfig, ExitCode> parse_ipam_config(int argc, char** argv) {
                  "an allocation is answered only once this many of the master's replicas hold it (WAIT), or all of "
                  "them when fewer are connected, so that a failover never loses one that was answered")
       ->envname("VXLAN_IPAM_REDIS_ACK_REPLICAS");
+  app.add_option("--host-expiry-ms", flags.host_expiry_ms,
+                 "a host silent this long is removed for good, its addresses released (0: never)")
+      ->envname("VXLAN_IPAM_HOST_EXPIRY_MS");
   app.add_option("--token-file", flags.token_file,
                  "a file holding the cluster's token (default: $VXLAN_TOKEN; none: no authentication)")
       ->envname("VXLAN_IPAM_TOKEN_FILE");

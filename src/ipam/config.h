@@ -29,6 +29,7 @@ struct IpamConfig {
   std::chrono::milliseconds watch_pace;
   std::chrono::milliseconds quarantine;  // after Redis lost the registry: only exact addresses
   int redis_ack_replicas;  // replicas an allocation must reach before it is answered (WAIT)
+  std::chrono::milliseconds host_expiry;  // a host silent this long is removed for good; 0: never
 };
 
 // The configuration, or the status to exit with: 0 after --help, 2 after an error already printed.

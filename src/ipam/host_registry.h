@@ -17,6 +17,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -38,6 +39,8 @@ class HostRegistry {
   virtual boost::asio::awaitable<Status> heartbeat(const std::string& host_id, const std::string& instance) = 0;
   virtual boost::asio::awaitable<Status> leave(const std::string& host_id, const std::string& instance) = 0;
   virtual boost::asio::awaitable<Result<HeartbeatAges>> heartbeat_ages() = 0;
+  // A host is alive while its last heartbeat is younger than this.
+  virtual std::chrono::milliseconds ttl() const = 0;
 };
 
 }  // namespace vx::ipam

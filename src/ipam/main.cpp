@@ -4,6 +4,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <algorithm>
 #include <thread>
 
 #include "common/auth.h"
@@ -11,6 +12,7 @@
 #include "common/run_blocking.h"
 #include "ipam/api.h"
 #include "ipam/config.h"
+#include "ipam/host_removal.h"
 #include "ipam/redis/feed.h"
 #include "ipam/redis/host_registry.h"
 #include "ipam/redis/sentinel.h"
@@ -90,6 +92,18 @@ int serve(int argc, char** argv) {
                                            std::make_unique<RedisHostRegistry>(redis, config.host_ttl),
                                            config.pool, view, warning));
     parts.push_back({io.get_executor(), routers.back().get()});
+  }
+  // Every replica expires hosts; removal is idempotent, so they need no coordination.
+  std::unique_ptr<Store> expiry_store;
+  std::unique_ptr<HostRegistry> expiry_hosts;
+  if (config.host_expiry.count() > 0) {
+    auto redis = connect_to_registry(*workers.front(), config.redis, config.redis_timeout);
+    expiry_store = std::make_unique<RedisStore>(redis, config.pool, state, durability);
+    expiry_hosts = std::make_unique<RedisHostRegistry>(redis, config.host_ttl);
+    auto every = std::clamp<std::chrono::milliseconds>(config.host_expiry / 10, std::chrono::milliseconds(100),
+                                                       std::chrono::minutes(1));
+    boost::asio::co_spawn(*workers.front(), expire_hosts(*expiry_store, *expiry_hosts, view, config.host_expiry, every),
+                          boost::asio::detached);
   }
   HttpServer server({.token = config.token, .max_connections = config.max_connections}, parts);
   if (auto listening = server.listen_tcp(config.listen.host, config.listen.port); !listening) {

@@ -49,6 +49,10 @@ json::object to_json(const Registered& registered) {
   return out;
 }
 
+json::object to_json(const HostRemoval& removal) {
+  return {{"host_id", removal.host_id}, {"released", removal.released}};
+}
+
 json::object to_json(const HostStatus& status) {
   json::object out = to_json(status.host);
   out["heartbeat_age_ms"] = status.heartbeat_age_ms;
@@ -152,6 +156,11 @@ Result<Registered> parse_registered(const json::value& answer) {
   Fields fields(answer, kAnswer);
   HostRegistration host{fields.text("host_id"), fields.text("underlay_ip"), fields.text("agent_url")};
   return finish(fields, Registered{std::move(host), fields.text("network_subnet")});
+}
+
+Result<HostRemoval> parse_host_removal(const json::value& answer) {
+  Fields fields(answer, kAnswer);
+  return finish(fields, HostRemoval{fields.text("host_id"), fields.number("released")});
 }
 
 Result<std::vector<HostStatus>> parse_host_statuses(const json::value& answer) {

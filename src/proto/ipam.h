@@ -50,6 +50,12 @@ struct Registered {
   std::string network_subnet;
 };
 
+// The answer of DELETE /hosts/{id}?release=true: a dead host removed for good.
+struct HostRemoval {
+  std::string host_id;
+  uint64_t released = 0;  // addresses
+};
+
 // POST /container/{name}/endpoint
 struct EndpointRecord {
   std::string host_id;
@@ -87,6 +93,7 @@ boost::json::object to_json(const EndpointRecord& record);
 boost::json::object to_json(const Reservation& reservation);
 boost::json::object to_json(const Registered& registered);
 boost::json::object to_json(const HostStatus& status);
+boost::json::object to_json(const HostRemoval& removal);
 boost::json::object to_json(const PoolStats& stats);
 boost::json::object to_json(const NameCheck& check);
 
@@ -101,6 +108,7 @@ Result<std::vector<Endpoint>> parse_endpoints(const boost::json::value& answer);
 Result<Reservation> parse_reservation(const boost::json::value& answer);
 Result<Registered> parse_registered(const boost::json::value& answer);
 Result<std::vector<HostStatus>> parse_host_statuses(const boost::json::value& answer);
+Result<HostRemoval> parse_host_removal(const boost::json::value& answer);
 Result<PoolStats> parse_pool_stats(const boost::json::value& answer);
 Result<NameCheck> parse_name_check(const boost::json::value& answer);
 

@@ -40,9 +40,8 @@ Result<Host> host_for(ClusterClient& cluster, const std::string& host_id) {
   return Host{host_id, std::move(*agent_url)};
 }
 
-// An agent's answer for a container it acted on, as the agent gave it.
-void print_success(const Output& output, const proto::Container& container) {
-  json::object out = proto::to_json(container);
+// A daemon's answer for what it did, as it gave it.
+void print_success(const Output& output, json::object out) {
   out["success"] = true;
   output.out << json::serialize(out) << "\n";
 }
@@ -63,7 +62,7 @@ Result<int> run_container(ClusterClient& cluster, const Output& output, const Ru
   auto created = cluster.create(host->agent_url, {request.name, request.image});
   if (!created) return created.error();
   if (output.json) {
-    print_success(output, *created);
+    print_success(output, proto::to_json(*created));
     return 0;
   }
   output.out << request.name << " is " << created->status << " on " << host->id << " at " << created->ip_address
@@ -81,11 +80,23 @@ Result<int> remove_container(ClusterClient& cluster, const Output& output, const
   auto removed = cluster.remove(placement->agent_url, name);
   if (!removed) return removed.error();
   if (output.json) {
-    print_success(output, *removed);
+    print_success(output, proto::to_json(*removed));
     return 0;
   }
   output.out << "removed " << name << " from " << placement->record.host_id << "; " << placement->record.ip_address
              << " is free again\n";
+  return 0;
+}
+
+Result<int> remove_host(ClusterClient& cluster, const Output& output, const std::string& host_id) {
+  if (auto valid = proto::validate_host_id(host_id); !valid) return valid.error();
+  auto removed = cluster.remove_host(host_id);
+  if (!removed) return removed.error();
+  if (output.json) {
+    print_success(output, proto::to_json(*removed));
+    return 0;
+  }
+  output.out << "removed host " << host_id << "; " << removed->released << " addresses are free again\n";
   return 0;
 }
 

@@ -65,6 +65,9 @@ Result<std::vector<proto::HostStatus>> ClusterClient::hosts() { return ask_ipam(
 Result<std::vector<proto::Endpoint>> ClusterClient::containers() { return ask_ipam(ipam_->containers("")); }
 Result<proto::PoolStats> ClusterClient::stats() { return ask_ipam(ipam_->stats()); }
 Result<proto::NameCheck> ClusterClient::check(const std::string& name) { return ask_ipam(ipam_->check(name)); }
+Result<proto::HostRemoval> ClusterClient::remove_host(const std::string& host_id) {
+  return ask_ipam(ipam_->remove_host(host_id));
+}
 
 HttpCall ClusterClient::make_call(const std::string& method, const std::string& target, std::string body,
                                   std::chrono::milliseconds timeout) const {

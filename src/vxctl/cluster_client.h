@@ -40,6 +40,7 @@ class ClusterClient {
   Result<std::vector<proto::Endpoint>> containers();
   Result<proto::PoolStats> stats();
   Result<proto::NameCheck> check(const std::string& name);
+  Result<proto::HostRemoval> remove_host(const std::string& host_id);
 
   // Calls go to the agent of `host_id`, found in the IPAM's host list (kNotFound "unknown_host").
   Result<std::string> agent_url_of(const std::string& host_id);

@@ -44,5 +44,7 @@ Result<int> check_name(ClusterClient& cluster, const Output& output, const std::
 Result<int> run_container(ClusterClient& cluster, const Output& output, const RunCommand& request);
 Result<int> remove_container(ClusterClient& cluster, const Output& output, const std::string& name);
 Result<int> ping_container(ClusterClient& cluster, const Output& output, const PingCommand& request);
+// A dead host removed for good: its addresses released, its forwarding entries gone everywhere.
+Result<int> remove_host(ClusterClient& cluster, const Output& output, const std::string& host_id);
 
 }  // namespace vx::ctl

@@ -63,6 +63,15 @@ void add_named(CLI::App& app, CommandLine& line) {
   }
 }
 
+void add_host(CLI::App& app, CommandLine& line) {
+  auto* host = app.add_subcommand("host", "manage hosts")->require_subcommand(1);
+  auto* rm = host->add_subcommand("rm", "remove a dead host for good: release its addresses, drop it from every peer");
+  rm->add_option("HOST", line.name, "the host's id")->required();
+  rm->callback([&line] {
+    line.command = [&line](auto& cluster, auto& output) { return remove_host(cluster, output, line.name); };
+  });
+}
+
 void add_run(CLI::App& app, CommandLine& line) {
   auto* run = app.add_subcommand("run", "create and start a container on the overlay");
   run->add_option("NAME", line.run.name, "the container's name")->required();
@@ -121,6 +130,7 @@ int run(int argc, char** argv) {
   add_listings(app, line);
   add_named(app, line);
   add_run(app, line);
+  add_host(app, line);
   add_ping(app, line);
   try {
     app.parse(argc, argv);

@@ -4,7 +4,9 @@
 #    takes nothing over and releases nothing;
 #  - `docker rm -f` behind the agent's back releases the address within 2 s (Docker's events);
 #  - an address reserved with no container behind it (a create that crashed after reserving) is
-#    released within 30 s, while every running container keeps its own.
+#    released within 30 s, while every running container keeps its own;
+#  - `vxctl host rm` of a dead host releases its addresses and removes its forwarding entries
+#    everywhere, and is refused while the host lives.
 # Prints the times measured. The lab and the second agent are stopped on every exit path.
 #   reclaim_test.sh [BIN_DIR]     (default: build/bin)
 set -uo pipefail
@@ -66,4 +68,18 @@ echo "       released $(ms_since "$reserved") ms after it was reserved"
 for name in c2 c3 c4; do
   expect_eq "$name kept its address" "$(held_by "$name")" "$(grep -A1 -x "$name" "$OUT/before" | tail -1)"
 done
+
+echo "# host2 gone for good: vxctl host rm"
+fdb_towards_host2() { lab exec host1 bridge fdb show dev vxlan0 | grep -c "dst $LAB_HOST2_IP" || true; }
+check "host1 forwards towards host2 before" test "$(fdb_towards_host2)" -gt 0
+lab vxctl host rm host2 >"$OUT/alive.out" 2>&1
+check "refused while host2's agent lives" grep -q "is alive" "$OUT/alive.out"
+lab stop agent-host2 >/dev/null
+sleep 2
+check "vxctl host rm host2 once it is silent" bash -c "$(declare -f lab); P=$P ROOT=$ROOT; lab vxctl host rm host2 >'$OUT/rm.out'"
+cat "$OUT/rm.out"
+check "its containers' addresses are free (c3)" gone c3
+check "host1 has no forwarding entry towards host2 left" eventually 5 bash -c \
+  "$(declare -f lab fdb_towards_host2); P=$P ROOT=$ROOT LAB_HOST2_IP=$LAB_HOST2_IP; [[ \$(fdb_towards_host2) == 0 ]]"
+check "host1's own containers are untouched (c2)" test -n "$(held_by c2)"
 finish

@@ -113,6 +113,7 @@ class FakeHosts : public HostRegistry {
   asio::awaitable<Status> leave(const std::string& id, const std::string& instance) override {
     co_return co_await heartbeat(id, instance);
   }
+  std::chrono::milliseconds ttl() const override { return std::chrono::milliseconds(1500); }
   asio::awaitable<Result<HeartbeatAges>> heartbeat_ages() override {
     HeartbeatAges out;
     for (const auto& host : registered) out[host.host_id] = 10;

@@ -95,6 +95,10 @@ asio::awaitable<Result<proto::NameCheck>> HttpIpamClient::check(const std::strin
   return call_parsed("GET", "/check/" + name, "", proto::parse_name_check);
 }
 
+asio::awaitable<Result<proto::HostRemoval>> HttpIpamClient::remove_host(const std::string& host_id) {
+  return call_parsed("DELETE", "/hosts/" + host_id + "?release=true", "", proto::parse_host_removal);
+}
+
 asio::awaitable<Result<proto::Update>> HttpIpamClient::watch_peers(std::optional<uint64_t> since,
                                                                    std::chrono::milliseconds wait) {
   std::string target = "/peers";

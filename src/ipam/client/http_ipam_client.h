@@ -41,6 +41,8 @@ class HttpIpamClient : public IpamClient {
   boost::asio::awaitable<Result<std::vector<proto::HostStatus>>> hosts();
   boost::asio::awaitable<Result<proto::PoolStats>> stats();
   boost::asio::awaitable<Result<proto::NameCheck>> check(const std::string& name);
+  // A dead host removed for good, its addresses released (kConflict "host_alive" while it lives).
+  boost::asio::awaitable<Result<proto::HostRemoval>> remove_host(const std::string& host_id);
 
   // "the IPAM at http://HOST:PORT" (or "the IPAMs at ..., ..."), as errors name it.
   std::string name() const;

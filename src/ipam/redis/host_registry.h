@@ -17,6 +17,7 @@ class RedisHostRegistry : public HostRegistry {
   boost::asio::awaitable<Status> heartbeat(const std::string& host_id, const std::string& instance) override;
   boost::asio::awaitable<Status> leave(const std::string& host_id, const std::string& instance) override;
   boost::asio::awaitable<Result<HeartbeatAges>> heartbeat_ages() override;
+  std::chrono::milliseconds ttl() const override { return ttl_; }
 
  private:
   std::shared_ptr<RedisConnection> redis_;
