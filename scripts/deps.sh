@@ -6,6 +6,9 @@ VX_PACKAGES=(
   libspdlog-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   redis-server redis-tools wrk curl jq
   docker.io busybox-static iproute2 iputils-ping tcpdump procps docker-compose systemd nftables
+  # fuzz/run: libFuzzer comes with clang only; libclang-rt-14-dev holds its runtime and the
+  # sanitizers', llvm-14 the symbolizer that puts file:line into a crash's stack.
+  clang-14 libfuzzer-14-dev libclang-rt-14-dev llvm-14
 )
 
 vx_install_deps() {

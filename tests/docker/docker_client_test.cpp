@@ -30,7 +30,9 @@ TEST(ParseDockerUrl, TakesTheSocketPathOfAUnixUrl) {
 TEST(ParseDockerUrl, RefusesAnythingElse) {
   for (const char* url : {"", "/var/run/docker.sock", "unix://", "unix:///", "unix://host/docker.sock",
                           "tcp://127.0.0.1:2375", "http://localhost/docker.sock",
-                          "unix:///var/run/docker.sock?x=1"}) {
+                          "unix:///var/run/docker.sock?x=1",
+                          // found by fuzz/urls: Boost.URL 1.81 fails an assertion on these (a Debug build aborts)
+                          "unix:\\", "A:\\", "hhtttp:\xfe"}) {
     auto path = parse_docker_url(url);
     ASSERT_FALSE(path) << url << " gave " << *path;
     EXPECT_EQ(path.error().kind, ErrorKind::kBadInput) << url;

@@ -179,5 +179,13 @@ TEST_F(IpamHosts, AnUnderlayAddressIsOneOtherHostsCanReach) {
   EXPECT_EQ(ipam_.post("/hosts", host_body("host1", "10.0.1.11")).status, 200);
 }
 
+// Found by fuzz/http_request: this agent_url failed an assertion in Boost.URL 1.81 and aborted an
+// IPAM built with assertions on (the sanitizer build).
+TEST_F(IpamHosts, AnAgentUrlBoostCannotParseIsBadInput) {
+  auto refused = ipam_.post("/hosts", R"({"host_id":"host2","underlay_ip":"10.0.0.2","agent_url":"A:\\"})");
+  EXPECT_EQ(refused.status, 400) << refused.raw;
+  EXPECT_EQ(ipam_.get("/health").status, 200) << "the IPAM must still be up";
+}
+
 }  // namespace
 }  // namespace vx::test

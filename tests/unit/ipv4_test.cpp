@@ -43,7 +43,8 @@ TEST(Cidr, RejectsHostBitsAndBadPrefixes) {
   ASSERT_FALSE(host_bits);
   EXPECT_NE(host_bits.error().detail.find("172.20.0.0/16"), std::string::npos);
   for (const char* text : {"172.20.0.0", "172.20.0.0/33", "172.20.0.0/-1", "172.20.0.0/", "x/16",
-                           "172.20.0.0/16/2", "172.20.0.0/1a"}) {
+                           "172.20.0.0/16/2", "172.20.0.0/1a", "172.20.0.0/016", "172.20.0.0/-0",
+                           "172.20.0.0/+8", "172.20.0.0/ 8"}) {
     EXPECT_FALSE(Cidr::parse(text)) << text;
   }
 }

@@ -63,7 +63,9 @@ TEST(HttpUrl, HostAndPort) {
   EXPECT_EQ(url->host, "10.0.1.100");
   EXPECT_EQ(url->port, 8000);
   EXPECT_EQ(parse_http_url("http://ipam/")->port, 80);
-  for (const char* text : {"10.0.1.100:8000", "https://ipam", "http://ipam/x", "http://ipam?q", "http://"}) {
+  // The last three, found by fuzz/urls, failed an assertion in Boost.URL 1.81 (a Debug build aborted).
+  for (const char* text : {"10.0.1.100:8000", "https://ipam", "http://ipam/x", "http://ipam?q", "http://", "A:\\",
+                           "http:\\", "hhtttp:\xfe"}) {
     EXPECT_FALSE(parse_http_url(text)) << text;
   }
 }
