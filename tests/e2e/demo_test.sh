@@ -24,7 +24,7 @@ for run in 1 2; do
   rc=$?
   echo "  took $((SECONDS - start)) s"
   expect_eq "run $run exits 0" "$rc" 0 || tail -n 40 "$OUT/demo$run" | sed 's/^/       | /'
-  check "run $run: every check of the report passed" in_report "$OUT/demo$run" '^Result: 7 passed, 0 failed$'
+  check "run $run: every check of the report passed" in_report "$OUT/demo$run" '^Result: 8 passed, 0 failed$'
 done
 demo=$OUT/demo2
 
@@ -48,6 +48,7 @@ check "HTTP test1 -> test2" in_report "$demo" "^  ok    HTTP  test1 \(host1\) ->
 check "HTTP test2 -> test1" in_report "$demo" "^  ok    HTTP  test2 \(host2\) -> http://$ip1/ \(test1 on host1\): \"hello\"$"
 check "a 1500-byte packet crosses" in_report "$demo" '^  ok    MTU   a 1500-byte ping test1 -> test2 crosses \(containers have MTU 1450\)$'
 check "vxctl ping, run by the agent" in_report "$demo" '^  ok    vxctl ping test1 test2: 3 of 3 answered'
+check "the cluster runs with a token: a call without it is refused" in_report "$demo" '^  ok    token the IPAM refuses a call without the cluster token: HTTP 401$'
 check "a line of the VXLAN capture" in_report "$demo" \
   "^  [0-9:.]+ IP 10\.99\.0\.11\.[0-9]+ > 10\.99\.0\.12\.4789: VXLAN, flags \[I\] \(0x08\), vni 100$"
 
