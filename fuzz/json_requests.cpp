@@ -113,6 +113,7 @@ constexpr Decoder kDecoders[] = {
     answer<proto::parse_containers>,          // q
     answer<proto::parse_ping_report>,         // r
     answer<proto::parse_host_removal>,        // s
+    answer<proto::parse_forwarding_entries>,  // t
 };
 
 }  // namespace

@@ -60,6 +60,8 @@ class AgentApi : public Router {
     add("GET", "/container/{name}", this, &AgentApi::get);
     add("DELETE", "/container/{name}", this, &AgentApi::remove);
     add("POST", "/container/{name}/ping", this, &AgentApi::ping);
+    add("GET", "/fdb", this, &AgentApi::fdb);
+    add("POST", "/sync", this, &AgentApi::sync);
   }
 
   // A container may not drive its host's agent (create containers, read others'), nor any other's.
@@ -151,6 +153,26 @@ class AgentApi : public Router {
     auto result = co_await ping_check_.run(name, *parsed);
     if (!result) co_return error_response(result.error());
     co_return json_response(200, to_json(report_of(*result, *parsed, parts_.self.host_id)));
+  }
+
+  // What vxctl check compares with the registry.
+  asio::awaitable<HttpResponse> fdb(const HttpRequest&, const PathParams&) {
+    auto entries = parts_.dataplane.fdb(parts_.self.vxlan_device);
+    if (!entries) co_return error_response(entries.error());
+    json::array out;
+    for (const auto& entry : *entries) out.push_back(to_json(proto::ForwardingEntry{entry.mac, entry.dst.to_string()}));
+    co_return json_response(200, out);
+  }
+
+  // vxctl check --repair: housekeeping and a diff of the kernel against the watched view, now,
+  // with the reconciler's own rules (a create's grace, never a live container's address).
+  asio::awaitable<HttpResponse> sync(const HttpRequest&, const PathParams&) {
+    if (!parts_.setup.done) {
+      co_return error_response(unavailable("not_ready", "the host is not set up yet: " + parts_.setup.error));
+    }
+    if (Status kept = co_await parts_.reconciler.housekeeping(); !kept) co_return error_response(kept.error());
+    if (Status synced = parts_.reconciler.diff_kernel(); !synced) co_return error_response(synced.error());
+    co_return success_response({{"host_id", parts_.self.host_id}});
   }
 
   AgentParts parts_;

@@ -38,7 +38,7 @@ struct AgentParts {
   ipam::IpamClient& ipam;
   Dataplane& dataplane;
   Prober& prober;
-  const Reconciler& reconciler;
+  Reconciler& reconciler;
   const SetupState& setup;
   const Observed& observed;
   const std::string& warning;  // what /health adds under "warnings" (common/auth.h), or ""

@@ -83,6 +83,9 @@ class Reconciler {
   boost::asio::awaitable<Status> follow_once();
   boost::asio::awaitable<Status> check_device();
   boost::asio::awaitable<Status> housekeeping();
+  // The kernel brought in line with the model the feed keeps, now: safe beside follow(), which a
+  // fresh snapshot (sync_fdb) would not be.
+  Status diff_kernel();
 
   // The gateway address set-up reserved, to reserve again if the registry loses it.
   void set_gateway(std::string ip) { gateway_ip_ = std::move(ip); }
@@ -94,7 +97,6 @@ class Reconciler {
 
  private:
   Status replace(const proto::Snapshot& snapshot);
-  Status diff_kernel();
   Status apply_plan(const FdbPlan& plan);
   void note(const Status& status, const char* what);
   std::chrono::milliseconds jittered(std::chrono::milliseconds interval) const;

@@ -131,6 +131,15 @@ Result<std::vector<Container>> parse_containers(const json::value& answer) {
   return parse_list<Container>(answer, kAnswer, parse_container);
 }
 
+json::object to_json(const ForwardingEntry& entry) { return {{"mac", entry.mac}, {"dst", entry.dst}}; }
+
+Result<std::vector<ForwardingEntry>> parse_forwarding_entries(const json::value& answer) {
+  return parse_list<ForwardingEntry>(answer, kAnswer, [](const json::value& entry) -> Result<ForwardingEntry> {
+    Fields fields(entry, kAnswer);
+    return finish(fields, ForwardingEntry{fields.text("mac"), fields.text("dst")});
+  });
+}
+
 Result<PingReport> parse_ping_report(const json::value& answer) {
   Fields fields(answer, kAnswer);
   PingReport report{fields.text("container_name"), fields.text("host_id"), fields.text("source_ip"),

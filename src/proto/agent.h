@@ -47,6 +47,14 @@ struct PingRequest {
   std::optional<uint16_t> port;  // TCP connects to this port instead of ICMP echoes
 };
 
+// GET /fdb: one entry of the host's VXLAN forwarding database, a MAC pointed at a peer's underlay
+// address ("00:00:00:00:00:00": the flood entry towards that peer).
+struct ForwardingEntry {
+  std::string mac;
+  std::string dst;
+  auto operator<=>(const ForwardingEntry&) const = default;
+};
+
 // The answer of the reachability check. Lost probes are an outcome, not an error.
 struct PingReport {
   std::string container_name;
@@ -66,6 +74,7 @@ boost::json::object to_json(const CreateRequest& request);
 boost::json::object to_json(const Container& container);
 boost::json::object to_json(const PingRequest& request);
 boost::json::object to_json(const PingReport& report);  // with "method", "received", "reachable"
+boost::json::object to_json(const ForwardingEntry& entry);
 
 Result<CreateRequest> parse_create_request(std::string_view body);
 Result<PingRequest> parse_ping_request(std::string_view body);
@@ -73,5 +82,6 @@ Result<PingRequest> parse_ping_request(std::string_view body);
 Result<Container> parse_container(const boost::json::value& answer);
 Result<std::vector<Container>> parse_containers(const boost::json::value& answer);
 Result<PingReport> parse_ping_report(const boost::json::value& answer);
+Result<std::vector<ForwardingEntry>> parse_forwarding_entries(const boost::json::value& answer);
 
 }  // namespace vx::proto

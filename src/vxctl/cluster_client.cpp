@@ -138,9 +138,8 @@ Result<proto::PingReport> ClusterClient::ping(const std::string& agent_url, cons
   return proto::parse_ping_report(*answer);
 }
 
-std::vector<Result<std::vector<proto::Container>>> ClusterClient::containers_of(
-    const std::vector<std::string>& agent_urls) {
-  const std::string target = "/containers";
+std::vector<Result<json::value>> ClusterClient::ask_each(const std::vector<std::string>& agent_urls,
+                                                        const std::string& method, const std::string& target) {
   asio::io_context io;
   std::vector<std::optional<Result<json::value>>> answers(agent_urls.size());
   for (size_t i = 0; i < agent_urls.size(); ++i) {
@@ -152,21 +151,46 @@ std::vector<Result<std::vector<proto::Container>>> ClusterClient::containers_of(
     asio::co_spawn(
         io,
         [&, i, endpoint = std::move(*endpoint)]() -> asio::awaitable<void> {
-          HttpCall call = make_call("GET", target, {}, {});
+          HttpCall call = make_call(method, target, {}, {});
           auto response = co_await http_call(io.get_executor(), endpoint, std::move(call));
           answers[i].emplace(agent_answer(response, agent_urls[i]));
         },
         asio::detached);
   }
   io.run();
-  std::vector<Result<std::vector<proto::Container>>> out;
-  for (auto& answer : answers) {
-    if (*answer) {
-      out.emplace_back(proto::parse_containers(**answer));
+  std::vector<Result<json::value>> out;
+  for (auto& answer : answers) out.push_back(std::move(*answer));
+  return out;
+}
+
+template <typename Parse>
+auto ClusterClient::ask_each_parsed(const std::vector<std::string>& agent_urls, const std::string& method,
+                                    const std::string& target, Parse parse)
+    -> std::vector<decltype(parse(json::value()))> {
+  std::vector<decltype(parse(json::value()))> out;
+  for (auto& answer : ask_each(agent_urls, method, target)) {
+    if (answer) {
+      out.push_back(parse(*answer));
     } else {
-      out.emplace_back(answer->error());
+      out.push_back(answer.error());
     }
   }
+  return out;
+}
+
+std::vector<Result<std::vector<proto::Container>>> ClusterClient::containers_of(
+    const std::vector<std::string>& agent_urls) {
+  return ask_each_parsed(agent_urls, "GET", "/containers", proto::parse_containers);
+}
+
+std::vector<Result<std::vector<proto::ForwardingEntry>>> ClusterClient::forwarding_of(
+    const std::vector<std::string>& agent_urls) {
+  return ask_each_parsed(agent_urls, "GET", "/fdb", proto::parse_forwarding_entries);
+}
+
+std::vector<Status> ClusterClient::sync(const std::vector<std::string>& agent_urls) {
+  std::vector<Status> out;
+  for (auto& answer : ask_each(agent_urls, "POST", "/sync")) out.push_back(answer ? Status(Ok{}) : Status(answer.error()));
   return out;
 }
 

@@ -56,6 +56,9 @@ class ClusterClient {
   // Several agents asked at once, so that one silent host costs one timeout, not one per host.
   // Answers come back in the order of `agent_urls`.
   std::vector<Result<std::vector<proto::Container>>> containers_of(const std::vector<std::string>& agent_urls);
+  // The same for each host's VXLAN forwarding entries, and for a repair pass of each (POST /sync).
+  std::vector<Result<std::vector<proto::ForwardingEntry>>> forwarding_of(const std::vector<std::string>& agent_urls);
+  std::vector<Status> sync(const std::vector<std::string>& agent_urls);
 
  private:
   // `timeout` overrides the default for calls that may take long (creating a container).
@@ -64,6 +67,13 @@ class ClusterClient {
                                    std::chrono::milliseconds timeout = {});
 
   ClusterClient(ClusterOptions options, std::vector<HttpEndpoint> replicas);
+
+  // One call to each agent at once; answers in the order of `agent_urls`.
+  std::vector<Result<boost::json::value>> ask_each(const std::vector<std::string>& agent_urls,
+                                                   const std::string& method, const std::string& target);
+  template <typename Parse>
+  auto ask_each_parsed(const std::vector<std::string>& agent_urls, const std::string& method,
+                       const std::string& target, Parse parse) -> std::vector<decltype(parse(boost::json::value()))>;
 
   // Runs one of the IPAM client's calls to its end, and words its failure for people.
   template <typename T>

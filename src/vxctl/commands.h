@@ -40,6 +40,11 @@ Result<int> show_containers(ClusterClient& cluster, const Output& output, bool w
 Result<int> show_stats(ClusterClient& cluster, const Output& output);
 Result<int> inspect_container(ClusterClient& cluster, const Output& output, const std::string& name);
 Result<int> check_name(ClusterClient& cluster, const Output& output, const std::string& name);
+// Every disagreement between the registry, Docker on each live host and each host's kernel;
+// exit status 1 when there is one. With `repair`, the agents of the hosts concerned run their
+// repair pass (housekeeping and a diff of the kernel), under their own safety rules, and the
+// cluster is checked again.
+Result<int> check_cluster(ClusterClient& cluster, const Output& output, bool repair);
 
 Result<int> run_container(ClusterClient& cluster, const Output& output, const RunCommand& request);
 Result<int> remove_container(ClusterClient& cluster, const Output& output, const std::string& name);

@@ -22,6 +22,7 @@ struct CommandLine {
   int timeout_ms = 5000;
   bool json = false;
   bool with_gateways = false;
+  bool repair = false;
   RunCommand run;
   std::string name;
   PingCommand ping;
@@ -45,7 +46,7 @@ void add_listings(CLI::App& app, CommandLine& line) {
   app.add_subcommand("stats", "the address pool: size, used, free")->callback([&line] { line.command = show_stats; });
 }
 
-// rm, inspect and check: one container name each.
+// rm and inspect: one container name each.
 void add_named(CLI::App& app, CommandLine& line) {
   struct Named {
     const char* command;
@@ -53,14 +54,28 @@ void add_named(CLI::App& app, CommandLine& line) {
     Result<int> (*run)(ClusterClient&, const Output&, const std::string&);
   };
   for (const Named& named : {Named{"rm", "stop and remove a container, freeing its address", remove_container},
-                             Named{"inspect", "a container's address, host, MAC, state and image", inspect_container},
-                             Named{"check", "whether a name is taken, and by whom", check_name}}) {
+                             Named{"inspect", "a container's address, host, MAC, state and image", inspect_container}}) {
     auto* sub = app.add_subcommand(named.command, named.help);
     sub->add_option("NAME", line.name, "the container's name")->required();
     sub->callback([&line, run = named.run] {
       line.command = [&line, run](auto& cluster, auto& output) { return run(cluster, output, line.name); };
     });
   }
+}
+
+// check NAME: is the name taken; check: is the cluster consistent.
+void add_check(CLI::App& app, CommandLine& line) {
+  auto* check = app.add_subcommand(
+      "check", "without NAME: every disagreement between the registry, Docker and the kernels; with NAME: who holds it");
+  check->add_option("NAME", line.name, "a container's name");
+  check->add_flag("--repair", line.repair, "have the agents fix what is safe to fix, then check again");
+  check->callback([&line] {
+    line.command = [&line](auto& cluster, auto& output) -> Result<int> {
+      if (line.name.empty()) return check_cluster(cluster, output, line.repair);
+      if (line.repair) return bad_input("invalid_usage", "--repair checks the whole cluster: give no NAME");
+      return check_name(cluster, output, line.name);
+    };
+  });
 }
 
 void add_host(CLI::App& app, CommandLine& line) {
@@ -131,6 +146,7 @@ int run(int argc, char** argv) {
   add_named(app, line);
   add_run(app, line);
   add_host(app, line);
+  add_check(app, line);
   add_ping(app, line);
   try {
     app.parse(argc, argv);

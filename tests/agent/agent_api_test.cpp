@@ -34,6 +34,30 @@ TEST_F(AgentApiTest, CreateWithQueryParameters) {
   EXPECT_EQ(body.at("status"), "running");
 }
 
+// vxctl check reads the kernel's entries through GET /fdb, and --repair runs POST /sync: a lost
+// entry is back at once, and a container the registry lost is reserved again at its address.
+TEST_F(AgentApiTest, FdbListsTheKernelsEntriesAndSyncRepairsThem) {
+  host.ipam.add_host("host2", "10.99.0.12");
+  host.ipam.hold("remote", "host2", "02:42:ac:14:00:09");
+  ASSERT_TRUE(fakes::run(host.reconciler.sync_fdb()));
+  auto listed = call("GET", "/fdb");
+  ASSERT_EQ(listed.first, 200);
+  EXPECT_EQ(listed.second.as_array().size(), 2u) << boost::json::serialize(listed.second);
+
+  host.dataplane.fdbs[host.self.vxlan_device].clear();
+  ASSERT_EQ(create({{"container_name", "web"}, {"image", "alpine"}}).first, 200);
+  std::string address = host.ipam.names.at("web").ip_address;
+  host.ipam.names.erase("web");  // a Redis that lost it
+  auto synced = call("POST", "/sync");
+  EXPECT_EQ(synced.first, 200) << boost::json::serialize(synced.second);
+  EXPECT_EQ(host.dataplane.fdbs[host.self.vxlan_device].size(), 2u);
+  ASSERT_TRUE(host.ipam.names.count("web"));
+  EXPECT_EQ(host.ipam.names.at("web").ip_address, address);
+
+  setup.done = false;
+  expect_error(call("POST", "/sync"), 503, "not_ready");
+}
+
 TEST_F(AgentApiTest, CreateWithAJsonBody) {
   auto [status, body] = call("POST", "/create_container", {}, R"({"container_name":"web","image":"alpine"})");
   ASSERT_EQ(status, 200) << json::serialize(body);

@@ -38,6 +38,7 @@ healthy() { [[ $(lab exec "host$1" curl -s -m 5 -o /dev/null -w '%{http_code}' h
 
 echo "# bringing up a 2-host lab '$P'"
 lab up --hosts 2 >"$OUT/up.log" 2>&1 || { cat "$OUT/up.log"; echo "0 passed, 1 failed"; exit 1; }
+eval "$(lab env)"
 check "both agents report healthy" eventually 20 bash -c "$(declare -f lab healthy); P=$P ROOT=$ROOT; healthy 1 && healthy 2"
 
 echo "# hosts"
@@ -136,6 +137,23 @@ vx check nobody
 expect_eq "check of a free name" "$(out)" "nobody is free"
 vx --json check nobody
 expect_eq "check --json of a free name" "$(js .exists)" "false"
+
+echo "# check: the registry against Docker and the kernels"
+vx check
+expect_rc "vxctl check of a consistent cluster" 0
+check "it says what it checked" grep -Eq "^consistent: 2 hosts, [0-9]+ names, [0-9]+ forwarding entries checked$" "$OUT/out"
+# Two faults no loop repairs at once (the kernel is diffed every 60 s): host1 loses web2's entry and
+# gains one that nobody holds.
+lab exec host1 bridge fdb del "$mac" dev vxlan0 dst "$LAB_HOST2_IP" self
+lab exec host1 bridge fdb append 02:00:00:00:00:99 dev vxlan0 dst 10.99.0.77 self permanent
+vx --json check
+expect_rc "vxctl check finds them" 1
+expect_eq "both, by host and kind" "$(js '[.disagreements[] | "\(.host_id) \(.kind)"] | sort | join(",")')" \
+  "host1 missing_entry,host1 stray_entry"
+vx check --repair
+expect_rc "vxctl check --repair fixes them" 0
+vx check
+expect_rc "and the cluster is consistent afterwards" 0
 
 echo "# ping: the agent of A's host probes from inside A"
 vx ping web1 web2
