@@ -11,6 +11,7 @@
 
 #include "common/error.h"
 #include "common/ipv4.h"
+#include "common/mac.h"  // kFloodMac
 
 namespace vx::agent {
 
@@ -47,8 +48,6 @@ struct FdbEntry {
   Ipv4 dst;
   auto operator<=>(const FdbEntry&) const = default;
 };
-
-inline constexpr const char* kFloodMac = "00:00:00:00:00:00";
 
 class Dataplane {
  public:

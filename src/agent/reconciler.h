@@ -45,10 +45,10 @@ struct ReconcilerOptions {
   // Between diffs of the whole kernel against the model (the safety net); every tenth uses a fresh
   // snapshot.
   std::chrono::milliseconds resync_interval{60000};
-  // How long a reserved address may lack its container: longer than any create takes, with its
-  // Docker deadlines, so that a slow create is never mistaken for a crashed one.
-  // Docker's container removals release their addresses at once (removal_follower.h); this is
-  // for reservations that never got a container.
+  // How long a reserved address may lack its container before it is released: for reservations
+  // that never got one (a create that crashed). A create in flight is never at risk, whatever it
+  // takes: `busy` keeps its name out of the pass. Containers removed behind the agent's back are
+  // released at once (removal_follower.h).
   std::chrono::seconds orphan_grace{20};
   std::function<bool(const std::string&)> busy;  // names with a create or remove in flight
   // Sets the host up again (host_setup.h) when the VXLAN device is missing, down or off its

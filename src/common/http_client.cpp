@@ -1,6 +1,7 @@
 #include "common/http_client.h"
 
 #include "common/run_blocking.h"
+#include "common/split.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -46,14 +47,12 @@ Result<HttpEndpoint> parse_http_url(std::string_view text) {
 
 Result<std::vector<HttpEndpoint>> parse_http_urls(std::string_view text) {
   std::vector<HttpEndpoint> out;
-  for (size_t start = 0;;) {
-    size_t comma = text.find(',', start);
-    auto endpoint = parse_http_url(text.substr(start, comma == std::string_view::npos ? comma : comma - start));
+  for (std::string_view one : split(text, ',')) {
+    auto endpoint = parse_http_url(one);
     if (!endpoint) return endpoint.error();
     out.push_back(std::move(*endpoint));
-    if (comma == std::string_view::npos) return out;
-    start = comma + 1;
   }
+  return out;
 }
 
 namespace {

@@ -43,16 +43,12 @@ Result<Cidr> Cidr::parse(std::string_view text) {
   auto ip = Ipv4::parse(text.substr(0, slash));
   if (!ip) return invalid("bad address");
   std::string_view len = text.substr(slash + 1);
-  // Digits only, with no leading zero, as written everywhere (from_chars alone takes "-0" and "016").
-  if (len.size() > 2 || len.find_first_not_of("0123456789") != std::string_view::npos ||
-      (len.size() == 2 && len[0] == '0')) {
-    return invalid("prefix length must be 0 to 32");
-  }
-  int prefix = -1;
-  auto [end, ec] = std::from_chars(len.data(), len.data() + len.size(), prefix);
-  if (len.empty() || ec != std::errc() || end != len.data() + len.size() || prefix < 0 || prefix > 32) {
-    return invalid("prefix length must be 0 to 32");
-  }
+  // One or two digits, with no leading zero, as written everywhere (from_chars alone takes "-0" and "016").
+  bool digits = !len.empty() && len.size() <= 2 && len.find_first_not_of("0123456789") == std::string_view::npos &&
+                !(len.size() == 2 && len[0] == '0');
+  int prefix = 0;
+  if (digits) std::from_chars(len.data(), len.data() + len.size(), prefix);
+  if (!digits || prefix > 32) return invalid("prefix length must be 0 to 32");
   Cidr cidr(*ip, prefix);
   if ((ip->value() & ~cidr.mask()) != 0) {
     return invalid("host bits are set; did you mean " + Ipv4(ip->value() & cidr.mask()).to_string() +

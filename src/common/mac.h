@@ -8,6 +8,9 @@
 
 namespace vx {
 
+// The MAC of a VXLAN device's flood entries: broadcast, unknown unicast and multicast towards a peer.
+inline constexpr const char* kFloodMac = "00:00:00:00:00:00";
+
 // Accepts upper or lower case; answers lower case. kBadInput "invalid_mac" otherwise.
 Result<std::string> parse_mac(std::string_view text);
 

@@ -2,13 +2,12 @@
 
 #include <set>
 
+#include "common/mac.h"
 #include "proto/names.h"
 
 namespace vx::ctl {
 
 namespace {
-
-constexpr const char* kFloodMac = "00:00:00:00:00:00";
 
 std::set<proto::ForwardingEntry> entries_wanted(const std::string& host_id,
                                                 const std::vector<proto::HostStatus>& hosts,

@@ -186,8 +186,7 @@ bool RedisConnection::connect() {
       return false;
     }
     if (master->host != endpoint_.host || master->port != endpoint_.port) {
-      spdlog::info("the Sentinels name {}:{} the master {}", master->host, master->port,
-                   endpoint_.sentinel->master_name);
+      spdlog::info("the Sentinels name {} the master {}", master->to_string(), endpoint_.sentinel->master_name);
     }
     endpoint_.host = master->host;
     endpoint_.port = master->port;

@@ -23,9 +23,8 @@ timeval to_timeval(std::chrono::milliseconds timeout) {
 Result<Context> connect(const RedisAddress& address, std::chrono::milliseconds timeout) {
   timeval limit = to_timeval(timeout);
   Context context(redisConnectWithTimeout(address.host.c_str(), address.port, limit), redisFree);
-  std::string where = address.host + ":" + std::to_string(address.port);
-  if (!context) return unavailable("redis_unavailable", where + ": out of memory");
-  if (context->err) return unavailable("redis_unavailable", where + ": " + context->errstr);
+  if (!context) return unavailable("redis_unavailable", address.to_string() + ": out of memory");
+  if (context->err) return unavailable("redis_unavailable", address.to_string() + ": " + context->errstr);
   redisSetTimeout(context.get(), limit);
   return context;
 }
@@ -76,8 +75,7 @@ Result<RedisAddress> ask_sentinel(const RedisEndpoint& endpoint, const RedisAddr
   if (!role) return role.error();
   std::string said = (*role)->type == REDIS_REPLY_ARRAY && (*role)->elements > 0 ? text((*role)->element[0]) : "";
   if (said != "master") {
-    return unavailable("redis_unavailable", "named " + master.host + ":" + std::to_string(master.port) +
-                                                ", which says it is a " + (said.empty() ? "?" : said) +
+    return unavailable("redis_unavailable", "named " + master.to_string() + ", which says it is a " + (said.empty() ? "?" : said) +
                                                 " (a failover in progress)");
   }
   return master;
@@ -90,8 +88,7 @@ Result<RedisAddress> resolve_master(const RedisEndpoint& endpoint, std::chrono::
   for (const auto& sentinel : endpoint.sentinel->sentinels) {
     auto master = ask_sentinel(endpoint, sentinel, timeout);
     if (master) return master;
-    answers += (answers.empty() ? "" : "; ") + sentinel.host + ":" + std::to_string(sentinel.port) + " " +
-               master.error().detail;
+    answers += (answers.empty() ? "" : "; ") + sentinel.to_string() + " " + master.error().detail;
   }
   return unavailable("redis_unavailable", "no Sentinel named a master '" + endpoint.sentinel->master_name +
                                               "' that confirms it: " + answers);
@@ -119,7 +116,7 @@ void SentinelWatch::follow(const RedisAddress& sentinel) {
   auto context = connect(sentinel, timeout_);
   if (!context) return;
   if (auto subscribed = ask(context->get(), {"SUBSCRIBE", "+switch-master"}); !subscribed) return;
-  spdlog::info("following master switches on the Sentinel at {}:{}", sentinel.host, sentinel.port);
+  spdlog::info("following master switches on the Sentinel at {}", sentinel.to_string());
   while (!stopping_) {
     // Waits in poll, so that the watch notices stopping within a second; a reply is read only
     // once its first bytes have come.
@@ -129,7 +126,7 @@ void SentinelWatch::follow(const RedisAddress& sentinel) {
     if (polled == 0) continue;
     void* raw = nullptr;
     if (redisGetReply(context->get(), &raw) != REDIS_OK) {
-      spdlog::warn("lost the Sentinel at {}:{}: {}", sentinel.host, sentinel.port, (*context)->errstr);
+      spdlog::warn("lost the Sentinel at {}: {}", sentinel.to_string(), (*context)->errstr);
       return;
     }
     Reply message(static_cast<redisReply*>(raw), freeReplyObject);

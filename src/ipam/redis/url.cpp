@@ -3,6 +3,8 @@
 #include <boost/url/parse.hpp>
 #include <charconv>
 
+#include "common/split.h"
+
 namespace vx::ipam {
 
 namespace {
@@ -58,16 +60,12 @@ Result<RedisEndpoint> parse_sentinel(std::string_view rest) {
     endpoint.password = credentials->password;
     authority = authority.substr(at + 1);
   }
-  for (size_t start = 0;;) {
-    size_t comma = authority.find(',', start);
-    std::string_view one = authority.substr(start, comma == std::string_view::npos ? comma : comma - start);
+  for (std::string_view one : split(authority, ',')) {
     if (one.empty() || one.find_first_of("/?#@") != std::string_view::npos) return invalid("a Sentinel has no host");
     auto sentinel = parse_plain("redis://" + std::string(one));
     if (!sentinel) return sentinel.error();
     bool has_port = one.find(':') != std::string_view::npos;
     endpoint.sentinel->sentinels.push_back({sentinel->host, has_port ? sentinel->port : kSentinelPort});
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
   }
   size_t db_slash = path.find('/');
   std::string_view master = path.substr(0, db_slash);
@@ -90,9 +88,7 @@ std::string RedisEndpoint::to_string() const {
   std::string where = host.empty() ? "not yet resolved" : host + ":" + std::to_string(port) + "/" + std::to_string(db);
   if (!sentinel) return where;
   std::string sentinels;
-  for (const auto& one : sentinel->sentinels) {
-    sentinels += (sentinels.empty() ? "" : ",") + one.host + ":" + std::to_string(one.port);
-  }
+  for (const auto& one : sentinel->sentinels) sentinels += (sentinels.empty() ? "" : ",") + one.to_string();
   return "master " + sentinel->master_name + " (" + where + ") of the Sentinels at " + sentinels;
 }
 

@@ -18,6 +18,8 @@ namespace vx::ipam {
 struct RedisAddress {
   std::string host;
   uint16_t port = 0;
+
+  std::string to_string() const { return host + ":" + std::to_string(port); }
 };
 
 // The Sentinels of a sentinel:// URL. One object is shared by every connection made from the
