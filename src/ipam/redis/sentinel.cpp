@@ -75,8 +75,8 @@ Result<RedisAddress> ask_sentinel(const RedisEndpoint& endpoint, const RedisAddr
   if (!role) return role.error();
   std::string said = (*role)->type == REDIS_REPLY_ARRAY && (*role)->elements > 0 ? text((*role)->element[0]) : "";
   if (said != "master") {
-    return unavailable("redis_unavailable", "named " + master.to_string() + ", which says it is a " + (said.empty() ? "?" : said) +
-                                                " (a failover in progress)");
+    return unavailable("redis_unavailable", "named " + master.to_string() + ", which says it is a " +
+                                                (said.empty() ? "?" : said) + " (a failover in progress)");
   }
   return master;
 }
