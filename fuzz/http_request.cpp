@@ -73,6 +73,8 @@ struct Registry {
   ipam::ClusterView& view;
   std::map<std::string, proto::Endpoint> endpoints;
   std::map<std::string, proto::Host> hosts;
+  std::map<std::string, proto::NetworkStatus> networks{
+      {"vxlan-net", {"vxlan-net", "172.20.0.0/16", 100, "172.20.0.1", "172.20.255.254", 0, 0, 0}}};
   uint32_t allocated = 0;
 };
 
@@ -93,7 +95,7 @@ class FakeStore : public ipam::Store {
   }
 
   asio::awaitable<Result<ipam::Allocation>> release(const std::string& name, const std::string& host_id,
-                                                    const std::string&) override {
+                                                    const std::string&, const std::string&) override {
     auto held = owned(name, host_id);
     if (held) registry_.erase(*held);
     co_return held;
@@ -104,9 +106,33 @@ class FakeStore : public ipam::Store {
     co_return held == registry_.endpoints.end() ? std::nullopt : std::optional(held->second);
   }
 
-  asio::awaitable<Result<ipam::PoolStats>> stats() override {
+  asio::awaitable<Result<ipam::PoolStats>> stats(const std::string& network) override {
+    if (!registry_.networks.count(network)) co_return ipam::no_network(network);
     uint64_t allocated = registry_.endpoints.size();
-    co_return ipam::PoolStats{pool().size(), allocated, pool().size() - allocated, pool().subnet().to_string()};
+    co_return ipam::PoolStats{pool().size(), allocated, pool().size() - allocated, pool().subnet().to_string(),
+                              network};
+  }
+
+  asio::awaitable<Result<ipam::NetworkResult>> create_network(const proto::NetworkRequest& request) override {
+    bool created = !registry_.networks.count(request.name);
+    auto& network = registry_.networks[request.name];
+    if (created) network = {request.name, request.subnet, request.vni.value_or(4097), "", "", 0, 0, 0};
+    co_return ipam::NetworkResult{network, created};
+  }
+
+  asio::awaitable<Status> delete_network(const std::string& name) override {
+    if (name == proto::kDefaultNetwork) co_return bad_input("default_network", "always exists");
+    if (!registry_.networks.erase(name)) co_return ipam::no_network(name);
+    co_return Ok{};
+  }
+
+  asio::awaitable<Result<std::vector<ipam::NetworkStatus>>> networks(const std::string& name) override {
+    std::vector<ipam::NetworkStatus> out;
+    for (const auto& [network, status] : registry_.networks) {
+      if (name.empty() || network == name) out.push_back(status);
+    }
+    if (!name.empty() && out.empty()) co_return ipam::no_network(name);
+    co_return out;
   }
 
   asio::awaitable<Result<uint64_t>> revision() override { co_return registry_.view.revision(); }

@@ -66,7 +66,7 @@ class AgentApi : public Router {
 
   // A container may not drive its host's agent (create containers, read others'), nor any other's.
   asio::awaitable<HttpResponse> handle(const HttpRequest& request) override {
-    if (Status allowed = check_source(request, parts_.setup.overlay); !allowed) {
+    if (Status allowed = check_source(request, parts_.setup.overlays()); !allowed) {
       co_return error_response(allowed.error());
     }
     co_return co_await Router::handle(request);

@@ -29,6 +29,7 @@ struct SetupState {
   std::string error;  // why not, while not done
   std::string gateway;
   std::optional<Cidr> overlay;  // its subnet: requests from its addresses are refused
+  std::vector<Cidr> overlays() const { return overlay ? std::vector<Cidr>{*overlay} : std::vector<Cidr>{}; }
 };
 
 struct AgentParts {

@@ -52,11 +52,15 @@ Status check_token(const HttpRequest& request, const std::string& token) {
                              : "the token does not match this cluster's"};
 }
 
-Status check_source(const HttpRequest& request, const std::optional<Cidr>& overlay) {
-  if (!request.peer || !overlay || !overlay->contains(*request.peer)) return Ok{};
-  return Error{ErrorKind::kForbidden, "forbidden_source",
-               "requests from the overlay network (" + request.peer->to_string() + " is in " + overlay->to_string() +
-                   ") are refused: containers may not drive the cluster's daemons"};
+Status check_source(const HttpRequest& request, const std::vector<Cidr>& overlays) {
+  if (!request.peer) return Ok{};
+  for (const Cidr& overlay : overlays) {
+    if (!overlay.contains(*request.peer)) continue;
+    return Error{ErrorKind::kForbidden, "forbidden_source",
+                 "requests from the overlay network (" + request.peer->to_string() + " is in " +
+                     overlay.to_string() + ") are refused: containers may not drive the cluster's daemons"};
+  }
+  return Ok{};
 }
 
 std::string open_api_warning(const HostPort& listen, const std::string& token) {

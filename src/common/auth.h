@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "common/error.h"
@@ -27,9 +28,9 @@ Status check_token(const HttpRequest& request, const std::string& token);
 // in its health answer; "" when it has a token or listens on loopback only.
 std::string open_api_warning(const HostPort& listen, const std::string& token);
 
-// kForbidden "forbidden_source" when the request comes from an address of `overlay`: the
-// containers of the cluster may not drive its daemons, whatever token they found. A daemon checks
-// this itself, so that it holds where no firewall is installed.
-Status check_source(const HttpRequest& request, const std::optional<Cidr>& overlay);
+// kForbidden "forbidden_source" when the request comes from an address of one of the `overlays`:
+// the containers of the cluster may not drive its daemons, whatever token they found. A daemon
+// checks this itself, so that it holds where no firewall is installed.
+Status check_source(const HttpRequest& request, const std::vector<Cidr>& overlays);
 
 }  // namespace vx

@@ -53,6 +53,7 @@ class IpamApi : public Router {
       : store_(std::move(store)), hosts_(std::move(hosts)), pool_(pool), view_(view), warning_(std::move(warning)) {
     check_param("name", validate_container_name);
     check_param("id", validate_host_id);
+    check_param("network", proto::validate_network_name);
     add("GET", "/", this, &IpamApi::health);
     add("GET", "/health", this, &IpamApi::health);
     add("GET", "/stats", this, &IpamApi::stats);
@@ -68,11 +69,17 @@ class IpamApi : public Router {
     add("POST", "/hosts/{id}/heartbeat", this, &IpamApi::heartbeat);
     add("DELETE", "/hosts/{id}", this, &IpamApi::leave);
     add("GET", "/peers", this, &IpamApi::peers);
+    add("GET", "/networks", this, &IpamApi::list_networks);
+    add("POST", "/networks", this, &IpamApi::create_network);
+    add("GET", "/networks/{network}", this, &IpamApi::network);
+    add("DELETE", "/networks/{network}", this, &IpamApi::delete_network);
   }
 
   // The containers whose addresses this IPAM hands out may not drive it.
   asio::awaitable<HttpResponse> handle(const HttpRequest& request) override {
-    if (Status allowed = check_source(request, pool_.subnet()); !allowed) co_return error_response(allowed.error());
+    if (Status allowed = check_source(request, co_await overlays()); !allowed) {
+      co_return error_response(allowed.error());
+    }
     if (!request.instance.empty()) {
       if (Status valid = proto::validate_instance_id(request.instance); !valid) co_return error_response(valid.error());
     }
@@ -101,8 +108,33 @@ class IpamApi : public Router {
     co_return json_response(200, out);
   }
 
-  asio::awaitable<HttpResponse> stats(const HttpRequest&, const PathParams&) {
-    auto stats = co_await store_->stats();
+  // Every network's subnet, read again at most once a second so that a request costs no Redis call
+  // for it; the default network's alone while Redis does not answer.
+  asio::awaitable<std::vector<Cidr>> overlays() {
+    if (Clock::now() - overlays_read_ < std::chrono::seconds(1)) co_return overlays_;
+    overlays_read_ = Clock::now();
+    auto networks = co_await store_->networks("");
+    if (!networks) co_return overlays_;
+    std::vector<Cidr> subnets{pool_.subnet()};
+    for (const auto& network : *networks) {
+      if (auto subnet = Cidr::parse(network.subnet); subnet && !(*subnet == pool_.subnet())) subnets.push_back(*subnet);
+    }
+    overlays_ = std::move(subnets);
+    co_return overlays_;
+  }
+
+  // The `network` query parameter, checked; the default network when absent.
+  static Result<std::string> network_param(const HttpRequest& request) {
+    auto found = request.query.find("network");
+    if (found == request.query.end()) return std::string(proto::kDefaultNetwork);
+    if (Status valid = proto::validate_network_name(found->second); !valid) return valid.error();
+    return found->second;
+  }
+
+  asio::awaitable<HttpResponse> stats(const HttpRequest& request, const PathParams&) {
+    auto network = network_param(request);
+    if (!network) co_return error_response(network.error());
+    auto stats = co_await store_->stats(*network);
     if (!stats) co_return error_response(stats.error());
     co_return json_response(200, to_json(*stats));
   }
@@ -124,9 +156,17 @@ class IpamApi : public Router {
       if (Status valid = validate_host_id(found->second); !valid) co_return error_response(valid.error());
       host_id = found->second;
     }
+    std::optional<std::string> network;
+    if (request.query.count("network")) {
+      auto given = network_param(request);
+      if (!given) co_return error_response(given.error());
+      network = std::move(*given);
+    }
     if (Status ready = co_await catch_up(); !ready) co_return error_response(ready.error());
     json::array out;
-    for (const auto& endpoint : view_.endpoints(host_id)) out.push_back(to_json(endpoint));
+    for (const auto& endpoint : view_.endpoints(host_id)) {
+      if (!network || endpoint.network == *network) out.push_back(to_json(endpoint));
+    }
     co_return json_response(200, out);
   }
 
@@ -158,7 +198,8 @@ class IpamApi : public Router {
   asio::awaitable<HttpResponse> release(const HttpRequest& request, const PathParams&) {
     auto parsed = proto::parse_release_request(request.body);
     if (!parsed) co_return error_response(parsed.error());
-    auto released = co_await store_->release(parsed->container_name, parsed->host_id, request.instance);
+    auto released =
+        co_await store_->release(parsed->container_name, parsed->host_id, request.instance, parsed->network);
     if (!released) co_return error_response(released.error());
     co_return success_response(to_json(*released));
   }
@@ -240,11 +281,42 @@ class IpamApi : public Router {
     co_return raw_json(std::move(*body));
   }
 
+  asio::awaitable<HttpResponse> list_networks(const HttpRequest&, const PathParams&) {
+    auto networks = co_await store_->networks("");
+    if (!networks) co_return error_response(networks.error());
+    json::array out;
+    for (const auto& network : *networks) out.push_back(to_json(network));
+    co_return json_response(200, out);
+  }
+
+  asio::awaitable<HttpResponse> network(const HttpRequest&, const PathParams& params) {
+    auto networks = co_await store_->networks(params.at("network"));
+    if (!networks) co_return error_response(networks.error());
+    co_return json_response(200, to_json(networks->front()));
+  }
+
+  asio::awaitable<HttpResponse> create_network(const HttpRequest& request, const PathParams&) {
+    auto parsed = proto::parse_network_request(request.body);
+    if (!parsed) co_return error_response(parsed.error());
+    auto created = co_await store_->create_network(*parsed);
+    if (!created) co_return error_response(created.error());
+    overlays_read_ = {};  // its subnet is refused as a source from now on
+    co_return json_response(created->created ? 201 : 200, to_json(created->network));
+  }
+
+  asio::awaitable<HttpResponse> delete_network(const HttpRequest&, const PathParams& params) {
+    const std::string& name = params.at("network");
+    if (Status deleted = co_await store_->delete_network(name); !deleted) co_return error_response(deleted.error());
+    co_return success_response({{"name", name}, {"deleted", true}});
+  }
+
   std::unique_ptr<Store> store_;
   std::unique_ptr<HostRegistry> hosts_;
   const PoolSpec& pool_;
   ClusterView& view_;
   std::string warning_;
+  std::vector<Cidr> overlays_{pool_.subnet()};
+  Clock::time_point overlays_read_{};
 };
 
 }  // namespace

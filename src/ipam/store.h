@@ -31,10 +31,20 @@ struct AllocateResult {
 };
 
 using PoolStats = proto::PoolStats;
+using NetworkStatus = proto::NetworkStatus;
+
+struct NetworkResult {
+  NetworkStatus network;
+  bool created = false;  // false: it existed already, the same
+};
 
 // The answer for a name the registry does not hold.
 inline Error no_address(const std::string& name) {
   return not_found("unknown_container", "container '" + name + "' holds no address");
+}
+
+inline Error no_network(const std::string& network) {
+  return not_found("unknown_network", "network '" + network + "' does not exist (vxctl network ls lists them)");
 }
 
 // The answer to a call for a host from an agent instance other than the one the host is bound to.
@@ -51,12 +61,23 @@ class Store {
   virtual boost::asio::awaitable<Result<AllocateResult>> allocate(const AllocateRequest& request,
                                                                   const std::string& instance) = 0;
 
-  // Frees the name's address. With a host, only if the name belongs to that host.
+  // Frees the name's address. With a host, only if the name belongs to that host; with a network
+  // ("" for any), only if it is on that network.
   virtual boost::asio::awaitable<Result<Allocation>> release(const std::string& name, const std::string& host_id,
-                                                             const std::string& instance) = 0;
+                                                             const std::string& instance,
+                                                             const std::string& network) = 0;
 
   virtual boost::asio::awaitable<Result<std::optional<Allocation>>> find(const std::string& name) = 0;
-  virtual boost::asio::awaitable<Result<PoolStats>> stats() = 0;
+  virtual boost::asio::awaitable<Result<PoolStats>> stats(const std::string& network) = 0;
+
+  // Networks other than the default one: created with their pool (kConflict "network_exists"
+  // for the name with another shape, "vni_taken", "subnet_overlap"), and deleted once no container
+  // holds an address on them (kConflict "network_in_use"; kBadInput "default_network").
+  virtual boost::asio::awaitable<Result<NetworkResult>> create_network(const proto::NetworkRequest& request) = 0;
+  virtual boost::asio::awaitable<Status> delete_network(const std::string& name) = 0;
+  // Every network, the default one included, sorted by name; or the one named (kNotFound
+  // "unknown_network" when there is none).
+  virtual boost::asio::awaitable<Result<std::vector<NetworkStatus>>> networks(const std::string& name) = 0;
   // The revision of the last change to hosts or endpoints (0 before the first): a read that must
   // see every write made before it waits until the view has caught up with this.
   virtual boost::asio::awaitable<Result<uint64_t>> revision() = 0;

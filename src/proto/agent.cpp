@@ -57,14 +57,16 @@ std::optional<double> PingReport::average_rtt_ms() const {
 }
 
 json::object to_json(const CreateRequest& request) {
-  return {{"container_name", request.container_name}, {"image", request.image}};
+  json::object out{{"container_name", request.container_name}, {"image", request.image}};
+  if (request.network != kDefaultNetwork) out["network"] = request.network;
+  return out;
 }
 
 json::object to_json(const Container& container) {
   return {{"container_id", container.container_id}, {"container_name", container.container_name},
           {"ip_address", container.ip_address},     {"mac_address", container.mac_address},
           {"host_id", container.host_id},           {"image", container.image},
-          {"status", container.status}};
+          {"status", container.status},             {"network", container.network}};
 }
 
 json::object to_json(const PingRequest& request) {
@@ -92,7 +94,13 @@ json::object to_json(const PingReport& report) {
 }
 
 Result<CreateRequest> parse_create_request(std::string_view body) {
-  return read_request(body, [](Fields& fields) { return CreateRequest{fields.text("container_name"), fields.text("image")}; });
+  auto request = read_request(body, [](Fields& fields) {
+    return CreateRequest{fields.text("container_name"), fields.text("image"),
+                         fields.maybe_text("network").value_or(std::string(kDefaultNetwork))};
+  });
+  if (!request) return request.error();
+  if (Status valid = validate_network_name(request->network); !valid) return valid.error();
+  return request;
 }
 
 Result<PingRequest> parse_ping_request(std::string_view body) {
@@ -123,7 +131,7 @@ Result<Container> parse_container(const json::value& answer) {
   Fields fields(answer, kAnswer);
   Container container{fields.text("container_id"), fields.text("container_name"), fields.text("ip_address"),
                       fields.text("mac_address"),  fields.text("host_id"),        fields.text("image"),
-                      fields.text("status")};
+                      fields.text("status"),       fields.maybe_text("network").value_or(std::string(kDefaultNetwork))};
   return finish(fields, std::move(container));
 }
 

@@ -15,6 +15,7 @@
 
 #include "common/error.h"
 #include "common/ipv4.h"
+#include "proto/names.h"
 
 namespace vx::proto {
 
@@ -22,6 +23,7 @@ namespace vx::proto {
 struct CreateRequest {
   std::string container_name;
   std::string image;
+  std::string network = std::string(kDefaultNetwork);  // absent: the default network
 };
 
 // A container the agent manages, as it answers for it.
@@ -33,6 +35,7 @@ struct Container {
   std::string host_id;
   std::string image;
   std::string status;  // Docker's: "running", "exited", ...
+  std::string network = std::string(kDefaultNetwork);
 };
 
 // POST /container/{name}/ping: {"target": NAME or IPv4, "count": 1..10 (3), "timeout_ms":

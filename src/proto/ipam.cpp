@@ -18,12 +18,22 @@ constexpr const char* kAnswer = "the IPAM's answer";
 json::object to_json(const AllocateRequest& request) {
   json::object out{{"container_name", request.container_name}, {"host_id", request.host_id}};
   if (request.ip_address) out["ip_address"] = request.ip_address->to_string();
+  if (request.network != kDefaultNetwork) out["network"] = request.network;
   return out;
 }
 
 json::object to_json(const ReleaseRequest& request) {
   json::object out{{"container_name", request.container_name}};
   if (!request.host_id.empty()) out["host_id"] = request.host_id;
+  if (!request.network.empty()) out["network"] = request.network;
+  return out;
+}
+
+json::object to_json(const NetworkRequest& request) {
+  json::object out{{"name", request.name}, {"subnet", request.subnet}};
+  if (request.vni) out["vni"] = *request.vni;
+  if (request.range_start) out["range_start"] = request.range_start->to_string();
+  if (request.range_end) out["range_end"] = request.range_end->to_string();
   return out;
 }
 
@@ -64,7 +74,19 @@ json::object to_json(const PoolStats& stats) {
   return {{"total_ips", stats.total},
           {"allocated_ips", stats.allocated},
           {"available_ips", stats.available},
-          {"network_subnet", stats.subnet}};
+          {"network_subnet", stats.subnet},
+          {"network", stats.network}};
+}
+
+json::object to_json(const NetworkStatus& network) {
+  return {{"name", network.name},
+          {"subnet", network.subnet},
+          {"vni", network.vni},
+          {"range_start", network.range_start},
+          {"range_end", network.range_end},
+          {"total_ips", network.total},
+          {"allocated_ips", network.allocated},
+          {"available_ips", network.available}};
 }
 
 json::object to_json(const NameCheck& check) {
@@ -82,13 +104,15 @@ struct Given {
 
 Result<AllocateRequest> parse_allocate_request(std::string_view body) {
   auto given = read_request(body, [](Fields& fields) {
-    return Given<AllocateRequest>{{fields.text("container_name"), fields.text("host_id"), std::nullopt},
+    return Given<AllocateRequest>{{fields.text("container_name"), fields.text("host_id"), std::nullopt,
+                                   fields.maybe_text("network").value_or(std::string(kDefaultNetwork))},
                                   fields.maybe_text("ip_address")};
   });
   if (!given) return given.error();
   AllocateRequest& request = given->request;
   if (auto valid = validate_container_name(request.container_name); !valid) return valid.error();
   if (auto valid = validate_host_id(request.host_id); !valid) return valid.error();
+  if (auto valid = validate_network_name(request.network); !valid) return valid.error();
   if (given->optional) {
     auto ip = Ipv4::parse(*given->optional);
     if (!ip) return ip.error();
@@ -99,11 +123,15 @@ Result<AllocateRequest> parse_allocate_request(std::string_view body) {
 
 Result<ReleaseRequest> parse_release_request(std::string_view body) {
   auto given = read_request(body, [](Fields& fields) {
-    return Given<ReleaseRequest>{{fields.text("container_name"), ""}, fields.maybe_text("host_id")};
+    return Given<ReleaseRequest>{{fields.text("container_name"), "", fields.maybe_text("network").value_or("")},
+                                 fields.maybe_text("host_id")};
   });
   if (!given) return given.error();
   ReleaseRequest& request = given->request;
   if (auto valid = validate_container_name(request.container_name); !valid) return valid.error();
+  if (!request.network.empty()) {
+    if (auto valid = validate_network_name(request.network); !valid) return valid.error();
+  }
   if (given->optional) {
     if (auto valid = validate_host_id(*given->optional); !valid) return valid.error();
     request.host_id = std::move(*given->optional);
@@ -141,6 +169,41 @@ Result<EndpointRecord> parse_endpoint_record(std::string_view body) {
   return record;
 }
 
+Result<NetworkRequest> parse_network_request(std::string_view body) {
+  struct Texts {
+    NetworkRequest request;
+    std::optional<int64_t> vni;
+    std::optional<std::string> range_start, range_end;
+  };
+  auto given = read_request(body, [](Fields& fields) {
+    return Texts{{fields.text("name"), fields.text("subnet"), {}, {}, {}},
+                 fields.maybe_integer("vni"),
+                 fields.maybe_text("range_start"),
+                 fields.maybe_text("range_end")};
+  });
+  if (!given) return given.error();
+  NetworkRequest& request = given->request;
+  if (auto valid = validate_network_name(request.name); !valid) return valid.error();
+  auto subnet = Cidr::parse(request.subnet);
+  if (!subnet) return subnet.error();
+  request.subnet = subnet->to_string();
+  if (given->vni) {
+    if (*given->vni < 1 || *given->vni > int64_t{kMaxVni}) {
+      return bad_input("invalid_vni", "vni " + std::to_string(*given->vni) + " is not 1 to " +
+                                          std::to_string(kMaxVni));
+    }
+    request.vni = static_cast<uint32_t>(*given->vni);
+  }
+  for (auto [text, bound] : {std::pair{&given->range_start, &request.range_start},
+                             std::pair{&given->range_end, &request.range_end}}) {
+    if (!*text) continue;
+    auto ip = Ipv4::parse(**text);
+    if (!ip) return ip.error();
+    *bound = *ip;
+  }
+  return std::move(request);
+}
+
 Result<std::vector<Endpoint>> parse_endpoints(const json::value& answer) {
   return parse_list<Endpoint>(answer, kAnswer, parse_endpoint);
 }
@@ -176,8 +239,24 @@ Result<std::vector<HostStatus>> parse_host_statuses(const json::value& answer) {
 Result<PoolStats> parse_pool_stats(const json::value& answer) {
   Fields fields(answer, kAnswer);
   PoolStats stats{fields.number("total_ips"), fields.number("allocated_ips"), fields.number("available_ips"),
-                  fields.text("network_subnet")};
+                  fields.text("network_subnet"), fields.maybe_text("network").value_or(std::string(kDefaultNetwork))};
   return finish(fields, std::move(stats));
+}
+
+Result<NetworkStatus> parse_network_status(const json::value& answer) {
+  Fields fields(answer, kAnswer);
+  NetworkStatus network{fields.text("name"),        fields.text("subnet"),        0,
+                        fields.text("range_start"), fields.text("range_end"),     fields.number("total_ips"),
+                        fields.number("allocated_ips"), fields.number("available_ips")};
+  uint64_t vni = fields.number("vni");
+  if (Status read = fields.status(); !read) return read.error();
+  if (vni < 1 || vni > kMaxVni) return internal("bad_answer", std::string(kAnswer) + " has VNI " + std::to_string(vni));
+  network.vni = static_cast<uint32_t>(vni);
+  return network;
+}
+
+Result<std::vector<NetworkStatus>> parse_network_statuses(const json::value& answer) {
+  return parse_list<NetworkStatus>(answer, kAnswer, parse_network_status);
 }
 
 Result<NameCheck> parse_name_check(const json::value& answer) {

@@ -23,6 +23,7 @@ struct AllocateRequest {
   std::string container_name;
   std::string host_id;
   std::optional<Ipv4> ip_address;  // reserve exactly this one; the IPAM checks it is in its pool
+  std::string network = std::string(kDefaultNetwork);
 };
 
 // The answer of POST /allocate.
@@ -35,6 +36,7 @@ struct Reservation {
 struct ReleaseRequest {
   std::string container_name;
   std::string host_id;  // empty: whichever host holds it
+  std::string network = {};  // empty: whichever network it is on; else it must be on that one
 };
 
 // POST /hosts
@@ -69,12 +71,42 @@ struct HostStatus {
   uint64_t containers = 0;  // the containers the registry holds on this host, its gateway not counted
 };
 
-// GET /stats
+// GET /stats?network=
 struct PoolStats {
   uint64_t total = 0;
   uint64_t allocated = 0;
   uint64_t available = 0;
   std::string subnet;
+  std::string network = std::string(kDefaultNetwork);
+};
+
+// The VXLAN network identifiers a network may have; the default network's is kDefaultVni, and a
+// network created without one gets the lowest free one from kFirstChosenVni, above the range
+// people tend to pick by hand.
+inline constexpr uint32_t kMaxVni = (1u << 24) - 1;
+inline constexpr uint32_t kDefaultVni = 100;
+inline constexpr uint32_t kFirstChosenVni = 4097;
+
+// POST /networks. The range defaults to every host address of the subnet.
+struct NetworkRequest {
+  std::string name;
+  std::string subnet;  // a CIDR, as given
+  std::optional<uint32_t> vni;
+  std::optional<Ipv4> range_start;
+  std::optional<Ipv4> range_end;
+};
+
+// One network with its pool's figures: GET /networks, GET /networks/{name}, and POST /networks's
+// answer.
+struct NetworkStatus {
+  std::string name;
+  std::string subnet;
+  uint32_t vni = 0;
+  std::string range_start;
+  std::string range_end;
+  uint64_t total = 0;
+  uint64_t allocated = 0;  // the hosts' gateways included
+  uint64_t available = 0;
 };
 
 // GET /check/{name}
@@ -88,6 +120,7 @@ boost::json::object to_json(const AllocateRequest& request);
 boost::json::object to_json(const ReleaseRequest& request);
 boost::json::object to_json(const HostRegistration& registration);
 boost::json::object to_json(const EndpointRecord& record);
+boost::json::object to_json(const NetworkRequest& request);
 
 // What the IPAM answers (peers.h encodes Host and Endpoint).
 boost::json::object to_json(const Reservation& reservation);
@@ -96,12 +129,15 @@ boost::json::object to_json(const HostStatus& status);
 boost::json::object to_json(const HostRemoval& removal);
 boost::json::object to_json(const PoolStats& stats);
 boost::json::object to_json(const NameCheck& check);
+boost::json::object to_json(const NetworkStatus& network);
 
 // The IPAM's reading of request bodies: JSON shape, then the name rules, addresses and URLs.
 Result<AllocateRequest> parse_allocate_request(std::string_view body);
 Result<ReleaseRequest> parse_release_request(std::string_view body);
 Result<HostRegistration> parse_host_registration(std::string_view body);
 Result<EndpointRecord> parse_endpoint_record(std::string_view body);
+// Checks the name, the CIDR and the VNI's range; the range against the subnet is the IPAM's.
+Result<NetworkRequest> parse_network_request(std::string_view body);
 
 // The clients' reading of answers (peers.h reads a single Host or Endpoint).
 Result<std::vector<Endpoint>> parse_endpoints(const boost::json::value& answer);
@@ -111,5 +147,7 @@ Result<std::vector<HostStatus>> parse_host_statuses(const boost::json::value& an
 Result<HostRemoval> parse_host_removal(const boost::json::value& answer);
 Result<PoolStats> parse_pool_stats(const boost::json::value& answer);
 Result<NameCheck> parse_name_check(const boost::json::value& answer);
+Result<NetworkStatus> parse_network_status(const boost::json::value& answer);
+Result<std::vector<NetworkStatus>> parse_network_statuses(const boost::json::value& answer);
 
 }  // namespace vx::proto

@@ -2,6 +2,7 @@
 // the IPAM accepts is always one Docker accepts; host ids follow the same alphabet.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "common/error.h"
@@ -22,9 +23,23 @@ Status validate_host_id(std::string_view host_id);
 // 1 to kMaxHostId characters.
 Status validate_instance_id(std::string_view instance);
 
-// Each host's bridge address is a reservation in the registry named "vxlan-gateway.HOST"; the
-// agents refuse such names for containers.
+// The network every cluster has, the seed's, with its keys and VNI; the one a request without a
+// network means.
+inline constexpr std::string_view kDefaultNetwork = "vxlan-net";
+inline constexpr size_t kMaxNetworkName = 32;
+
+// [a-zA-Z0-9][a-zA-Z0-9_-]*, 1 to kMaxNetworkName characters: no '.' nor ':', so that a network's
+// name can sit in a gateway's name and in a Redis key without ambiguity.
+Status validate_network_name(std::string_view network);
+
+// Each host's bridge address on a network is a reservation in the registry: "vxlan-gateway.HOST"
+// on the default network (the seed's name), "vxlan-gateway-NETWORK.HOST" on another. The agents
+// refuse such names for containers.
 inline constexpr std::string_view kGatewayNamePrefix = "vxlan-gateway.";
-inline bool is_gateway_name(std::string_view name) { return name.starts_with(kGatewayNamePrefix); }
+inline constexpr std::string_view kNetworkGatewayPrefix = "vxlan-gateway-";
+std::string gateway_name(std::string_view host_id, std::string_view network);
+inline bool is_gateway_name(std::string_view name) {
+  return name.starts_with(kGatewayNamePrefix) || name.starts_with(kNetworkGatewayPrefix);
+}
 
 }  // namespace vx::proto

@@ -26,7 +26,8 @@ Host host_of(Fields& fields, bool key_only) {
 
 Endpoint endpoint_of(Fields& fields) {
   return {fields.text("container_name"), fields.text("ip_address"), fields.text("host_id"),
-          fields.maybe_text("mac_address").value_or("")};
+          fields.maybe_text("mac_address").value_or(""),
+          fields.maybe_text("network").value_or(std::string(kDefaultNetwork))};
 }
 
 Result<Change> change_of(const json::value& value) {
@@ -87,6 +88,7 @@ json::object to_json(const Endpoint& endpoint) {
                    {"ip_address", endpoint.ip_address},
                    {"host_id", endpoint.host_id}};
   if (!endpoint.mac_address.empty()) out["mac_address"] = endpoint.mac_address;
+  if (endpoint.network != kDefaultNetwork) out["network"] = endpoint.network;
   return out;
 }
 

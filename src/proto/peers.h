@@ -2,8 +2,8 @@
 // changes to it, numbered by revision. The IPAM encodes these and the agents decode them, so both
 // read the one definition here.
 //
-// A snapshot lists every registered host and every registered name (a host's gateway reservation
-// included; "mac_address" only once the agent recorded it). A change is a put (the object's fields,
+// A snapshot lists every registered host and every registered name (a host's gateway reservations
+// included; "mac_address" only once the agent recorded it; "network" only off the default network). A change is a put (the object's fields,
 // as in the snapshot) or a delete (the key, and for an endpoint its address and host). An update
 // is either changes after the revision asked for, or a snapshot marked "reset" when that revision
 // cannot be continued (too old, from the future, or from another Redis lifetime).
@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "proto/names.h"
 
 namespace vx::proto {
 
@@ -31,6 +32,7 @@ struct Endpoint {
   std::string ip_address;
   std::string host_id;
   std::string mac_address;  // empty until recorded
+  std::string network = std::string(kDefaultNetwork);  // absent on the wire: the default network
   bool operator==(const Endpoint&) const = default;
 };
 

@@ -57,16 +57,19 @@ std::string format_ms(double milliseconds) {
 Result<int> run_container(ClusterClient& cluster, const Output& output, const RunCommand& request) {
   if (auto valid = proto::validate_container_name(request.name); !valid) return valid.error();
   if (request.image.empty()) return bad_input("invalid_image", "IMAGE must not be empty");
+  if (auto valid = proto::validate_network_name(request.network); !valid) return valid.error();
   auto host = host_for(cluster, request.host_id);
   if (!host) return host.error();
-  auto created = cluster.create(host->agent_url, {request.name, request.image});
+  auto created = cluster.create(host->agent_url, {request.name, request.image, request.network});
   if (!created) return created.error();
   if (output.json) {
     print_success(output, proto::to_json(*created));
     return 0;
   }
+  // The default network goes unsaid, as it did before there were others.
+  std::string network = created->network == proto::kDefaultNetwork ? "" : " on network " + created->network;
   output.out << request.name << " is " << created->status << " on " << host->id << " at " << created->ip_address
-             << " (container " << created->container_id.substr(0, 12) << ")\n";
+             << network << " (container " << created->container_id.substr(0, 12) << ")\n";
   return 0;
 }
 

@@ -63,11 +63,17 @@ Result<T> ClusterClient::ask_ipam(asio::awaitable<Result<T>> call) {
 
 Result<std::vector<proto::HostStatus>> ClusterClient::hosts() { return ask_ipam(ipam_->hosts()); }
 Result<std::vector<proto::Endpoint>> ClusterClient::containers() { return ask_ipam(ipam_->containers("")); }
-Result<proto::PoolStats> ClusterClient::stats() { return ask_ipam(ipam_->stats()); }
+Result<proto::PoolStats> ClusterClient::stats(const std::string& network) { return ask_ipam(ipam_->stats(network)); }
 Result<proto::NameCheck> ClusterClient::check(const std::string& name) { return ask_ipam(ipam_->check(name)); }
 Result<proto::HostRemoval> ClusterClient::remove_host(const std::string& host_id) {
   return ask_ipam(ipam_->remove_host(host_id));
 }
+Result<std::vector<proto::NetworkStatus>> ClusterClient::networks() { return ask_ipam(ipam_->networks()); }
+Result<proto::NetworkStatus> ClusterClient::network(const std::string& name) { return ask_ipam(ipam_->network(name)); }
+Result<proto::NetworkStatus> ClusterClient::create_network(const proto::NetworkRequest& request) {
+  return ask_ipam(ipam_->create_network(request));
+}
+Status ClusterClient::delete_network(const std::string& name) { return ask_ipam(ipam_->delete_network(name)); }
 
 HttpCall ClusterClient::make_call(const std::string& method, const std::string& target, std::string body,
                                   std::chrono::milliseconds timeout) const {

@@ -38,9 +38,15 @@ class ClusterClient {
   // The IPAM's answers (proto/ipam.h).
   Result<std::vector<proto::HostStatus>> hosts();
   Result<std::vector<proto::Endpoint>> containers();
-  Result<proto::PoolStats> stats();
+  Result<proto::PoolStats> stats(const std::string& network = std::string(proto::kDefaultNetwork));
   Result<proto::NameCheck> check(const std::string& name);
   Result<proto::HostRemoval> remove_host(const std::string& host_id);
+  // The overlay networks (kNotFound "unknown_network" for a name the IPAM does not hold).
+  Result<std::vector<proto::NetworkStatus>> networks();
+  Result<proto::NetworkStatus> network(const std::string& name);
+  // The network, whether this call created it or it existed already, identical.
+  Result<proto::NetworkStatus> create_network(const proto::NetworkRequest& request);
+  Status delete_network(const std::string& name);
 
   // Calls go to the agent of `host_id`, found in the IPAM's host list (kNotFound "unknown_host").
   Result<std::string> agent_url_of(const std::string& host_id);

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "proto/names.h"
 #include "vxctl/cluster_client.h"
 
 namespace vx::ctl {
@@ -25,6 +26,16 @@ struct RunCommand {
   std::string name;
   std::string image;
   std::string host_id;  // empty: the live host with the fewest containers
+  std::string network = std::string(proto::kDefaultNetwork);
+};
+
+// network create: the IPAM's NetworkRequest as typed, addresses still text ("": not given).
+struct NetworkCommand {
+  std::string name;
+  std::string subnet;
+  std::optional<uint32_t> vni;  // none: the IPAM picks the lowest free one
+  std::string range_start;
+  std::string range_end;
 };
 
 struct PingCommand {
@@ -37,7 +48,7 @@ struct PingCommand {
 
 Result<int> show_hosts(ClusterClient& cluster, const Output& output);
 Result<int> show_containers(ClusterClient& cluster, const Output& output, bool with_gateways);
-Result<int> show_stats(ClusterClient& cluster, const Output& output);
+Result<int> show_stats(ClusterClient& cluster, const Output& output, const std::string& network);
 Result<int> inspect_container(ClusterClient& cluster, const Output& output, const std::string& name);
 Result<int> check_name(ClusterClient& cluster, const Output& output, const std::string& name);
 // Every disagreement between the registry, Docker on each live host and each host's kernel;
@@ -51,5 +62,12 @@ Result<int> remove_container(ClusterClient& cluster, const Output& output, const
 Result<int> ping_container(ClusterClient& cluster, const Output& output, const PingCommand& request);
 // A dead host removed for good: its addresses released, its forwarding entries gone everywhere.
 Result<int> remove_host(ClusterClient& cluster, const Output& output, const std::string& host_id);
+
+// The overlay networks (networks.cpp). `network inspect` lists the containers on it, without the
+// hosts' gateways; `network rm` refuses (the IPAM's refusal) while a container is on it.
+Result<int> create_network(ClusterClient& cluster, const Output& output, const NetworkCommand& request);
+Result<int> list_networks(ClusterClient& cluster, const Output& output);
+Result<int> inspect_network(ClusterClient& cluster, const Output& output, const std::string& name);
+Result<int> remove_network(ClusterClient& cluster, const Output& output, const std::string& name);
 
 }  // namespace vx::ctl

@@ -1,4 +1,4 @@
-// The commands that only read: hosts, ps, stats, inspect, check.
+// The commands that only read: hosts, ps, stats, inspect, check (networks.cpp: the networks').
 #include <boost/json.hpp>
 #include <map>
 #include <set>
@@ -72,6 +72,7 @@ json::object to_json(const Listed& listed) {
   json::object out{{"container_name", listed.record.container_name},
                    {"host_id", listed.record.host_id},
                    {"ip_address", listed.record.ip_address},
+                   {"network", listed.record.network},
                    {"state", listed.state}};
   if (listed.container) {
     out["image"] = listed.container->image;
@@ -115,22 +116,24 @@ Result<int> show_containers(ClusterClient& cluster, const Output& output, bool w
     for (const auto& [name, entry] : listed) out.push_back(to_json(entry));
     return print_json(output, out);
   }
-  Table table({"NAME", "HOST", "ADDRESS", "STATE", "IMAGE"});
+  Table table({"NAME", "HOST", "ADDRESS", "STATE", "IMAGE", "NETWORK"});
   for (const auto& [name, entry] : listed) {
     table.add_row({name, entry.record.host_id, entry.record.ip_address, entry.state,
-                   entry.container ? entry.container->image : "-"});
+                   entry.container ? entry.container->image : "-", entry.record.network});
   }
   output.out << table.render();
   return 0;
 }
 
-Result<int> show_stats(ClusterClient& cluster, const Output& output) {
-  auto stats = cluster.stats();
+Result<int> show_stats(ClusterClient& cluster, const Output& output, const std::string& network) {
+  if (auto valid = proto::validate_network_name(network); !valid) return valid.error();
+  auto stats = cluster.stats(network);
   if (!stats) return stats.error();
   if (output.json) return print_json(output, proto::to_json(*stats));
   auto total = static_cast<int64_t>(stats->total);
   auto allocated = static_cast<int64_t>(stats->allocated);
-  output.out << render_fields({{"pool", stats->subnet},
+  output.out << render_fields({{"network", stats->network},
+                               {"pool", stats->subnet},
                                {"total", std::to_string(total)},
                                {"used", std::to_string(allocated) + " (" + format_percent(allocated, total) + ")"},
                                {"free", std::to_string(stats->available)}});
@@ -142,6 +145,7 @@ Result<int> inspect_container(ClusterClient& cluster, const Output& output, cons
   auto placement = cluster.locate(name);
   if (!placement) return placement.error();
   json::object merged = proto::to_json(placement->record);
+  merged["network"] = placement->record.network;  // the registry's, even when the agent does not answer
   merged["agent_url"] = placement->agent_url;
   if (!proto::is_gateway_name(name)) {
     auto container = cluster.container(placement->agent_url, name);
@@ -155,8 +159,8 @@ Result<int> inspect_container(ClusterClient& cluster, const Output& output, cons
   if (output.json) return print_json(output, merged);
   json::value value = merged;
   std::vector<std::pair<std::string, std::string>> fields;
-  for (const char* key : {"container_name", "host_id", "ip_address", "mac_address", "status", "image", "container_id",
-                          "agent_url", "agent_error"}) {
+  for (const char* key : {"container_name", "host_id", "network", "ip_address", "mac_address", "status", "image",
+                          "container_id", "agent_url", "agent_error"}) {
     if (merged.contains(key)) fields.emplace_back(key, string_field(value, key));
   }
   output.out << render_fields(fields);

@@ -2,10 +2,12 @@
 // the host list the IPAM keeps, to each host's agent. Errors are one line on stderr and an exit
 // status of their kind (exit_status.h); nothing it prints is a stack trace or a raw answer.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <functional>
 #include <iostream>
 
 #include "common/auth.h"
+#include "proto/ipam.h"
 #include "vxctl/commands.h"
 #include "vxctl/exit_status.h"
 
@@ -25,6 +27,9 @@ struct CommandLine {
   bool repair = false;
   RunCommand run;
   std::string name;
+  std::string network = std::string(proto::kDefaultNetwork);  // of stats
+  NetworkCommand new_network;
+  int64_t vni = 0;
   PingCommand ping;
   int port = 0;
   Command command;
@@ -38,29 +43,42 @@ int fail(const Error& error) {
 void add_listings(CLI::App& app, CommandLine& line) {
   app.add_subcommand("hosts", "every host: underlay address, agent, last heartbeat, containers")
       ->callback([&line] { line.command = show_hosts; });
-  auto* ps = app.add_subcommand("ps", "every container in the cluster: host, address, state");
+  auto* ps = app.add_subcommand("ps", "every container in the cluster: host, address, state, network");
   ps->add_flag("--all,-a", line.with_gateways, "list the hosts' gateway addresses too");
   ps->callback([&line] {
     line.command = [&line](auto& cluster, auto& output) { return show_containers(cluster, output, line.with_gateways); };
   });
-  app.add_subcommand("stats", "the address pool: size, used, free")->callback([&line] { line.command = show_stats; });
+  auto* stats = app.add_subcommand("stats", "a network's address pool: size, used, free");
+  stats->add_option("--network", line.network, "the network")->capture_default_str();
+  stats->callback([&line] {
+    line.command = [&line](auto& cluster, auto& output) { return show_stats(cluster, output, line.network); };
+  });
 }
 
-// rm and inspect: one container name each.
-void add_named(CLI::App& app, CommandLine& line) {
-  struct Named {
-    const char* command;
-    const char* help;
-    Result<int> (*run)(ClusterClient&, const Output&, const std::string&);
-  };
-  for (const Named& named : {Named{"rm", "stop and remove a container, freeing its address", remove_container},
-                             Named{"inspect", "a container's address, host, MAC, state and image", inspect_container}}) {
-    auto* sub = app.add_subcommand(named.command, named.help);
-    sub->add_option("NAME", line.name, "the container's name")->required();
+// A command of one argument, which `run` is given: rm NAME, host rm HOST, network inspect NAME...
+struct Named {
+  const char* command;
+  const char* help;
+  const char* argument;
+  const char* argument_help;
+  Result<int> (*run)(ClusterClient&, const Output&, const std::string&);
+};
+
+void add_named(CLI::App& parent, CommandLine& line, std::initializer_list<Named> commands) {
+  for (const Named& named : commands) {
+    auto* sub = parent.add_subcommand(named.command, named.help);
+    sub->add_option(named.argument, line.name, named.argument_help)->required();
     sub->callback([&line, run = named.run] {
       line.command = [&line, run](auto& cluster, auto& output) { return run(cluster, output, line.name); };
     });
   }
+}
+
+void add_containers(CLI::App& app, CommandLine& line) {
+  add_named(app, line,
+            {{"rm", "stop and remove a container, freeing its address", "NAME", "the container's name", remove_container},
+             {"inspect", "a container's address, network, host, MAC, state and image", "NAME", "the container's name",
+              inspect_container}});
 }
 
 // check NAME: is the name taken; check: is the cluster consistent.
@@ -80,11 +98,33 @@ void add_check(CLI::App& app, CommandLine& line) {
 
 void add_host(CLI::App& app, CommandLine& line) {
   auto* host = app.add_subcommand("host", "manage hosts")->require_subcommand(1);
-  auto* rm = host->add_subcommand("rm", "remove a dead host for good: release its addresses, drop it from every peer");
-  rm->add_option("HOST", line.name, "the host's id")->required();
-  rm->callback([&line] {
-    line.command = [&line](auto& cluster, auto& output) { return remove_host(cluster, output, line.name); };
+  add_named(*host, line,
+            {{"rm", "remove a dead host for good: release its addresses, drop it from every peer", "HOST", "the host's id",
+              remove_host}});
+}
+
+void add_network(CLI::App& app, CommandLine& line) {
+  auto* network = app.add_subcommand("network", "manage the overlay networks")->require_subcommand(1);
+  auto* create = network->add_subcommand("create", "a new network: its subnet, VXLAN id and address range");
+  create->add_option("NAME", line.new_network.name, "the network's name")->required();
+  create->add_option("--subnet", line.new_network.subnet, "its subnet, a CIDR block (10.30.0.0/24)")->required();
+  create->add_option("--vni", line.vni, "its VXLAN network id (default: the lowest free one from 4097)")
+      ->check(CLI::Range(int64_t{1}, int64_t{proto::kMaxVni}));
+  create->add_option("--range-start", line.new_network.range_start,
+                     "the first address to give out (default: the subnet's first)");
+  create->add_option("--range-end", line.new_network.range_end,
+                     "the last address to give out (default: the subnet's last)");
+  create->callback([&line] {
+    if (line.vni != 0) line.new_network.vni = static_cast<uint32_t>(line.vni);  // 1 to kMaxVni, checked above
+    line.command = [&line](auto& cluster, auto& output) { return create_network(cluster, output, line.new_network); };
   });
+  network->add_subcommand("ls", "every network: subnet, VNI, addresses used and free")->callback([&line] {
+    line.command = list_networks;
+  });
+  add_named(*network, line,
+            {{"inspect", "a network's subnet, VNI, range and use, and the containers on it", "NAME", "the network's name",
+              inspect_network},
+             {"rm", "remove a network no container is on", "NAME", "the network's name", remove_network}});
 }
 
 void add_run(CLI::App& app, CommandLine& line) {
@@ -92,6 +132,7 @@ void add_run(CLI::App& app, CommandLine& line) {
   run->add_option("NAME", line.run.name, "the container's name")->required();
   run->add_option("IMAGE", line.run.image, "an image present on the host")->required();
   run->add_option("--host", line.run.host_id, "the host to run it on (default: the live host with the fewest containers)");
+  run->add_option("--network", line.run.network, "the network to attach it to")->capture_default_str();
   run->callback([&line] {
     line.command = [&line](auto& cluster, auto& output) { return run_container(cluster, output, line.run); };
   });
@@ -113,17 +154,23 @@ void add_ping(CLI::App& app, CommandLine& line) {
   });
 }
 
-// CLI11 reports a mistyped command as a missing one; name it instead.
+// CLI11 reports a mistyped command (or a mistyped one of a group: host, network) as a missing
+// one; name it instead.
 std::string usage_error(CLI::App& app, int argc, char** argv, const CLI::ParseError& error) {
+  CLI::App* current = &app;
+  std::string command;  // the words of the commands so far
   for (int i = 1; i < argc; ++i) {
     std::string word = argv[i];
     if (word.starts_with("-")) {
       if (word.find('=') == std::string::npos && word != "--json") ++i;  // skip the option's value
       continue;
     }
-    bool known = false;
-    for (const auto* sub : app.get_subcommands([](CLI::App*) { return true; })) known = known || sub->get_name() == word;
-    return known ? error.what() : "unknown command '" + word + "'";
+    auto subs = current->get_subcommands([](CLI::App*) { return true; });
+    if (subs.empty()) break;  // a command's own argument
+    command += command.empty() ? word : " " + word;
+    auto found = std::find_if(subs.begin(), subs.end(), [&](const CLI::App* sub) { return sub->get_name() == word; });
+    if (found == subs.end()) return "unknown command '" + command + "'";
+    current = *found;
   }
   return error.what();
 }
@@ -143,9 +190,10 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--json", line.json, "print the answer as JSON, for scripts");
   add_listings(app, line);
-  add_named(app, line);
+  add_containers(app, line);
   add_run(app, line);
   add_host(app, line);
+  add_network(app, line);
   add_check(app, line);
   add_ping(app, line);
   try {

@@ -225,9 +225,15 @@ std::optional<Error> FakeIpam::enter(const std::string& call) {
   return std::nullopt;
 }
 
-proto::Endpoint& FakeIpam::hold(const std::string& name, const std::string& host, const std::string& mac) {
+void FakeIpam::add_network(const std::string& name, const std::string& subnet, uint32_t vni) {
+  networks[name] = {name, subnet, vni, "", "", 254, 0, 254};
+}
+
+proto::Endpoint& FakeIpam::hold(const std::string& name, const std::string& host, const std::string& mac,
+                                const std::string& network) {
+  Ipv4 base = Cidr::parse(networks.at(network).subnet)->network();
   proto::Endpoint& endpoint = names[name];
-  endpoint = {name, "172.20.0." + std::to_string(next_ip_++), host, mac};
+  endpoint = {name, Ipv4(base.value() + next_ip_++).to_string(), host, mac, network};
   log_endpoint(name);
   return endpoint;
 }
@@ -285,11 +291,12 @@ asio::awaitable<Result<proto::Reservation>> FakeIpam::allocate(const proto::Allo
     }
     co_return proto::Reservation{found->second, false};
   }
-  if (ip_address.empty()) co_return proto::Reservation{hold(name, host_id), true};
+  if (!networks.count(request.network)) co_return not_found("unknown_network", "no network " + request.network);
+  if (ip_address.empty()) co_return proto::Reservation{hold(name, host_id, "", request.network), true};
   for (const auto& [other, endpoint] : names) {
     if (endpoint.ip_address == ip_address) co_return conflict("ip_taken", ip_address + " is held by " + other);
   }
-  names[name] = {name, ip_address, host_id, ""};
+  names[name] = {name, ip_address, host_id, "", request.network};
   log_endpoint(name);
   co_return proto::Reservation{names[name], true};
 }
@@ -333,6 +340,13 @@ asio::awaitable<Result<proto::Endpoint>> FakeIpam::container(const std::string& 
   if (auto failed = enter("container")) co_return *failed;
   auto found = names.find(name);
   if (found == names.end()) co_return not_found("unknown_container", "container '" + name + "' holds no address");
+  co_return found->second;
+}
+
+asio::awaitable<Result<proto::NetworkStatus>> FakeIpam::network(const std::string& name) {
+  if (auto failed = enter("network")) co_return *failed;
+  auto found = networks.find(name);
+  if (found == networks.end()) co_return not_found("unknown_network", "network '" + name + "' does not exist");
   co_return found->second;
 }
 

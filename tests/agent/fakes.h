@@ -130,8 +130,14 @@ class FakeIpam : public ipam::IpamClient {
   // can act while a create is half-way.
   std::shared_ptr<boost::asio::steady_timer> allocate_gate;
 
+  // The networks it knows, the default one (VNI 100, `subnet`) from the start.
+  std::map<std::string, proto::NetworkStatus> networks{
+      {"vxlan-net", {"vxlan-net", "172.20.0.0/16", 100, "172.20.0.1", "172.20.255.254", 65534, 0, 65534}}};
+  void add_network(const std::string& name, const std::string& subnet, uint32_t vni);
+
   // Plants a name held by `host` (on another host, or left by an earlier create on this one).
-  proto::Endpoint& hold(const std::string& name, const std::string& host, const std::string& mac = "");
+  proto::Endpoint& hold(const std::string& name, const std::string& host, const std::string& mac = "",
+                        const std::string& network = "vxlan-net");
   void add_host(const std::string& host_id, const std::string& underlay, bool alive = true);
   void drop_host(const std::string& host_id);
   // Logs `name`'s entry as it is now (a put), or its removal when the registry no longer holds it.
@@ -146,6 +152,7 @@ class FakeIpam : public ipam::IpamClient {
                                                  const proto::EndpointRecord& record) override;
   boost::asio::awaitable<Result<std::vector<proto::Endpoint>>> containers(const std::string& host_id) override;
   boost::asio::awaitable<Result<proto::Endpoint>> container(const std::string& name) override;
+  boost::asio::awaitable<Result<proto::NetworkStatus>> network(const std::string& name) override;
   // Answers at once, never waits: the changes after `since`, or the snapshot (reset when `since`
   // is ahead of the log).
   boost::asio::awaitable<Result<proto::Update>> watch_peers(std::optional<uint64_t> since,

@@ -111,7 +111,7 @@ expect_eq "hosts --json counts the new containers" "$(js '[.[].containers] | add
 echo "# ps"
 vx ps
 check "ps lists the three containers running, and no gateway" bash -c \
-  "[[ \$(grep -Ec '^web[123] +host[12] +172\.20\.[0-9.]+ +running +nginx:alpine$' '$OUT/out') == 3 ]] && ! grep -q gateway '$OUT/out'"
+  "[[ \$(grep -Ec '^web[123] +host[12] +172\.20\.[0-9.]+ +running +nginx:alpine +vxlan-net$' '$OUT/out') == 3 ]] && ! grep -q gateway '$OUT/out'"
 vx --json ps
 expect_eq "ps --json: names, states, images" "$(js '[.[] | "\(.container_name):\(.state):\(.image)"] | join(",")')" \
   "web1:running:nginx:alpine,web2:running:nginx:alpine,web3:running:nginx:alpine"

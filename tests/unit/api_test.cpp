@@ -55,11 +55,12 @@ class FakeStore : public Store {
     co_return AllocateResult{allocation, true};
   }
   asio::awaitable<Result<Allocation>> release(const std::string& name, const std::string&,
-                                              const std::string& instance) override {
+                                              const std::string& instance, const std::string& network) override {
     ++calls;
     last_instance = instance;
     auto found = by_name.find(name);
     if (found == by_name.end()) co_return not_found("unknown_container", "no");
+    if (!network.empty() && found->second.network != network) co_return conflict("network_mismatch", "other");
     Allocation allocation = found->second;
     by_name.erase(found);
     log.erase(allocation);
@@ -74,9 +75,34 @@ class FakeStore : public Store {
     if (down) co_return unavailable("redis_unavailable", "down");
     co_return log.revision;
   }
-  asio::awaitable<Result<PoolStats>> stats() override {
+  asio::awaitable<Result<PoolStats>> stats(const std::string& network) override {
     ++calls;
+    if (network != proto::kDefaultNetwork) co_return no_network(network);
     co_return PoolStats{65534, by_name.size(), 65534 - by_name.size(), "172.20.0.0/16"};
+  }
+  std::map<std::string, proto::NetworkStatus> networks_by_name{
+      {"vxlan-net", {"vxlan-net", "172.20.0.0/16", 100, "172.20.0.1", "172.20.255.254", 65534, 0, 65534}}};
+  asio::awaitable<Result<NetworkResult>> create_network(const proto::NetworkRequest& request) override {
+    ++calls;
+    if (networks_by_name.count(request.name)) co_return NetworkResult{networks_by_name[request.name], false};
+    proto::NetworkStatus status{request.name, request.subnet, request.vni.value_or(4097), "", "", 254, 0, 254};
+    networks_by_name[request.name] = status;
+    co_return NetworkResult{status, true};
+  }
+  asio::awaitable<Status> delete_network(const std::string& name) override {
+    ++calls;
+    if (!networks_by_name.erase(name)) co_return no_network(name);
+    co_return Ok{};
+  }
+  // Not counted in `calls`: every request reads the networks' subnets (at most once a second), to
+  // refuse requests from containers on any of them.
+  asio::awaitable<Result<std::vector<NetworkStatus>>> networks(const std::string& name) override {
+    std::vector<NetworkStatus> out;
+    for (const auto& [network, status] : networks_by_name) {
+      if (name.empty() || network == name) out.push_back(status);
+    }
+    if (!name.empty() && out.empty()) co_return no_network(name);
+    co_return out;
   }
   asio::awaitable<Status> check_health() override {
     if (down) co_return unavailable("redis_unavailable", "Redis at x is unavailable");
@@ -201,6 +227,33 @@ TEST_F(IpamApiTest, ItsOwnContainersMayNotDriveIt) {
   EXPECT_EQ(refused.second.at("error"), "forbidden_source");
   EXPECT_EQ(call("GET", "/health", "", Ipv4::parse("172.20.255.254").value()).first, 403);
   EXPECT_EQ(call("POST", "/allocate", body, Ipv4::parse("10.99.0.11").value()).first, 200);
+}
+
+// The same holds for the containers of every other network, from the moment it is created.
+TEST_F(IpamApiTest, NoNetworksContainersMayDriveIt) {
+  auto created = call("POST", "/networks", R"({"name":"blue","subnet":"10.30.0.0/24"})");
+  ASSERT_EQ(created.first, 201);
+  auto refused = call("GET", "/stats", "", Ipv4::parse("10.30.0.9").value());
+  EXPECT_EQ(refused.first, 403);
+  EXPECT_EQ(refused.second.at("error"), "forbidden_source");
+  EXPECT_EQ(call("GET", "/stats", "", Ipv4::parse("10.31.0.9").value()).first, 200);
+}
+
+TEST_F(IpamApiTest, NetworkRequestsAreCheckedBeforeTheStore) {
+  for (const char* body : {R"({"name":"blue"})", R"({"name":"a.b","subnet":"10.30.0.0/24"})",
+                           R"({"name":"blue","subnet":"10.30.0.0/33"})", R"({"name":"blue","subnet":"10.30.0.0/24","vni":-1})",
+                           R"({"name":"blue","subnet":"10.30.0.0/24","range_start":"x"})"}) {
+    auto [status, response] = call("POST", "/networks", body);
+    EXPECT_EQ(status, 400) << body;
+    EXPECT_TRUE(response.at("detail").is_string());
+  }
+  EXPECT_EQ(call("GET", "/networks/a.b").first, 400);
+  EXPECT_EQ(call("DELETE", "/networks/-x").first, 400);
+  EXPECT_EQ(call("GET", "/stats?network=a:b").first, 400);
+  EXPECT_EQ(call("GET", "/containers?network=").first, 400);
+  EXPECT_EQ(call("POST", "/allocate", R"({"container_name":"cx","host_id":"h","network":"a.b"})").first, 400);
+  EXPECT_EQ(call("POST", "/release", R"({"container_name":"cx","network":"a.b"})").first, 400);
+  EXPECT_EQ(store_->calls, 0);
 }
 
 // The agent's instance id reaches the store with the call; a malformed one is refused up front.

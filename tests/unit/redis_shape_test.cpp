@@ -110,7 +110,7 @@ TEST(RedisShape, DecodesByName) {
 TEST(RedisShape, RefusesAReplyOfAnotherShape) {
   EXPECT_FALSE(decode<Sample>(array({text("a")})));                                     // too short
   EXPECT_FALSE(decode<Sample>(array({text("a"), integer(1), text("x")})));              // half a record
-  EXPECT_FALSE(decode<Release::Reply>(array({text("released"), text("1"), text("h"), text("extra")})));
+  EXPECT_FALSE(decode<Release::Reply>(array({text("released"), text("1"), text("h"), text("n"), text("extra")})));
   EXPECT_FALSE(decode<Release::Reply>(text("released")));                               // not an array
   EXPECT_FALSE(decode<Release::Reply>(RedisReply{}));                                   // nil
 }

@@ -81,8 +81,22 @@ class CannedDaemon {
 
 // An agent's answer for one container, as the agent encodes it.
 std::string agent_container(const std::string& name, const std::string& status, const std::string& image,
-                            const std::string& id, const std::string& ip = "172.20.0.5") {
-  return json::serialize(proto::to_json(proto::Container{id, name, ip, "02:42:ac:14:00:05", "host1", image, status}));
+                            const std::string& id, const std::string& ip = "172.20.0.5",
+                            const std::string& network = std::string(proto::kDefaultNetwork)) {
+  return json::serialize(
+      proto::to_json(proto::Container{id, name, ip, "02:42:ac:14:00:05", "host1", image, status, network}));
+}
+
+// The IPAM's answer for one network, as the IPAM encodes it.
+std::string ipam_network(const std::string& name, const std::string& subnet, uint32_t vni, const std::string& first,
+                         const std::string& last, uint64_t total, uint64_t allocated) {
+  return json::serialize(
+      proto::to_json(proto::NetworkStatus{name, subnet, vni, first, last, total, allocated, total - allocated}));
+}
+
+// stats of the default network, as `vxctl stats` asks for it.
+Result<int> default_stats(ClusterClient& cluster, const Output& output) {
+  return show_stats(cluster, output, std::string(proto::kDefaultNetwork));
 }
 
 class CommandsTest : public ::testing::Test {
@@ -137,6 +151,7 @@ TEST_F(CommandsTest, PsJoinsTheRegistryWithTheAgentsAndSurvivesASilentAgent) {
   ASSERT_EQ(listed.as_array().size(), 2u) << out_.str();  // the gateway is left out
   EXPECT_EQ(listed.at(0).at("state"), "running");
   EXPECT_EQ(listed.at(0).at("image"), "nginx:alpine");
+  EXPECT_EQ(listed.at(0).at("network"), "vxlan-net");
   EXPECT_EQ(listed.at(1).at("state"), "unknown");  // host2's agent does not answer
   EXPECT_NE(warnings_.str().find("http://127.0.0.1:1 does not answer"), std::string::npos) << warnings_.str();
 }
@@ -144,8 +159,9 @@ TEST_F(CommandsTest, PsJoinsTheRegistryWithTheAgentsAndSurvivesASilentAgent) {
 TEST_F(CommandsTest, StatsShowsUseAsAPercentage) {
   ipam_.answer("GET /stats", 200,
                   R"({"total_ips":200,"allocated_ips":50,"available_ips":150,"network_subnet":"10.9.0.0/24"})");
-  ASSERT_TRUE(run(show_stats).ok());
-  EXPECT_EQ(out_.str(), "pool   10.9.0.0/24\ntotal  200\nused   50 (25.0%)\nfree   150\n");
+  ASSERT_TRUE(run(default_stats).ok());
+  EXPECT_EQ(out_.str(), "network  vxlan-net\npool     10.9.0.0/24\ntotal    200\nused     50 (25.0%)\nfree     150\n");
+  EXPECT_EQ(ipam_.requests(), std::vector<std::string>{"GET /stats"});  // the default network's, as before networks
 }
 
 TEST_F(CommandsTest, AnUnknownNameIsNotFoundAndAsksNoAgent) {
@@ -214,7 +230,7 @@ TEST_F(CommandsTest, StatesComeFromTheAgentOfTheContainersOwnHost) {
 
 TEST_F(CommandsTest, EachKindOfRefusalKeepsItsExitStatusAndSaysWho) {
   ipam_.answer("GET /stats", 401, R"({"error":"unauthorized","detail":"this cluster needs a token"})");
-  auto refused = run(show_stats);
+  auto refused = run(default_stats);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(exit_status_of(refused.error().kind), kExitUnauthorized);
 
@@ -227,7 +243,7 @@ TEST_F(CommandsTest, EachKindOfRefusalKeepsItsExitStatusAndSaysWho) {
   EXPECT_EQ(failed.error().detail, "the agent at " + agent1_.url() + " failed: boom");
 
   ipam_.answer("GET /stats", 503, R"({"error":"redis_unavailable","detail":"Redis does not answer"})");
-  auto unavailable = run(show_stats);
+  auto unavailable = run(default_stats);
   ASSERT_FALSE(unavailable.ok());
   EXPECT_EQ(exit_status_of(unavailable.error().kind), kExitUnavailable);
 }
@@ -247,7 +263,7 @@ TEST_F(CommandsTest, AnswersOfTheWrongShapeAreErrorsNotCrashes) {
             std::string::npos)
       << listed.error().detail;
   ipam_.answer("GET /stats", 200, R"({"total_ips":-1,"allocated_ips":0,"available_ips":0,"network_subnet":"x"})");
-  auto stats = run(show_stats);
+  auto stats = run(default_stats);
   ASSERT_FALSE(stats.ok());
   EXPECT_NE(stats.error().detail.find("\"total_ips\" that is not a non-negative integer"), std::string::npos)
       << stats.error().detail;
@@ -258,11 +274,253 @@ TEST_F(CommandsTest, AnIpamThatDoesNotAnswerSaysWhereItWasLookedFor) {
   auto cluster = ClusterClient::connect({"http://127.0.0.1:1", "", std::chrono::milliseconds(500)});
   ASSERT_TRUE(cluster.ok());
   Output output{out_, warnings_, false};
-  auto status = show_stats(*cluster, output);
+  auto status = default_stats(*cluster, output);
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(exit_status_of(status.error().kind), kExitUnavailable);
   EXPECT_NE(status.error().detail.find("the IPAM at http://127.0.0.1:1 does not answer"), std::string::npos);
   EXPECT_NE(status.error().detail.find("set --ipam or VXLAN_IPAM"), std::string::npos);
+}
+
+TEST_F(CommandsTest, PsTableNamesEachContainersNetwork) {
+  ipam_.answer("GET /containers", 200,
+               R"([{"container_name":"web1","ip_address":"172.20.0.5","host_id":"host1"},)"
+               R"({"container_name":"db1","ip_address":"10.30.0.7","host_id":"host1","network":"blue"},)"
+               R"({"container_name":"vxlan-gateway-blue.host1","ip_address":"10.30.0.1","host_id":"host1","network":"blue"}])");
+  agent1_.answer("GET /containers", 200,
+                 "[" + agent_container("web1", "running", "nginx:alpine", "abc") + "," +
+                     agent_container("db1", "running", "redis:7", "def", "10.30.0.7", "blue") + "]");
+  ASSERT_TRUE(run([](auto& cluster, auto& output) { return show_containers(cluster, output, false); }).ok());
+  EXPECT_EQ(out_.str(),
+            "NAME  HOST   ADDRESS     STATE    IMAGE         NETWORK\n"
+            "db1   host1  10.30.0.7   running  redis:7       blue\n"
+            "web1  host1  172.20.0.5  running  nginx:alpine  vxlan-net\n");
+  // --all lists a network's gateway too, on its network.
+  ASSERT_TRUE(run([](auto& cluster, auto& output) { return show_containers(cluster, output, true); }).ok());
+  EXPECT_NE(out_.str().find("vxlan-gateway-blue.host1  host1  10.30.0.1   gateway  -             blue\n"),
+            std::string::npos)
+      << out_.str();
+}
+
+TEST_F(CommandsTest, StatsOfANetworkAsksTheIpamForThatOne) {
+  ipam_.answer("GET /stats?network=blue", 200,
+               R"({"total_ips":254,"allocated_ips":2,"available_ips":252,"network_subnet":"10.30.0.0/24","network":"blue"})");
+  ASSERT_TRUE(run([](auto& cluster, auto& output) { return show_stats(cluster, output, "blue"); }).ok());
+  EXPECT_EQ(out_.str(), "network  blue\npool     10.30.0.0/24\ntotal    254\nused     2 (0.8%)\nfree     252\n");
+  EXPECT_EQ(ipam_.requests(), std::vector<std::string>{"GET /stats?network=blue"});
+
+  ipam_.answer("GET /stats?network=green", 404,
+               R"j({"error":"unknown_network","detail":"network 'green' does not exist (vxctl network ls lists them)"})j");
+  auto unknown = run([](auto& cluster, auto& output) { return show_stats(cluster, output, "green"); });
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(exit_status_of(unknown.error().kind), kExitNotFound);
+  EXPECT_EQ(unknown.error().detail, "network 'green' does not exist (vxctl network ls lists them)");
+
+  auto invalid = run([](auto& cluster, auto& output) { return show_stats(cluster, output, "a.b"); });
+  ASSERT_FALSE(invalid.ok());
+  EXPECT_EQ(exit_status_of(invalid.error().kind), kExitUsage);
+  EXPECT_EQ(ipam_.requests().size(), 2u);  // the invalid name never reached the IPAM
+}
+
+TEST_F(CommandsTest, RunOnANetworkSendsItAndSaysSo) {
+  agent1_.answer("POST /create_container", 200,
+                 agent_container("db1", "running", "redis:7", "0123456789abcdef", "10.30.0.9", "blue"));
+  RunCommand request{"db1", "redis:7", "host1", "blue"};
+  auto status = run([&](auto& cluster, auto& output) { return run_container(cluster, output, request); });
+  ASSERT_TRUE(status.ok()) << status.error().detail;
+  EXPECT_EQ(out_.str(), "db1 is running on host1 at 10.30.0.9 on network blue (container 0123456789ab)\n");
+  EXPECT_EQ(agent1_.requests().back(),
+            R"(POST /create_container {"container_name":"db1","image":"redis:7","network":"blue"})");
+
+  RunCommand invalid{"db2", "redis:7", "host1", "no.dots"};
+  auto refused = run([&](auto& cluster, auto& output) { return run_container(cluster, output, invalid); });
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(exit_status_of(refused.error().kind), kExitUsage);
+  EXPECT_EQ(agent1_.requests().size(), 1u);
+}
+
+TEST_F(CommandsTest, InspectShowsTheContainersNetwork) {
+  ipam_.answer("GET /container/db1", 200,
+               R"({"container_name":"db1","ip_address":"10.30.0.9","host_id":"host1","network":"blue"})");
+  agent1_.answer("GET /container/db1", 200,
+                 agent_container("db1", "running", "redis:7", "0123456789abcdef", "10.30.0.9", "blue"));
+  ASSERT_TRUE(run([](auto& cluster, auto& output) { return inspect_container(cluster, output, "db1"); }).ok());
+  EXPECT_NE(out_.str().find("\nnetwork         blue\n"), std::string::npos) << out_.str();
+  // The registry's network, even when the agent does not say.
+  ipam_.answer("GET /container/web1", 200, R"({"container_name":"web1","ip_address":"172.20.0.5","host_id":"host1"})");
+  agent1_.answer("GET /container/web1", 404, R"({"error":"unknown_container","detail":"no container 'web1' here"})");
+  ASSERT_TRUE(run([](auto& cluster, auto& output) { return inspect_container(cluster, output, "web1"); }, true).ok());
+  json::value inspected = json::parse(out_.str());
+  EXPECT_EQ(inspected.at("network"), "vxlan-net");
+  EXPECT_EQ(inspected.at("status"), "missing");
+}
+
+TEST_F(CommandsTest, NetworkCreateSendsTheRequestAndSaysItIsNew) {
+  ipam_.answer("GET /networks/blue", 404,
+               R"j({"error":"unknown_network","detail":"network 'blue' does not exist (vxctl network ls lists them)"})j");
+  ipam_.answer("POST /networks", 201, ipam_network("blue", "10.30.0.0/24", 5000, "10.30.0.10", "10.30.0.99", 90, 0));
+  NetworkCommand request{"blue", "10.30.0.0/24", 5000, "10.30.0.10", "10.30.0.99"};
+  auto status = run([&](auto& cluster, auto& output) { return create_network(cluster, output, request); });
+  ASSERT_TRUE(status.ok()) << status.error().detail;
+  EXPECT_EQ(*status, kExitOk);
+  EXPECT_EQ(out_.str(),
+            "created network blue\n"
+            "name    blue\n"
+            "subnet  10.30.0.0/24\n"
+            "vni     5000\n"
+            "range   10.30.0.10 - 10.30.0.99\n"
+            "total   90\n"
+            "used    0 (0.0%)\n"
+            "free    90\n");
+  EXPECT_EQ(ipam_.requests().back(),
+            R"(POST /networks {"name":"blue","subnet":"10.30.0.0/24","vni":5000,"range_start":"10.30.0.10","range_end":"10.30.0.99"})");
+
+  // Without a VNI nor a range, none is sent: the IPAM picks them.
+  ipam_.answer("GET /networks/green", 404, R"({"error":"unknown_network","detail":"no"})");
+  NetworkCommand bare{"green", "10.40.0.0/24", std::nullopt, "", ""};
+  ASSERT_TRUE(run([&](auto& cluster, auto& output) { return create_network(cluster, output, bare); }).ok());
+  EXPECT_EQ(ipam_.requests().back(), R"(POST /networks {"name":"green","subnet":"10.40.0.0/24"})");
+}
+
+TEST_F(CommandsTest, NetworkCreateOfOneThatExistsIdenticalSaysSo) {
+  std::string blue = ipam_network("blue", "10.30.0.0/24", 4097, "10.30.0.1", "10.30.0.254", 254, 3);
+  ipam_.answer("GET /networks/blue", 200, blue);
+  ipam_.answer("POST /networks", 200, blue);
+  NetworkCommand request{"blue", "10.30.0.0/24", std::nullopt, "", ""};
+  ASSERT_TRUE(run([&](auto& cluster, auto& output) { return create_network(cluster, output, request); }).ok());
+  EXPECT_EQ(out_.str().substr(0, out_.str().find('\n')), "network blue exists already, the same");
+  EXPECT_NE(out_.str().find("\nused    3 (1.2%)\n"), std::string::npos) << out_.str();
+  // --json: the IPAM's answer, as it gave it.
+  ASSERT_TRUE(run([&](auto& cluster, auto& output) { return create_network(cluster, output, request); }, true).ok());
+  EXPECT_EQ(json::parse(out_.str()), json::parse(blue));
+}
+
+TEST_F(CommandsTest, NetworkCreateRefusalsKeepTheirKind) {
+  ipam_.answer("GET /networks/blue", 404, R"({"error":"unknown_network","detail":"no"})");
+  ipam_.answer("POST /networks", 409,
+               R"({"error":"subnet_overlap","detail":"subnet 10.30.0.0/24 overlaps 10.30.0.0/16 of network 'red'"})");
+  NetworkCommand request{"blue", "10.30.0.0/24", std::nullopt, "", ""};
+  auto overlap = run([&](auto& cluster, auto& output) { return create_network(cluster, output, request); });
+  ASSERT_FALSE(overlap.ok());
+  EXPECT_EQ(exit_status_of(overlap.error().kind), kExitConflict);
+  EXPECT_EQ(overlap.error().code, "subnet_overlap");
+  EXPECT_EQ(overlap.error().detail, "subnet 10.30.0.0/24 overlaps 10.30.0.0/16 of network 'red'");
+  EXPECT_TRUE(out_.str().empty());
+
+  // What vxctl can tell is wrong never reaches the IPAM.
+  size_t asked = ipam_.requests().size();
+  for (const NetworkCommand& bad : {NetworkCommand{"bad.name", "10.30.0.0/24", std::nullopt, "", ""},
+                                    NetworkCommand{"blue", "10.30.0.0", std::nullopt, "", ""},
+                                    NetworkCommand{"blue", "10.30.0.0/24", 0, "", ""},
+                                    NetworkCommand{"blue", "10.30.0.0/24", std::nullopt, "10.30.0.x", ""},
+                                    NetworkCommand{"blue", "10.30.0.0/24", std::nullopt, "", "300.0.0.1"}}) {
+    auto refused = run([&](auto& cluster, auto& output) { return create_network(cluster, output, bad); });
+    ASSERT_FALSE(refused.ok()) << bad.name << " " << bad.subnet;
+    EXPECT_EQ(exit_status_of(refused.error().kind), kExitUsage) << refused.error().detail;
+  }
+  EXPECT_EQ(ipam_.requests().size(), asked);
+  NetworkCommand bad_end{"blue", "10.30.0.0/24", std::nullopt, "", "300.0.0.1"};
+  auto refused = run([&](auto& cluster, auto& output) { return create_network(cluster, output, bad_end); });
+  EXPECT_EQ(refused.error().detail, "--range-end: '300.0.0.1' is not an IPv4 address");
+}
+
+TEST_F(CommandsTest, NetworkLsIsATableOfEachPoolsUse) {
+  ipam_.answer("GET /networks", 200,
+               "[" + ipam_network("vxlan-net", "172.20.0.0/16", 100, "172.20.0.1", "172.20.255.254", 65534, 5) + "," +
+                   ipam_network("blue", "10.30.0.0/24", 4097, "10.30.0.1", "10.30.0.254", 254, 2) + "]");
+  ASSERT_TRUE(run(list_networks).ok());
+  EXPECT_EQ(out_.str(),
+            "NAME       SUBNET         VNI   TOTAL  USED  FREE\n"
+            "blue       10.30.0.0/24   4097  254    2     252\n"
+            "vxlan-net  172.20.0.0/16  100   65534  5     65529\n");
+  ASSERT_TRUE(run(list_networks, true).ok());
+  json::value listed = json::parse(out_.str());
+  ASSERT_EQ(listed.as_array().size(), 2u);
+  EXPECT_EQ(listed.at(0).at("name"), "blue");
+  EXPECT_EQ(listed.at(0).at("vni"), 4097);
+  EXPECT_EQ(listed.at(1).at("available_ips"), 65529);
+}
+
+TEST_F(CommandsTest, NetworkInspectListsTheContainersOnItWithoutGateways) {
+  ipam_.answer("GET /networks/blue", 200, ipam_network("blue", "10.30.0.0/24", 4097, "10.30.0.1", "10.30.0.254", 254, 4));
+  ipam_.answer("GET /containers", 200,
+               R"([{"container_name":"web1","ip_address":"172.20.0.5","host_id":"host1"},)"
+               R"({"container_name":"db2","ip_address":"10.30.0.8","host_id":"host2","network":"blue"},)"
+               R"({"container_name":"db1","ip_address":"10.30.0.7","host_id":"host1","network":"blue"},)"
+               R"({"container_name":"vxlan-gateway-blue.host1","ip_address":"10.30.0.1","host_id":"host1","network":"blue"},)"
+               R"({"container_name":"vxlan-gateway-blue.host2","ip_address":"10.30.0.2","host_id":"host2","network":"blue"}])");
+  ASSERT_TRUE(run([](auto& cluster, auto& output) { return inspect_network(cluster, output, "blue"); }).ok());
+  EXPECT_EQ(out_.str(),
+            "name        blue\n"
+            "subnet      10.30.0.0/24\n"
+            "vni         4097\n"
+            "range       10.30.0.1 - 10.30.0.254\n"
+            "total       254\n"
+            "used        4 (1.6%)\n"
+            "free        250\n"
+            "containers  2\n"
+            "\n"
+            "NAME  HOST   ADDRESS\n"
+            "db1   host1  10.30.0.7\n"
+            "db2   host2  10.30.0.8\n");
+  EXPECT_TRUE(agent1_.requests().empty());  // the registry is enough
+
+  ASSERT_TRUE(run([](auto& cluster, auto& output) { return inspect_network(cluster, output, "blue"); }, true).ok());
+  json::value inspected = json::parse(out_.str());
+  EXPECT_EQ(inspected.at("subnet"), "10.30.0.0/24");
+  ASSERT_EQ(inspected.at("containers").as_array().size(), 2u);
+  EXPECT_EQ(inspected.at("containers").at(0).at("container_name"), "db1");
+
+  // A network without containers says so, and prints no empty table.
+  ipam_.answer("GET /networks/vxlan-net", 200,
+               ipam_network("vxlan-net", "172.20.0.0/16", 100, "172.20.0.1", "172.20.255.254", 65534, 1));
+  ipam_.answer("GET /containers", 200, "[]");
+  ASSERT_TRUE(run([](auto& cluster, auto& output) { return inspect_network(cluster, output, "vxlan-net"); }).ok());
+  EXPECT_TRUE(out_.str().ends_with("\nfree        65533\ncontainers  0\n")) << out_.str();
+
+  ipam_.answer("GET /networks/green", 404,
+               R"j({"error":"unknown_network","detail":"network 'green' does not exist (vxctl network ls lists them)"})j");
+  auto unknown = run([](auto& cluster, auto& output) { return inspect_network(cluster, output, "green"); });
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(exit_status_of(unknown.error().kind), kExitNotFound);
+  EXPECT_EQ(unknown.error().detail, "network 'green' does not exist (vxctl network ls lists them)");
+}
+
+TEST_F(CommandsTest, NetworkRmRemovesOrSaysWhyNot) {
+  ipam_.answer("DELETE /networks/blue", 200, R"({"name":"blue","deleted":true,"success":true})");
+  ASSERT_TRUE(run([](auto& cluster, auto& output) { return remove_network(cluster, output, "blue"); }).ok());
+  EXPECT_EQ(out_.str(), "removed network blue\n");
+  ASSERT_TRUE(run([](auto& cluster, auto& output) { return remove_network(cluster, output, "blue"); }, true).ok());
+  EXPECT_EQ(json::parse(out_.str()), json::parse(R"({"name":"blue","deleted":true,"success":true})"));
+
+  struct Refusal {
+    std::string network;
+    int status;
+    std::string body;
+    int exit_status;
+  };
+  for (const Refusal& refusal :
+       {Refusal{"red", 409,
+                R"({"error":"network_in_use","detail":"network 'red' is in use: container 'db1' holds an address on it; remove its containers first"})",
+                kExitConflict},
+        Refusal{"vxlan-net", 400,
+                R"({"error":"default_network","detail":"network 'vxlan-net' is the default network: it always exists"})",
+                kExitUsage},
+        Refusal{"green", 404,
+                R"j({"error":"unknown_network","detail":"network 'green' does not exist (vxctl network ls lists them)"})j",
+                kExitNotFound}}) {
+    ipam_.answer("DELETE /networks/" + refusal.network, refusal.status, refusal.body);
+    auto refused = run([&](auto& cluster, auto& output) { return remove_network(cluster, output, refusal.network); });
+    ASSERT_FALSE(refused.ok()) << refusal.network;
+    EXPECT_EQ(exit_status_of(refused.error().kind), refusal.exit_status) << refusal.network;
+    EXPECT_EQ(refused.error().detail, std::string(json::parse(refusal.body).at("detail").as_string()));
+    EXPECT_TRUE(out_.str().empty());
+  }
+
+  size_t asked = ipam_.requests().size();
+  auto invalid = run([](auto& cluster, auto& output) { return remove_network(cluster, output, "../hosts"); });
+  ASSERT_FALSE(invalid.ok());
+  EXPECT_EQ(exit_status_of(invalid.error().kind), kExitUsage);
+  EXPECT_EQ(ipam_.requests().size(), asked);
 }
 
 }  // namespace

@@ -87,8 +87,25 @@ asio::awaitable<Result<std::vector<proto::HostStatus>>> HttpIpamClient::hosts() 
   return call_parsed("GET", "/hosts", "", proto::parse_host_statuses);
 }
 
-asio::awaitable<Result<proto::PoolStats>> HttpIpamClient::stats() {
-  return call_parsed("GET", "/stats", "", proto::parse_pool_stats);
+asio::awaitable<Result<proto::PoolStats>> HttpIpamClient::stats(const std::string& network) {
+  return call_parsed("GET", network == proto::kDefaultNetwork ? "/stats" : "/stats?network=" + network, "",
+                     proto::parse_pool_stats);
+}
+
+asio::awaitable<Result<proto::NetworkStatus>> HttpIpamClient::network(const std::string& name) {
+  return call_parsed("GET", "/networks/" + name, "", proto::parse_network_status);
+}
+
+asio::awaitable<Result<std::vector<proto::NetworkStatus>>> HttpIpamClient::networks() {
+  return call_parsed("GET", "/networks", "", proto::parse_network_statuses);
+}
+
+asio::awaitable<Result<proto::NetworkStatus>> HttpIpamClient::create_network(const proto::NetworkRequest& request) {
+  return call_parsed("POST", "/networks", json::serialize(to_json(request)), proto::parse_network_status);
+}
+
+asio::awaitable<Status> HttpIpamClient::delete_network(const std::string& name) {
+  return call_status("DELETE", "/networks/" + name, "");
 }
 
 asio::awaitable<Result<proto::NameCheck>> HttpIpamClient::check(const std::string& name) {

@@ -35,11 +35,17 @@ class HttpIpamClient : public IpamClient {
                                                  const proto::EndpointRecord& record) override;
   boost::asio::awaitable<Result<std::vector<proto::Endpoint>>> containers(const std::string& host_id) override;
   boost::asio::awaitable<Result<proto::Endpoint>> container(const std::string& name) override;
+  boost::asio::awaitable<Result<proto::NetworkStatus>> network(const std::string& name) override;
   boost::asio::awaitable<Result<proto::Update>> watch_peers(std::optional<uint64_t> since,
                                                              std::chrono::milliseconds wait) override;
 
   boost::asio::awaitable<Result<std::vector<proto::HostStatus>>> hosts();
-  boost::asio::awaitable<Result<proto::PoolStats>> stats();
+  boost::asio::awaitable<Result<proto::PoolStats>> stats(const std::string& network = std::string(proto::kDefaultNetwork));
+  boost::asio::awaitable<Result<std::vector<proto::NetworkStatus>>> networks();
+  // kConflict "network_exists", "vni_taken", "subnet_overlap"; answers the network, new or not.
+  boost::asio::awaitable<Result<proto::NetworkStatus>> create_network(const proto::NetworkRequest& request);
+  // kConflict "network_in_use" while a container holds an address on it.
+  boost::asio::awaitable<Status> delete_network(const std::string& name);
   boost::asio::awaitable<Result<proto::NameCheck>> check(const std::string& name);
   // A dead host removed for good, its addresses released (kConflict "host_alive" while it lives).
   boost::asio::awaitable<Result<proto::HostRemoval>> remove_host(const std::string& host_id);

@@ -52,8 +52,9 @@ Result<LogEntry> entry_of(const RedisReply& reply) {
     entry.change.host = {fields["host_id"], fields["underlay_ip"], fields["agent_url"], fields["alive"] == "1"};
   } else {
     entry.change.kind = proto::Kind::kEndpoint;
+    const std::string& network = fields["network"];
     entry.change.endpoint = {fields["container_name"], fields["ip_address"], fields["host_id"],
-                             fields["mac_address"]};
+                             fields["mac_address"], network.empty() ? std::string(proto::kDefaultNetwork) : network};
   }
   return entry;
 }
@@ -222,16 +223,20 @@ asio::awaitable<Status> RedisFeed::scan(proto::Snapshot& snapshot) {
     if (flat.empty()) continue;
     std::vector<std::string> hosts_cmd{"HMGET", keys::kContainerHosts};
     std::vector<std::string> macs_cmd{"HMGET", keys::kContainerMacs};
+    std::vector<std::string> networks_cmd{"HMGET", keys::kContainerNetworks};
     for (size_t i = 0; i < flat.size(); i += 2) {
-      hosts_cmd.push_back(flat[i].str);
-      macs_cmd.push_back(flat[i].str);
+      for (auto* command : {&hosts_cmd, &macs_cmd, &networks_cmd}) command->push_back(flat[i].str);
     }
     auto hosts = co_await reader_->command(std::move(hosts_cmd));
     if (!hosts) co_return hosts.error();
     auto macs = co_await reader_->command(std::move(macs_cmd));
     if (!macs) co_return macs.error();
+    auto networks = co_await reader_->command(std::move(networks_cmd));
+    if (!networks) co_return networks.error();
     for (size_t i = 0; i + 1 < flat.size(); i += 2) {
-      snapshot.endpoints.push_back({flat[i].str, flat[i + 1].str, reply_text(*hosts, i / 2), reply_text(*macs, i / 2)});
+      std::string network = reply_text(*networks, i / 2);
+      snapshot.endpoints.push_back({flat[i].str, flat[i + 1].str, reply_text(*hosts, i / 2), reply_text(*macs, i / 2),
+                                    network.empty() ? std::string(proto::kDefaultNetwork) : network});
     }
   } while (cursor != "0");
   co_return Ok{};

@@ -3,6 +3,9 @@
 // keys the seed did not have start with "vxlan:". Scripts name every key they touch in KEYS.
 #pragma once
 
+#include <string>
+#include <string_view>
+
 namespace vx::ipam::keys {
 
 // The address registry (the seed's keys).
@@ -15,6 +18,23 @@ inline constexpr const char* kIpContainers = "ip_containers";      // hash addre
 // The pool's configuration.
 inline constexpr const char* kPool = "vxlan:pool";                    // hash subnet, first, last, total
 inline constexpr const char* kPoolReserved = "vxlan:pool:reserved";   // set of reserved addresses
+
+// The networks. Every network has a pool hash (subnet, first, last, total, vni, net_first,
+// net_last), a set of reserved addresses, and the free and handed-out sets, under the keys of
+// NetworkKeys; the default network's are the seed's keys above.
+inline constexpr const char* kNetworks = "vxlan:networks";                       // hash name -> VNI
+inline constexpr const char* kNetworkVnis = "vxlan:network_vnis";                // hash VNI -> name
+inline constexpr const char* kContainerNetworks = "vxlan:container_networks";  // hash name -> network, off the default
+
+struct NetworkKeys {
+  std::string pool, reserved, available, allocated;
+};
+// The one naming rule: the seed's keys for the default network, "vxlan:net:NAME:pool" and so on
+// for another.
+NetworkKeys network_keys(std::string_view network);
+// The same rule as a Lua function, network_keys(name), for the scripts that pick a network's keys
+// from their arguments.
+const std::string& lua_network_keys();
 
 // Endpoints and hosts, for the agents' data planes.
 inline constexpr const char* kContainerMacs = "vxlan:container_macs";  // hash name -> MAC

@@ -36,14 +36,18 @@ struct Script : Code {
              std::move(keys)} {}
 };
 
-// Writes the pool unless Redis holds it. Never deletes a registry entry: a pool of the same range
-// is left as it is, with only changes of reservation applied; a different range is refused.
+// Writes the default network's pool unless Redis holds it, and registers the default network.
+// Never deletes a registry entry: a pool of the same range is left as it is, with only changes of
+// reservation applied; a different range is refused.
 struct InitPool {
   struct Args {
     std::string subnet;
+    uint64_t net_first = 0;  // the subnet's first and last addresses, as integers, for overlap checks
+    uint64_t net_last = 0;
     uint64_t first = 0;  // the range's first and last addresses, as integers
     uint64_t last = 0;
     uint64_t total = 0;  // the number of addresses it hands out
+    uint64_t vni = 0;
     // When the pool is written (not found), allocations of any address are refused for this long
     // (Allocate's "quarantined"): 0 unless Redis lost the registry under a running IPAM.
     uint64_t quarantine_ms = 0;
@@ -51,9 +55,12 @@ struct InitPool {
     template <class Self, class F>
     static void fields(Self& self, F&& field) {
       field("subnet", self.subnet);
+      field("net_first", self.net_first);
+      field("net_last", self.net_last);
       field("first", self.first);
       field("last", self.last);
       field("total", self.total);
+      field("vni", self.vni);
       field("quarantine_ms", self.quarantine_ms);
       field("reserved", self.reserved);
     }
@@ -76,6 +83,113 @@ struct InitPool {
 };
 extern const Script<InitPool> kInitPool;
 
+// Creates a network other than the default one, with its pool. Creating it again with the same
+// subnet, range and VNI (or none) is "existing". A network's name, VNI and subnet are each its
+// own: no two networks share a VNI, and no two subnets overlap.
+struct CreateNetwork {
+  struct Args {
+    std::string name;
+    std::string subnet;
+    uint64_t net_first = 0;
+    uint64_t net_last = 0;
+    uint64_t first = 0;
+    uint64_t last = 0;
+    uint64_t total = 0;
+    uint64_t vni = 0;  // 0: the lowest free one from kFirstChosenVni
+    template <class Self, class F>
+    static void fields(Self& self, F&& field) {
+      field("name", self.name);
+      field("subnet", self.subnet);
+      field("net_first", self.net_first);
+      field("net_last", self.net_last);
+      field("first", self.first);
+      field("last", self.last);
+      field("total", self.total);
+      field("vni", self.vni);
+    }
+  };
+  struct Reply {
+    // "created" | "existing" | "name_taken" (another subnet, range or VNI) | "vni_taken" |
+    // "overlap" | "no_vni" (every VNI is taken)
+    std::string outcome;
+    uint64_t vni = 0;     // created, existing: the network's
+    std::string other;    // vni_taken, overlap: the network that holds it
+    std::string subnet;   // name_taken, overlap: the subnet the existing network has
+    template <class Self, class F>
+    static void fields(Self& self, F&& field) {
+      field("outcome", self.outcome);
+      field("vni", self.vni);
+      field("other", self.other);
+      field("subnet", self.subnet);
+    }
+  };
+};
+extern const Script<CreateNetwork> kCreateNetwork;
+
+// Deletes a network other than the default one, with its pool, once no container holds one of its
+// addresses; the hosts' gateway reservations on it are released with it.
+struct DeleteNetwork {
+  struct Args {
+    std::string name;
+    template <class Self, class F>
+    static void fields(Self& self, F&& field) {
+      field("name", self.name);
+    }
+  };
+  struct Reply {
+    std::string outcome;  // "deleted" | "not_found" | "default" | "in_use"
+    std::string holder;   // in_use: a container that holds an address
+    uint64_t gateways = 0;  // deleted: the gateway reservations released
+    template <class Self, class F>
+    static void fields(Self& self, F&& field) {
+      field("outcome", self.outcome);
+      field("holder", self.holder);
+      field("gateways", self.gateways);
+    }
+  };
+};
+extern const Script<DeleteNetwork> kDeleteNetwork;
+
+// Every network with its pool's figures, read together. O(networks).
+struct ListNetworks {
+  struct Args {
+    std::string name;  // "" for all
+    template <class Self, class F>
+    static void fields(Self& self, F&& field) {
+      field("name", self.name);
+    }
+  };
+  struct Network {
+    std::string name;
+    std::string subnet;
+    uint64_t vni = 0;
+    uint64_t first = 0;
+    uint64_t last = 0;
+    uint64_t total = 0;
+    uint64_t allocated = 0;
+    uint64_t available = 0;
+    template <class Self, class F>
+    static void fields(Self& self, F&& field) {
+      field("name", self.name);
+      field("subnet", self.subnet);
+      field("vni", self.vni);
+      field("first", self.first);
+      field("last", self.last);
+      field("total", self.total);
+      field("allocated", self.allocated);
+      field("available", self.available);
+    }
+  };
+  struct Reply {
+    std::vector<Network> networks;  // sorted by name; those whose pool Redis lacks left out
+    template <class Self, class F>
+    static void fields(Self& self, F&& field) {
+      field("networks", self.networks);
+    }
+  };
+};
+extern const Script<ListNetworks> kListNetworks;
+
 // A host registered by an agent is bound to that agent's instance id (RegisterHost): the scripts
 // that act for a host refuse, as "wrong_instance", a call presenting another instance. A call
 // presenting none ("") is the seed API's, and is not checked.
@@ -88,15 +202,17 @@ struct Allocate {
     std::string host;
     std::string wanted;  // the address asked for, or "" for any
     std::string instance;
+    std::string network;
     template <class Self, class F>
     static void fields(Self& self, F&& field) {
       field("name", self.name);
       field("host", self.host);
       field("wanted", self.wanted);
       field("instance", self.instance);
+      field("network", self.network);
     }
   };
-  // The pool this IPAM serves: an allocation from a pool another IPAM wrote over it is refused.
+  // The default network's pool this IPAM serves: an allocation from a pool another IPAM wrote over it is refused.
   struct Args {
     std::string subnet;
     uint64_t first = 0;
@@ -113,8 +229,9 @@ struct Allocate {
   // Per request, in order: "created" or "existing" with address and owner (the request's host);
   // "quarantined" with the milliseconds left, for a new name asking for any address while the pool
   // is quarantined (InitPool);
-  // "wrong_instance";
-  // "name_conflict" with the address the name holds and its owner; "name_holds_other_ip" with the
+  // "wrong_instance"; "unknown_network";
+  // "name_conflict" with the address the name holds and its owner; "name_on_other_network" with
+  // the address the name holds and its network; "name_holds_other_ip" with the
   // address the name holds; "ip_taken" with the address wanted and its holder; "ip_unavailable"
   // with the address wanted; "exhausted".
   struct Outcome {
@@ -122,12 +239,14 @@ struct Allocate {
     std::string address;
     std::string owner;   // the host that holds the name
     std::string holder;  // the container that holds the address
+    std::string network;  // name_on_other_network: the network the name is on
     template <class Self, class F>
     static void fields(Self& self, F&& field) {
       field("outcome", self.outcome);
       field("address", self.address);
       field("owner", self.owner);
       field("holder", self.holder);
+      field("network", self.network);
     }
   };
   struct Reply {
@@ -150,23 +269,28 @@ struct Release {
     std::string name;
     std::string host;  // the host it must be on, or "" for any whose host is not alive
     std::string instance;
+    std::string network;  // the network it must be on, or "" for any
     template <class Self, class F>
     static void fields(Self& self, F&& field) {
       field("name", self.name);
       field("host", self.host);
       field("instance", self.instance);
+      field("network", self.network);
     }
   };
   struct Reply {
-    // "released" | "host_mismatch" | "owner_alive" (no host given) | "wrong_instance" | "not_found"
+    // "released" | "host_mismatch" | "network_mismatch" | "owner_alive" (no host given) |
+    // "wrong_instance" | "not_found"
     std::string outcome;
-    std::string address;  // released, host_mismatch: the name's address and the host it is on
-    std::string owner;
+    std::string address;  // released, host_mismatch, network_mismatch: the name's address, its
+    std::string owner;    // host and its network
+    std::string network;
     template <class Self, class F>
     static void fields(Self& self, F&& field) {
       field("outcome", self.outcome);
       field("address", self.address);
       field("owner", self.owner);
+      field("network", self.network);
     }
   };
 };
@@ -217,23 +341,31 @@ struct Find {
     std::string address;  // "" when the name holds none
     std::string host;
     std::string mac;  // "" until recorded
+    std::string network;
     template <class Self, class F>
     static void fields(Self& self, F&& field) {
       field("address", self.address);
       field("host", self.host);
       field("mac", self.mac);
+      field("network", self.network);
     }
   };
 };
 extern const Script<Find> kFind;
 
-// The pool's counts, read together.
+// A network's pool's counts, read together.
 struct Stats {
-  using Args = NoArgs;
+  struct Args {
+    std::string network;
+    template <class Self, class F>
+    static void fields(Self& self, F&& field) {
+      field("network", self.network);
+    }
+  };
   struct Reply {
     uint64_t available = 0;
     uint64_t allocated = 0;
-    std::string subnet;  // "" when Redis holds no pool
+    std::string subnet;  // "" when Redis holds no pool for the network
     uint64_t total = 0;
     template <class Self, class F>
     static void fields(Self& self, F&& field) {

@@ -30,15 +30,21 @@ RedisStore::RedisStore(std::shared_ptr<RedisConnection> redis, const PoolSpec& p
       endpoint_(lua::kRecordEndpoint),
       find_(lua::kFind),
       stats_(lua::kStats),
+      create_network_(lua::kCreateNetwork),
+      delete_network_(lua::kDeleteNetwork),
+      list_networks_(lua::kListNetworks),
       allocations_(redis_->executor(), kMaxBatch,
                    [this](const std::vector<PendingAllocation>& requests) { return allocate_batch(requests); }) {}
 
 asio::awaitable<Status> RedisStore::ensure_pool() {
   if (state_.ready) co_return Ok{};
   lua::InitPool::Args args{.subnet = pool_.subnet().to_string(),
+                           .net_first = pool_.subnet().network().value(),
+                           .net_last = pool_.subnet().broadcast().value(),
                            .first = pool_.first().value(),
                            .last = pool_.last().value(),
                            .total = pool_.size(),
+                           .vni = proto::kDefaultVni,
                            .quarantine_ms = state_.lost ? static_cast<uint64_t>(state_.quarantine.count()) : 0,
                            .reserved = {}};
   for (Ipv4 ip : pool_.reserved()) args.reserved.push_back(ip.to_string());
@@ -97,7 +103,7 @@ asio::awaitable<std::vector<Result<AllocateResult>>> RedisStore::allocate_batch(
   args.requests.reserve(requests.size());
   for (const auto& [request, instance] : requests) {
     args.requests.push_back({request.container_name, request.host_id,
-                             request.ip_address ? request.ip_address->to_string() : "", instance});
+                             request.ip_address ? request.ip_address->to_string() : "", instance, request.network});
   }
   auto reply = co_await allocate_.run(*redis_, args);
   if (reply && reply->status == "pool_mismatch") {
@@ -133,8 +139,16 @@ Result<AllocateResult> RedisStore::allocation_outcome(const AllocateRequest& req
   const std::string& address = result.address;
   const std::string& name = request.container_name;
   if (outcome == "created" || outcome == "existing") {
-    if (outcome == "created") spdlog::info("allocated {} to {} on {}", address, name, request.host_id);
-    return AllocateResult{{name, address, request.host_id, {}}, outcome == "created"};
+    if (outcome == "created") {
+      spdlog::info("allocated {} on {} to {} on {}", address, request.network, name, request.host_id);
+    }
+    return AllocateResult{{name, address, request.host_id, {}, request.network}, outcome == "created"};
+  }
+  if (outcome == "unknown_network") return no_network(request.network);
+  if (outcome == "name_on_other_network") {
+    return conflict("name_conflict", "container name '" + name + "' holds " + address + " on network '" +
+                                         result.network + "', not '" + request.network +
+                                         "': names are unique across the cluster's networks");
   }
   if (outcome == "name_conflict") {
     return conflict("name_conflict", "container name '" + name + "' is held by host '" + result.owner +
@@ -156,6 +170,10 @@ Result<AllocateResult> RedisStore::allocation_outcome(const AllocateRequest& req
                                                " ms more, only addresses asked for by name are handed out, while "
                                                "the agents reserve their containers' again");
   }
+  if (outcome == "exhausted" && request.network != proto::kDefaultNetwork) {
+    return conflict("pool_exhausted", "no free address is left on network '" + request.network +
+                                          "'; release some first");
+  }
   if (outcome == "exhausted") {
     return conflict("pool_exhausted", "no free address is left in " + pool_.subnet().to_string() +
                                           " (all " + std::to_string(pool_.size()) +
@@ -165,14 +183,18 @@ Result<AllocateResult> RedisStore::allocation_outcome(const AllocateRequest& req
 }
 
 asio::awaitable<Result<Allocation>> RedisStore::release(const std::string& name, const std::string& host_id,
-                                                        const std::string& instance) {
-  lua::Release::Args args{.name = name, .host = host_id, .instance = instance};
+                                                        const std::string& instance, const std::string& network) {
+  lua::Release::Args args{.name = name, .host = host_id, .instance = instance, .network = network};
   auto reply = co_await release_.run(*redis_, args);
   if (!reply) co_return reply.error();
   const std::string& outcome = reply->outcome;
   if (outcome == "released") {
-    spdlog::info("released {} of {} on {}", reply->address, name, reply->owner);
-    co_return Allocation{name, reply->address, reply->owner, {}};
+    spdlog::info("released {} on {} of {} on {}", reply->address, reply->network, name, reply->owner);
+    co_return Allocation{name, reply->address, reply->owner, {}, reply->network};
+  }
+  if (outcome == "network_mismatch") {
+    co_return conflict("network_mismatch", "container '" + name + "' is on network '" + reply->network +
+                                               "', not '" + network + "'");
   }
   if (outcome == "not_found") {
     co_return no_address(name);
@@ -195,7 +217,7 @@ asio::awaitable<Result<std::optional<Allocation>>> RedisStore::find(const std::s
   auto reply = co_await find_.run(*redis_, args);
   if (!reply) co_return reply.error();
   if (reply->address.empty()) co_return std::optional<Allocation>();
-  co_return std::optional<Allocation>(Allocation{name, reply->address, reply->host, reply->mac});
+  co_return std::optional<Allocation>(Allocation{name, reply->address, reply->host, reply->mac, reply->network});
 }
 
 asio::awaitable<Result<uint64_t>> RedisStore::revision() {
@@ -275,11 +297,15 @@ void RedisStore::pool_missing() {
   if (state_.ready.exchange(false)) state_.lost = true;
 }
 
-asio::awaitable<Result<PoolStats>> RedisStore::stats() {
+asio::awaitable<Result<PoolStats>> RedisStore::stats(const std::string& network) {
   for (int attempt = 0;; ++attempt) {
-    auto reply = co_await stats_.run(*redis_);
+    lua::Stats::Args args{.network = network};
+    auto reply = co_await stats_.run(*redis_, args);
     if (!reply) co_return reply.error();
-    if (!reply->subnet.empty()) co_return PoolStats{reply->total, reply->allocated, reply->available, reply->subnet};
+    if (!reply->subnet.empty()) {
+      co_return PoolStats{reply->total, reply->allocated, reply->available, reply->subnet, network};
+    }
+    if (network != proto::kDefaultNetwork) co_return no_network(network);
     if (attempt > 0) co_return unavailable("pool_missing", "Redis holds no pool");
     pool_missing();  // Redis lost its data, or nobody wrote the pool yet
     auto ready = co_await ensure_pool();
@@ -288,11 +314,92 @@ asio::awaitable<Result<PoolStats>> RedisStore::stats() {
 }
 
 asio::awaitable<Status> RedisStore::check_health() {
-  auto stats = co_await this->stats();
+  auto stats = co_await this->stats(std::string(proto::kDefaultNetwork));
   if (!stats) co_return stats.error();
   if (stats->subnet == pool_.subnet().to_string()) co_return Ok{};
   state_.ready = false;  // another IPAM wrote another pool: say precisely how they differ
   co_return co_await ensure_pool();
+}
+
+asio::awaitable<Result<NetworkResult>> RedisStore::create_network(const proto::NetworkRequest& request) {
+  auto subnet = Cidr::parse(request.subnet);
+  if (!subnet) co_return subnet.error();
+  auto pool = PoolSpec::make(*subnet, request.range_start, request.range_end, {});
+  if (!pool) co_return pool.error();
+  if (auto ready = co_await ensure_pool(); !ready) co_return ready.error();  // the default network is in place
+  lua::CreateNetwork::Args args{.name = request.name,
+                                .subnet = subnet->to_string(),
+                                .net_first = subnet->network().value(),
+                                .net_last = subnet->broadcast().value(),
+                                .first = pool->first().value(),
+                                .last = pool->last().value(),
+                                .total = pool->size(),
+                                .vni = request.vni.value_or(0)};
+  auto reply = co_await create_network_.run(*redis_, args);
+  if (!reply) co_return reply.error();
+  const std::string& outcome = reply->outcome;
+  if (outcome == "created" || outcome == "existing") {
+    if (outcome == "created") {
+      spdlog::info("created network {}: {} ({} to {}), VNI {}", request.name, args.subnet, pool->first().to_string(),
+                   pool->last().to_string(), reply->vni);
+    }
+    NetworkStatus status{request.name, args.subnet, static_cast<uint32_t>(reply->vni), pool->first().to_string(),
+                         pool->last().to_string(), pool->size(), 0, pool->size()};
+    auto current = co_await networks(request.name);  // the figures, when it existed already
+    if (current && current->size() == 1) status = current->front();
+    co_return NetworkResult{status, outcome == "created"};
+  }
+  if (outcome == "name_taken") {
+    co_return conflict("network_exists", "network '" + request.name + "' exists with subnet " + reply->subnet +
+                                             " and another range or VNI; remove it first (vxctl network rm)");
+  }
+  if (outcome == "vni_taken") {
+    co_return conflict("vni_taken", "VNI " + std::to_string(args.vni) + " belongs to network '" + reply->other + "'");
+  }
+  if (outcome == "overlap") {
+    co_return conflict("subnet_overlap", "subnet " + args.subnet + " overlaps " + reply->subnet + " of network '" +
+                                             reply->other + "'");
+  }
+  if (outcome == "no_vni") co_return unavailable("no_vni", "every VNI from " +
+                                                               std::to_string(proto::kFirstChosenVni) + " is taken");
+  co_return create_network_.unexpected(outcome);
+}
+
+asio::awaitable<Status> RedisStore::delete_network(const std::string& name) {
+  lua::DeleteNetwork::Args args{.name = name};
+  auto reply = co_await delete_network_.run(*redis_, args);
+  if (!reply) co_return reply.error();
+  const std::string& outcome = reply->outcome;
+  if (outcome == "deleted") {
+    spdlog::info("deleted network {}, with the {} gateway reservations on it", name, reply->gateways);
+    co_return Ok{};
+  }
+  if (outcome == "not_found") co_return no_network(name);
+  if (outcome == "default") {
+    co_return bad_input("default_network", "network '" + name + "' is the default network: it always exists");
+  }
+  if (outcome == "in_use") {
+    co_return conflict("network_in_use", "network '" + name + "' is in use: container '" + reply->holder +
+                                             "' holds an address on it; remove its containers first");
+  }
+  co_return delete_network_.unexpected(outcome);
+}
+
+asio::awaitable<Result<std::vector<NetworkStatus>>> RedisStore::networks(const std::string& name) {
+  if (auto ready = co_await ensure_pool(); !ready) co_return ready.error();
+  lua::ListNetworks::Args args{.name = name};
+  auto reply = co_await list_networks_.run(*redis_, args);
+  if (!reply) co_return reply.error();
+  if (!name.empty() && reply->networks.empty()) co_return no_network(name);
+  std::vector<NetworkStatus> out;
+  out.reserve(reply->networks.size());
+  for (const auto& network : reply->networks) {
+    out.push_back({network.name, network.subnet, static_cast<uint32_t>(network.vni),
+                   Ipv4(static_cast<uint32_t>(network.first)).to_string(),
+                   Ipv4(static_cast<uint32_t>(network.last)).to_string(), network.total, network.allocated,
+                   network.available});
+  }
+  co_return out;
 }
 
 }  // namespace vx::ipam

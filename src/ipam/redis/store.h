@@ -44,9 +44,13 @@ class RedisStore : public Store {
   boost::asio::awaitable<Result<AllocateResult>> allocate(const AllocateRequest& request,
                                                           const std::string& instance) override;
   boost::asio::awaitable<Result<Allocation>> release(const std::string& name, const std::string& host_id,
-                                                     const std::string& instance) override;
+                                                     const std::string& instance,
+                                                     const std::string& network) override;
   boost::asio::awaitable<Result<std::optional<Allocation>>> find(const std::string& name) override;
-  boost::asio::awaitable<Result<PoolStats>> stats() override;
+  boost::asio::awaitable<Result<PoolStats>> stats(const std::string& network) override;
+  boost::asio::awaitable<Result<NetworkResult>> create_network(const proto::NetworkRequest& request) override;
+  boost::asio::awaitable<Status> delete_network(const std::string& name) override;
+  boost::asio::awaitable<Result<std::vector<NetworkStatus>>> networks(const std::string& name) override;
   boost::asio::awaitable<Result<uint64_t>> revision() override;
   boost::asio::awaitable<Result<Allocation>> record_endpoint(const std::string& name,
                                                              const std::string& host_id,
@@ -87,6 +91,9 @@ class RedisStore : public Store {
   RedisScript<lua::RecordEndpoint> endpoint_;
   RedisScript<lua::Find> find_;
   RedisScript<lua::Stats> stats_;
+  RedisScript<lua::CreateNetwork> create_network_;
+  RedisScript<lua::DeleteNetwork> delete_network_;
+  RedisScript<lua::ListNetworks> list_networks_;
   Batcher<PendingAllocation, Result<AllocateResult>> allocations_;
 };
 
