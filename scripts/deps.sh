@@ -3,7 +3,7 @@
 VX_PACKAGES=(
   build-essential cmake pkg-config git
   libboost1.81-all-dev libhiredis-dev libnl-3-dev libnl-route-3-dev prometheus-cpp-dev
-  libspdlog-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libspdlog-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libldns-dev
   redis-server redis-tools wrk curl jq
   docker.io busybox-static iproute2 iputils-ping tcpdump procps docker-compose systemd nftables
   # fuzz/run: libFuzzer comes with clang only; libclang-rt-14-dev holds its runtime and the
