@@ -30,13 +30,11 @@ void log_if_failed(const char* loop, std::exception_ptr failure) {
 
 }  // namespace
 
-ReconcilerOptions Agent::reconciler_options(const AgentConfig& config, const ContainerService& containers,
-                                            const std::function<asio::awaitable<Status>()>& repair) {
+ReconcilerOptions Agent::reconciler_options(const AgentConfig& config, const ContainerService& containers) {
   ReconcilerOptions options;
   options.interval = config.sync_interval;
   options.resync_interval = config.resync_interval;
   options.busy = [&containers](const std::string& name) { return containers.busy(name); };
-  options.repair = repair;
   return options;
 }
 
@@ -49,16 +47,24 @@ Agent::Agent(AgentIdentity self, const AgentConfig& config, std::unique_ptr<Data
           io_.get_executor(),
           ipam::IpamClientOptions{config.ipam, config.call_timeout, config.token, self_.instance_id})),
       prober_(std::make_unique<NetnsProber>()),
-      containers_(self_, *ipam_, *runtime_),
-      reconciler_(self_, *ipam_, *dataplane_, *runtime_,
-                  reconciler_options(config, containers_, [this] { return repair_host(); })),
+      networks_(self_, *ipam_, *runtime_, *dataplane_),
+      containers_(self_, *ipam_, *runtime_, networks_),
+      reconciler_(self_, *ipam_, *dataplane_, *runtime_, networks_, reconciler_options(config, containers_)),
       removals_(self_, *ipam_, *runtime_, [this](const std::string& name) { return containers_.busy(name); }),
       health_(*runtime_, config.sync_interval),
       warning_(open_api_warning(config.listen, config.token)),
-      router_(make_agent_router({self_, containers_, *runtime_, *ipam_, *dataplane_, *prober_, reconciler_, setup_,
-                                 health_.observed(), warning_})),
+      router_(make_agent_router({self_, containers_, networks_, *runtime_, *ipam_, *dataplane_, *prober_, reconciler_,
+                                 setup_, health_.observed(), warning_})),
       server_({.token = config.token}, {{io_.get_executor(), router_.get()}}) {
   setup_.error = "starting";
+  networks_.set_repair_default([this] { return repair_host(); });
+  // A network set up after the first sync gets its entries at once; before it, the first sync does.
+  networks_.on_set_up([this](const NetworkSetup& network) {
+    if (!reconciler_.state().synced) return;
+    if (Status diffed = reconciler_.diff_network(network); !diffed) {
+      spdlog::warn("cannot program the entries of {} yet: {}", network.devices.network, diffed.error().detail);
+    }
+  });
   if (!warning_.empty()) spdlog::warn("{}", warning_);
 }
 
@@ -73,8 +79,9 @@ void Agent::run() {
 }
 
 asio::awaitable<Status> Agent::repair_host() {
-  auto gateway = co_await set_up_host(self_, *ipam_, *runtime_, *dataplane_);
-  if (!gateway) co_return gateway.error();
+  auto setup = co_await set_up_host(self_, *ipam_, *runtime_, *dataplane_);
+  if (!setup) co_return setup.error();
+  networks_.record({self_.default_devices(), setup->overlay, setup->gateway});
   co_return Ok{};
 }
 
@@ -84,7 +91,7 @@ asio::awaitable<void> Agent::set_up() {
     auto result = co_await set_up_host(self_, *ipam_, *runtime_, *dataplane_);
     if (result) {
       setup_ = {true, "", result->gateway, result->overlay};
-      reconciler_.set_gateway(result->gateway);
+      networks_.record({self_.default_devices(), result->overlay, result->gateway});
       break;
     }
     if (result.error().detail != setup_.error) spdlog::warn("cannot set the host up yet: {}", result.error().detail);

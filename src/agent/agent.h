@@ -28,8 +28,7 @@ class Agent {
   void run();
 
  private:
-  static ReconcilerOptions reconciler_options(const AgentConfig& config, const ContainerService& containers,
-                                              const std::function<boost::asio::awaitable<Status>()>& repair);
+  static ReconcilerOptions reconciler_options(const AgentConfig& config, const ContainerService& containers);
   boost::asio::awaitable<Status> repair_host();
   boost::asio::awaitable<void> set_up();
   boost::asio::awaitable<void> heartbeat();
@@ -41,6 +40,7 @@ class Agent {
   std::unique_ptr<Runtime> runtime_;
   std::unique_ptr<ipam::IpamClient> ipam_;
   std::unique_ptr<Prober> prober_;
+  HostNetworks networks_;
   ContainerService containers_;
   Reconciler reconciler_;
   RemovalFollower removals_;

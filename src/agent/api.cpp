@@ -19,7 +19,7 @@ using proto::to_json;
 
 proto::Container wire_of(const ManagedContainer& container) {
   return {container.id,      container.name,  container.ip_address, container.mac_address,
-          container.host_id, container.image, container.status};
+          container.host_id, container.image, container.status,     container.network};
 }
 
 proto::PingReport report_of(const PingResult& result, const proto::PingRequest& request, const std::string& host_id) {
@@ -41,7 +41,10 @@ Result<proto::CreateRequest> parse_create(const HttpRequest& request) {
     if (name == request.query.end() || image == request.query.end()) {
       return bad_input("missing_field", "container_name and image are required, as query parameters or in a JSON body");
     }
-    out = {name->second, image->second};
+    auto network = request.query.find("network");
+    out = {name->second, image->second,
+           network == request.query.end() ? std::string(proto::kDefaultNetwork) : network->second};
+    if (auto valid = proto::validate_network_name(out.network); !valid) return valid.error();
   }
   if (auto valid = proto::validate_container_name(out.container_name); !valid) return valid.error();
   if (auto valid = validate_image(out.image); !valid) return valid.error();
@@ -66,7 +69,7 @@ class AgentApi : public Router {
 
   // A container may not drive its host's agent (create containers, read others'), nor any other's.
   asio::awaitable<HttpResponse> handle(const HttpRequest& request) override {
-    if (Status allowed = check_source(request, parts_.setup.overlays()); !allowed) {
+    if (Status allowed = check_source(request, parts_.networks.subnets()); !allowed) {
       co_return error_response(allowed.error());
     }
     co_return co_await Router::handle(request);
@@ -82,8 +85,20 @@ class AgentApi : public Router {
     if (!parts_.setup.done) problems.push_back(json::string("setup: " + parts_.setup.error));
     std::string underlay = underlay_problem(parts_.self, parts_.dataplane);
     if (!underlay.empty()) problems.push_back(json::string("underlay: " + underlay));
-    bool vxlan_up = vxlan_is_set_up(parts_.self, parts_.dataplane);
-    if (!vxlan_up) problems.push_back(json::string(parts_.self.vxlan_device + " is not up on " + parts_.self.bridge));
+    bool vxlan_up = true;
+    json::array networks;
+    for (const auto& [network, setup] : parts_.networks.all()) {
+      bool up = vxlan_is_set_up(setup.devices, parts_.dataplane);
+      if (!up) problems.push_back(json::string(setup.devices.vxlan_device + " is not up on " + setup.devices.bridge));
+      vxlan_up = vxlan_up && up;
+      networks.push_back({{"name", network}, {"vni", setup.devices.vni}, {"subnet", setup.subnet.to_string()},
+                          {"gateway", setup.gateway}, {"bridge", setup.devices.bridge},
+                          {"vxlan_device", setup.devices.vxlan_device}, {"vxlan", up ? "up" : "down"}});
+    }
+    if (!parts_.networks.isolation_error().empty()) {
+      problems.push_back(json::string("isolation: " + parts_.networks.isolation_error()));
+    }
+    if (!parts_.setup.done) vxlan_up = vxlan_is_set_up(parts_.self.default_devices(), parts_.dataplane);
     const SyncState& sync = parts_.reconciler.state();
     if (!sync.last_error.empty()) problems.push_back(json::string("sync: " + sync.last_error));
     json::object out{{"status", problems.empty() ? "healthy" : "unhealthy"},
@@ -94,6 +109,7 @@ class AgentApi : public Router {
                      {"underlay", underlay.empty() ? "ok" : "down"},
                      {"underlay_ip", parts_.self.underlay_ip.to_string()},
                      {"gateway", parts_.setup.gateway},
+                     {"networks", networks},
                      {"mtu", parts_.self.overlay_mtu()},
                      {"peers", sync.peers},
                      {"remote_endpoints", sync.remote_endpoints},
@@ -119,7 +135,7 @@ class AgentApi : public Router {
     if (!parts_.setup.done) {
       co_return error_response(unavailable("not_ready", "the host is not set up yet: " + parts_.setup.error));
     }
-    auto created = co_await parts_.containers.create(parsed->container_name, parsed->image);
+    auto created = co_await parts_.containers.create(parsed->container_name, parsed->image, parsed->network);
     if (!created) co_return error_response(created.error());
     co_return success_response(to_json(wire_of(*created)));
   }
@@ -155,9 +171,19 @@ class AgentApi : public Router {
     co_return json_response(200, to_json(report_of(*result, *parsed, parts_.self.host_id)));
   }
 
-  // What vxctl check compares with the registry.
-  asio::awaitable<HttpResponse> fdb(const HttpRequest&, const PathParams&) {
-    auto entries = parts_.dataplane.fdb(parts_.self.vxlan_device);
+  // What vxctl check compares with the registry: one network's entries (?network=, the default
+  // network's without).
+  asio::awaitable<HttpResponse> fdb(const HttpRequest& request, const PathParams&) {
+    auto asked = request.query.find("network");
+    std::string network = asked == request.query.end() ? std::string(proto::kDefaultNetwork) : asked->second;
+    if (Status valid = proto::validate_network_name(network); !valid) co_return error_response(valid.error());
+    const NetworkSetup* setup = parts_.networks.find(network);
+    NetworkDevices devices = setup ? setup->devices : parts_.self.default_devices();
+    if (!setup && network != proto::kDefaultNetwork) {
+      co_return error_response(not_found("network_not_here", "network '" + network + "' is not set up on " +
+                                                                 parts_.self.host_id));
+    }
+    auto entries = parts_.dataplane.fdb(devices.vxlan_device);
     if (!entries) co_return error_response(entries.error());
     json::array out;
     for (const auto& entry : *entries) out.push_back(to_json(proto::ForwardingEntry{entry.mac, entry.dst.to_string()}));

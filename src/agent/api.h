@@ -28,13 +28,13 @@ struct SetupState {
   bool done = false;
   std::string error;  // why not, while not done
   std::string gateway;
-  std::optional<Cidr> overlay;  // its subnet: requests from its addresses are refused
-  std::vector<Cidr> overlays() const { return overlay ? std::vector<Cidr>{*overlay} : std::vector<Cidr>{}; }
+  std::optional<Cidr> overlay;  // the default network's subnet
 };
 
 struct AgentParts {
   const AgentIdentity& self;
   ContainerService& containers;
+  HostNetworks& networks;
   Runtime& runtime;
   ipam::IpamClient& ipam;
   Dataplane& dataplane;

@@ -20,14 +20,19 @@ Error unknown_container(const std::string& name) {
   return not_found("unknown_container", "no container '" + name + "' is managed on this host");
 }
 
-// The gateway's reservation looks like a container's to the IPAM; a create of that name would
-// build a container on the bridge's own address, a remove would free it.
-Status refuse_gateway_name(const AgentIdentity& self, const std::string& name) {
-  if (name != self.gateway_name()) return Ok{};
-  return bad_input("reserved_name", "'" + name + "' names this host's gateway address, not a container");
+// A gateway's reservation looks like a container's to the IPAM; a create of that name would build
+// a container on a bridge's own address, a remove would free it.
+Status refuse_gateway_name(const std::string& name) {
+  if (!proto::is_gateway_name(name)) return Ok{};
+  return bad_input("reserved_name", "'" + name + "' names a host's gateway address, not a container");
 }
 
 }  // namespace
+
+std::string network_of(const ContainerInfo& info) {
+  auto label = info.labels.find(kNetworkLabel);
+  return label == info.labels.end() ? std::string(proto::kDefaultNetwork) : label->second;
+}
 
 Status validate_image(const std::string& image) {
   bool blank = std::any_of(image.begin(), image.end(), [](unsigned char c) { return std::isspace(c) || c < 32; });
@@ -38,27 +43,31 @@ Status validate_image(const std::string& image) {
 }
 
 ManagedContainer ContainerService::describe(const ContainerInfo& info) const {
-  return {info.id, info.name, info.ip_address, info.mac_address, info.image, info.state, self_.host_id, info.pid};
+  return {info.id,    info.name,     info.ip_address, info.mac_address, info.image,
+          info.state, self_.host_id, info.pid,        network_of(info)};
 }
 
 Result<std::unique_ptr<ContainerService::NameGuard>> ContainerService::claim(const std::string& name) {
-  if (Status allowed = refuse_gateway_name(self_, name); !allowed) return allowed.error();
+  if (Status allowed = refuse_gateway_name(name); !allowed) return allowed.error();
   if (!in_flight_.insert(name).second) {
     return conflict("operation_in_progress", "a create or remove of '" + name + "' is under way; try again");
   }
   return std::make_unique<NameGuard>(in_flight_, name);
 }
 
-asio::awaitable<Result<ManagedContainer>> ContainerService::create(const std::string& name,
-                                                                   const std::string& image) {
+asio::awaitable<Result<ManagedContainer>> ContainerService::create(const std::string& name, const std::string& image,
+                                                                   const std::string& network) {
   auto claimed = claim(name);
   if (!claimed) co_return claimed.error();
-  co_return co_await create_claimed(name, image);
+  co_return co_await create_claimed(name, image, network);
 }
 
 asio::awaitable<Result<ManagedContainer>> ContainerService::create_claimed(const std::string& name,
-                                                                           const std::string& image) {
-  proto::AllocateRequest request{name, self_.host_id, std::nullopt};
+                                                                           const std::string& image,
+                                                                           const std::string& network) {
+  auto carried = co_await networks_.ensure(network);
+  if (!carried) co_return carried.error();
+  proto::AllocateRequest request{name, self_.host_id, std::nullopt, network};
   auto reservation = co_await ipam_.allocate(request);
   if (!reservation) co_return reservation.error();
   if (!reservation->created) {
@@ -71,15 +80,18 @@ asio::awaitable<Result<ManagedContainer>> ContainerService::create_claimed(const
                                                  " with address " + reservation->endpoint.ip_address);
     }
   }
-  co_return co_await create_reserved(name, image, reservation->endpoint.ip_address);
+  co_return co_await create_reserved(name, image, reservation->endpoint.ip_address, *carried);
 }
 
 asio::awaitable<Result<ManagedContainer>> ContainerService::create_reserved(const std::string& name,
                                                                             const std::string& image,
-                                                                            const std::string& ip) {
+                                                                            const std::string& ip,
+                                                                            const NetworkSetup& network) {
   auto address = Ipv4::parse(ip);
   if (!address) co_return address.error();
-  ContainerSpec spec{name, image, self_.network, *address, {{kManagedLabel, "true"}, {kHostLabel, self_.host_id}}};
+  Labels labels{{kManagedLabel, "true"}, {kHostLabel, self_.host_id}};
+  if (network.devices.network != proto::kDefaultNetwork) labels[kNetworkLabel] = network.devices.network;
+  ContainerSpec spec{name, image, network.devices.docker_network, *address, labels};
   auto created = co_await runtime_.create_container(spec);
   if (!created) {
     auto leftover = co_await leftover_of_failed_create(name, created.error());
@@ -103,7 +115,8 @@ asio::awaitable<Result<ManagedContainer>> ContainerService::create_reserved(cons
   if (Status recorded = co_await ipam_.record_endpoint(name, record); !recorded) {
     spdlog::warn("could not record the MAC of {} yet: {}", name, recorded.error().detail);
   }
-  spdlog::info("created container {} ({}) from {} at {}", name, out.id.substr(0, 12), image, ip);
+  spdlog::info("created container {} ({}) from {} at {} on {}", name, out.id.substr(0, 12), image, ip,
+               network.devices.network);
   co_return out;
 }
 

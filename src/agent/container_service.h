@@ -1,11 +1,12 @@
 // The agent's container lifecycle, on the Runtime and the IPAM:
-//  create: reserve the name and an address at the IPAM, create and start the container on the
-//          overlay network only, with that address, labelled as managed; record its MAC. A failure
+//  create: set the container's network up on this host if it is not yet (host_networks.h), reserve
+//          the name and an address on that network at the IPAM, create and start the container on
+//          that network only, with that address, labelled as managed; record its MAC. A failure
 //          after the reservation removes what was created and releases the address, unless the
 //          reservation was an earlier one (the name already held it) and its container exists.
 //  remove: removes the container and releases its address, even if the container was gone.
-// Only containers carrying the managed label are listed or removed, and the name of this host's
-// gateway reservation is never a container's. An address is never released while a container
+// Only containers carrying the managed label are listed or removed, and the name of a gateway
+// reservation (proto/names.h) is never a container's. An address is never released while a container
 // that may hold it might still exist. A second create or remove of a name while one is in flight
 // is refused (kConflict "operation_in_progress"): the two would judge each other's half-made
 // state and could free the address under the other's container.
@@ -18,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/host_networks.h"
 #include "agent/identity.h"
 #include "ipam/client/ipam_client.h"
 #include "agent/runtime.h"
@@ -33,14 +35,19 @@ struct ManagedContainer {
   std::string status;
   std::string host_id;
   int pid = 0;  // its main process while it runs (a reachability check enters its namespace)
+  std::string network = std::string(proto::kDefaultNetwork);
 };
+
+// The cluster network a managed container is on, from its label (none: the default network).
+std::string network_of(const ContainerInfo& info);
 
 class ContainerService {
  public:
-  ContainerService(const AgentIdentity& self, ipam::IpamClient& ipam, Runtime& runtime)
-      : self_(self), ipam_(ipam), runtime_(runtime) {}
+  ContainerService(const AgentIdentity& self, ipam::IpamClient& ipam, Runtime& runtime, HostNetworks& networks)
+      : self_(self), ipam_(ipam), runtime_(runtime), networks_(networks) {}
 
-  boost::asio::awaitable<Result<ManagedContainer>> create(const std::string& name, const std::string& image);
+  boost::asio::awaitable<Result<ManagedContainer>> create(const std::string& name, const std::string& image,
+                                                          const std::string& network);
   boost::asio::awaitable<Result<std::vector<ManagedContainer>>> list();
   boost::asio::awaitable<Result<ManagedContainer>> get(const std::string& name);
   boost::asio::awaitable<Result<ManagedContainer>> remove(const std::string& name);
@@ -62,13 +69,15 @@ class ContainerService {
     std::string name_;
   };
   Result<std::unique_ptr<NameGuard>> claim(const std::string& name);
-  boost::asio::awaitable<Result<ManagedContainer>> create_claimed(const std::string& name, const std::string& image);
+  boost::asio::awaitable<Result<ManagedContainer>> create_claimed(const std::string& name, const std::string& image,
+                                                                  const std::string& network);
   boost::asio::awaitable<Result<ManagedContainer>> remove_claimed(const std::string& name);
 
   ManagedContainer describe(const ContainerInfo& info) const;
   boost::asio::awaitable<Result<ManagedContainer>> create_reserved(const std::string& name,
                                                                    const std::string& image,
-                                                                   const std::string& ip);
+                                                                   const std::string& ip,
+                                                                   const NetworkSetup& network);
   boost::asio::awaitable<std::optional<std::string>> leftover_of_failed_create(const std::string& name,
                                                                               const Error& error);
   boost::asio::awaitable<void> undo(const std::string& name, const std::string& container_id);
@@ -76,6 +85,7 @@ class ContainerService {
   const AgentIdentity& self_;
   ipam::IpamClient& ipam_;
   Runtime& runtime_;
+  HostNetworks& networks_;
   std::set<std::string> in_flight_;
 };
 

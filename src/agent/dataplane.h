@@ -1,7 +1,7 @@
 // The agent's view of its host's kernel: the underlay device, the VXLAN device and its forwarding
-// database. The real one uses libnl (dataplane/netlink_dataplane.h); tests may use a fake. Calls are
-// local and synchronous; errors are values (kUnavailable when the kernel refuses, with the reason;
-// kNotFound "unknown_device").
+// database, and the rules that keep the host's overlay networks apart. The real one uses libnl
+// (dataplane/netlink_dataplane.h); tests may use a fake. Calls are local and synchronous; errors
+// are values (kUnavailable when the kernel refuses, with the reason; kNotFound "unknown_device").
 #pragma once
 
 #include <algorithm>
@@ -49,6 +49,14 @@ struct FdbEntry {
   auto operator<=>(const FdbEntry&) const = default;
 };
 
+// One overlay network on this host as isolate() sees it: the Linux bridge its containers are
+// attached to (which need not exist yet) and its IPv4 subnet.
+struct IsolatedNetwork {
+  std::string bridge;
+  Cidr subnet;
+  bool operator==(const IsolatedNetwork&) const = default;
+};
+
 class Dataplane {
  public:
   virtual ~Dataplane() = default;
@@ -67,6 +75,16 @@ class Dataplane {
   virtual Status add_fdb(const std::string& device, const FdbEntry& entry) = 0;
   // Removing an absent entry is Ok.
   virtual Status remove_fdb(const std::string& device, const FdbEntry& entry) = 0;
+
+  // Keeps the networks on this host apart, routing through the host included: for every two
+  // networks A and B with different bridges, what enters from A's bridge towards B's subnet is
+  // refused ("iif A.bridge to B.subnet prohibit": the sender gets an ICMP "administratively
+  // prohibited" at once). Makes the kernel's isolation rules exactly those for `networks`: adds
+  // what is missing, removes rules of ours that are no longer wanted (those of a bridge that is
+  // gone too), and leaves every other rule alone; isolate({}) removes all of ours. A rule for a
+  // bridge that does not exist yet waits for it. Idempotent. IPv4 only; kBadInput for a bridge
+  // name that cannot be a device name.
+  virtual Status isolate(const std::vector<IsolatedNetwork>& networks) = 0;
 };
 
 }  // namespace vx::agent

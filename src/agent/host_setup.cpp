@@ -84,14 +84,38 @@ std::string underlay_problem(const AgentIdentity& self, Dataplane& dataplane) {
          addresses_of(*underlay) + ")";
 }
 
-bool vxlan_is_set_up(const AgentIdentity& self, Dataplane& dataplane) {
-  auto device = dataplane.vxlan_state(self.vxlan_device);
-  return device && device->exists && device->up && device->master == self.bridge;
+bool vxlan_is_set_up(const NetworkDevices& devices, Dataplane& dataplane) {
+  auto device = dataplane.vxlan_state(devices.vxlan_device);
+  return device && device->exists && device->up && device->master == devices.bridge;
 }
 
 asio::awaitable<Result<std::string>> register_host(const AgentIdentity& self, ipam::IpamClient& ipam) {
   proto::HostRegistration host{self.host_id, self.underlay_ip.to_string(), self.agent_url};
   co_return co_await ipam.register_host(host);
+}
+
+asio::awaitable<Result<NetworkSetup>> set_up_network(const AgentIdentity& self, ipam::IpamClient& ipam,
+                                                     Runtime& runtime, Dataplane& dataplane,
+                                                     const NetworkDevices& devices, const Cidr& subnet) {
+  proto::AllocateRequest request{self.gateway_name(devices.network), self.host_id, std::nullopt, devices.network};
+  auto gateway = co_await ipam.allocate(request);
+  if (!gateway) co_return gateway.error();
+  const std::string& gateway_text = gateway->endpoint.ip_address;
+  auto gateway_ip = Ipv4::parse(gateway_text);
+  if (!gateway_ip) co_return gateway_ip.error();
+
+  Labels labels{{kManagedLabel, "true"}};
+  if (devices.network != proto::kDefaultNetwork) labels[kNetworkLabel] = devices.network;
+  NetworkSpec network{devices.docker_network, subnet, *gateway_ip, devices.bridge, self.overlay_mtu(), labels};
+  if (Status ready = co_await ensure_network(runtime, network); !ready) co_return ready.error();
+
+  VxlanSpec vxlan{devices.vxlan_device,  devices.vni,        self.vxlan_port, self.underlay_ip,
+                  self.underlay_device, self.overlay_mtu(), devices.bridge};
+  if (Status ready = dataplane.ensure_vxlan(vxlan); !ready) co_return ready.error();
+  spdlog::info("network {} is set up on host {}: {}, gateway {}, {} VNI {} port {} on {}, MTU {}", devices.network,
+               self.host_id, subnet.to_string(), gateway_text, devices.vxlan_device, devices.vni, self.vxlan_port,
+               devices.bridge, self.overlay_mtu());
+  co_return NetworkSetup{devices, subnet, gateway_text};
 }
 
 asio::awaitable<Result<HostSetup>> set_up_host(const AgentIdentity& self, ipam::IpamClient& ipam, Runtime& runtime,
@@ -100,24 +124,11 @@ asio::awaitable<Result<HostSetup>> set_up_host(const AgentIdentity& self, ipam::
   if (!subnet_text) co_return subnet_text.error();
   auto subnet = Cidr::parse(*subnet_text);
   if (!subnet) co_return subnet.error();
-  proto::AllocateRequest request{self.gateway_name(), self.host_id, std::nullopt};
-  auto gateway = co_await ipam.allocate(request);
-  if (!gateway) co_return gateway.error();
-  const std::string& gateway_text = gateway->endpoint.ip_address;
-  auto gateway_ip = Ipv4::parse(gateway_text);
-  if (!gateway_ip) co_return gateway_ip.error();
-
-  NetworkSpec network{self.network, *subnet, *gateway_ip, self.bridge, self.overlay_mtu(),
-                      {{kManagedLabel, "true"}}};
-  if (Status ready = co_await ensure_network(runtime, network); !ready) co_return ready.error();
-
-  VxlanSpec vxlan{self.vxlan_device, self.vni,  self.vxlan_port,    self.underlay_ip,
-                  self.underlay_device, self.overlay_mtu(), self.bridge};
-  if (Status ready = dataplane.ensure_vxlan(vxlan); !ready) co_return ready.error();
-  spdlog::info("host {} is set up: underlay {} on {}, gateway {}, {} VNI {} port {}, MTU {}", self.host_id,
-               self.underlay_ip.to_string(), self.underlay_device, gateway_text, self.vxlan_device,
-               self.vni, self.vxlan_port, self.overlay_mtu());
-  co_return HostSetup{gateway_text, *subnet};
+  auto network = co_await set_up_network(self, ipam, runtime, dataplane, self.default_devices(), *subnet);
+  if (!network) co_return network.error();
+  spdlog::info("host {} is set up: underlay {} on {}", self.host_id, self.underlay_ip.to_string(),
+               self.underlay_device);
+  co_return HostSetup{network->gateway, *subnet};
 }
 
 }  // namespace vx::agent

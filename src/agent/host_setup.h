@@ -29,12 +29,26 @@ struct HostSetup {
   Cidr overlay;         // the overlay's subnet, from the IPAM
 };
 
+// One network carried by this host: set_up_network() made its devices, with this gateway.
+struct NetworkSetup {
+  NetworkDevices devices;
+  Cidr subnet;
+  std::string gateway;
+};
+
+// The default network, after registering the host.
 boost::asio::awaitable<Result<HostSetup>> set_up_host(const AgentIdentity& self, ipam::IpamClient& ipam,
                                                             Runtime& runtime, Dataplane& dataplane);
 
-// Whether the VXLAN device set_up_host() made is still there, up and enslaved to the bridge: what
-// the agent's health reports and what the reconciler repairs.
-bool vxlan_is_set_up(const AgentIdentity& self, Dataplane& dataplane);
+// One network, as set_up_host() does the default one: this host's gateway on it reserved from its
+// pool, its Docker network (labelled with the cluster network and VNI) and its VXLAN device.
+boost::asio::awaitable<Result<NetworkSetup>> set_up_network(const AgentIdentity& self, ipam::IpamClient& ipam,
+                                                              Runtime& runtime, Dataplane& dataplane,
+                                                              const NetworkDevices& devices, const Cidr& subnet);
+
+// Whether a network's VXLAN device is still there, up and enslaved to its bridge: what the agent's
+// health reports and what the reconciler repairs.
+bool vxlan_is_set_up(const NetworkDevices& devices, Dataplane& dataplane);
 
 // Registers (again, after the IPAM lost the host) without touching Docker or the kernel; answers
 // the overlay subnet.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "proto/names.h"
+
 namespace vx::agent {
 
 void PeerModel::replace(const proto::Snapshot& snapshot) {
@@ -19,8 +21,9 @@ void PeerModel::replace(const proto::Snapshot& snapshot) {
   }
 }
 
-FdbPlan PeerModel::apply(const proto::Change& change) {
-  std::vector<FdbEntry> before = affected_by(change);
+NetworkPlans PeerModel::apply(const proto::Change& change) {
+  std::set<std::string> touched = hosts_touched_by(change);
+  std::vector<NetworkEntry> before = entries_of_hosts(touched);
   if (change.kind == proto::Kind::kHost) {
     if (change.op == proto::Op::kPut) {
       hosts_[change.host.host_id] = change.host;
@@ -34,20 +37,20 @@ FdbPlan PeerModel::apply(const proto::Change& change) {
       names_by_host_[change.endpoint.host_id].insert(change.endpoint.container_name);
     }
   }
-  std::map<FdbEntry, int> delta;
+  std::map<NetworkEntry, int> delta;
   for (const auto& entry : before) --delta[entry];
-  for (const auto& entry : affected_by(change)) ++delta[entry];
-  FdbPlan plan;
+  for (const auto& entry : entries_of_hosts(touched)) ++delta[entry];
+  NetworkPlans plans;
   for (const auto& [entry, by] : delta) {
     if (by == 0) continue;
     int& wanted = wanted_[entry];
     bool was = wanted > 0;
     wanted += by;
-    if (was && wanted <= 0) plan.remove.push_back(entry);
-    if (!was && wanted > 0) plan.add.push_back(entry);
+    if (was && wanted <= 0) plans[entry.network].remove.push_back(entry.entry);
+    if (!was && wanted > 0) plans[entry.network].add.push_back(entry.entry);
     if (wanted <= 0) wanted_.erase(entry);
   }
-  return plan;
+  return plans;
 }
 
 void PeerModel::erase_endpoint(const std::string& name) {
@@ -61,43 +64,49 @@ void PeerModel::erase_endpoint(const std::string& name) {
   endpoints_.erase(found);
 }
 
-// The entries one change can touch: all of a host's (its flood entry, and its endpoints' MACs that
-// point at its address), or one endpoint's.
-std::vector<FdbEntry> PeerModel::affected_by(const proto::Change& change) const {
-  if (change.kind == proto::Kind::kHost) return entries_of_host(change.host.host_id);
-  return entries_of_endpoint(change.endpoint.container_name);
-}
-
-std::vector<FdbEntry> PeerModel::entries_of_host(const std::string& host_id) const {
-  std::vector<FdbEntry> out;
-  auto host = hosts_.find(host_id);
-  if (host == hosts_.end() || host_id == self_) return out;
-  auto underlay = Ipv4::parse(host->second.underlay_ip);
-  if (!underlay) return out;
-  if (host->second.alive) out.push_back({kFloodMac, *underlay});
-  auto names = names_by_host_.find(host_id);
-  if (names == names_by_host_.end()) return out;
-  for (const auto& name : names->second) {
-    const auto& mac = endpoints_.at(name).mac_address;
-    if (!mac.empty()) out.push_back({mac, *underlay});
+std::set<std::string> PeerModel::hosts_touched_by(const proto::Change& change) const {
+  if (change.kind == proto::Kind::kHost) return {change.host.host_id};
+  std::set<std::string> out{change.endpoint.host_id};
+  if (auto held = endpoints_.find(change.endpoint.container_name); held != endpoints_.end()) {
+    out.insert(held->second.host_id);
   }
   return out;
 }
 
-std::vector<FdbEntry> PeerModel::entries_of_endpoint(const std::string& name) const {
-  auto endpoint = endpoints_.find(name);
-  if (endpoint == endpoints_.end() || endpoint->second.mac_address.empty()) return {};
-  auto host = hosts_.find(endpoint->second.host_id);
-  if (host == hosts_.end() || host->first == self_) return {};
-  auto underlay = Ipv4::parse(host->second.underlay_ip);
-  if (!underlay) return {};
-  return {{endpoint->second.mac_address, *underlay}};
+std::vector<PeerModel::NetworkEntry> PeerModel::entries_of_hosts(const std::set<std::string>& hosts) const {
+  std::vector<NetworkEntry> out;
+  for (const auto& host : hosts) {
+    auto entries = entries_of_host(host);
+    out.insert(out.end(), entries.begin(), entries.end());
+  }
+  return out;
 }
 
-std::vector<FdbEntry> PeerModel::desired() const {
+std::vector<PeerModel::NetworkEntry> PeerModel::entries_of_host(const std::string& host_id) const {
+  std::vector<NetworkEntry> out;
+  auto host = hosts_.find(host_id);
+  if (host == hosts_.end() || host_id == self_) return out;
+  auto underlay = Ipv4::parse(host->second.underlay_ip);
+  if (!underlay) return out;
+  std::set<std::string> taking_part{std::string(proto::kDefaultNetwork)};
+  if (auto names = names_by_host_.find(host_id); names != names_by_host_.end()) {
+    for (const auto& name : names->second) {
+      const proto::Endpoint& endpoint = endpoints_.at(name);
+      if (!proto::is_gateway_name(name)) taking_part.insert(endpoint.network);
+      if (!endpoint.mac_address.empty()) out.push_back({endpoint.network, {endpoint.mac_address, *underlay}});
+    }
+  }
+  if (host->second.alive) {
+    for (const auto& network : taking_part) out.push_back({network, {kFloodMac, *underlay}});
+  }
+  return out;
+}
+
+std::vector<FdbEntry> PeerModel::desired(const std::string& network) const {
   std::vector<FdbEntry> out;
-  out.reserve(wanted_.size());
-  for (const auto& [entry, count] : wanted_) out.push_back(entry);
+  for (const auto& [entry, count] : wanted_) {
+    if (entry.network == network) out.push_back(entry.entry);
+  }
   return out;
 }
 

@@ -1,18 +1,22 @@
 // The agent's copy of what the IPAM says every data plane should hold: the hosts and endpoints of
-// the peer feed (proto/peers.h), and the forwarding entries they call for on this host.
+// the peer feed (proto/peers.h), and the forwarding entries they call for on this host, network by
+// network (each network has its own VXLAN device).
 //
-// The rules, as flannel's: this host's VXLAN device holds a flood entry (00:00:00:00:00:00) per
-// other live host, so that broadcast and ARP reach every peer, and an entry per endpoint on another
-// registered host pointing the endpoint's MAC at that host's underlay address, so that unicast goes
-// to that host alone. MAC entries follow registration, not liveness: a host whose heartbeats are
-// late (a busy machine, an IPAM restart) must not have its unicast flooded to every other host, and
-// traffic to a host that is really gone is lost either way. Endpoints on this host, on hosts that
-// left, or without a MAC get no entry; nor does a host whose underlay address does not parse.
+// The rules, as flannel's and Docker's overlay: a network's device holds a flood entry
+// (00:00:00:00:00:00) per other live host that takes part in the network, so that broadcast and
+// ARP reach those peers only, and an entry per endpoint of the network on another registered host
+// pointing the endpoint's MAC at that host's underlay address, so that unicast goes to that host
+// alone. Every host takes part in the default network (the seed's rule); a host takes part in
+// another once it runs a container on it (its gateway reservation does not count). MAC entries
+// follow registration, not liveness: a host whose heartbeats are late (a busy machine, an IPAM
+// restart) must not have its unicast flooded to every other host, and traffic to a host that is
+// really gone is lost either way. Endpoints on this host, on hosts that left, or without a MAC get
+// no entry; nor does a host whose underlay address does not parse.
 //
 // apply() answers, for one change, exactly the entries that change: the kernel is kept in step
 // with a few netlink calls per change instead of a diff of everything. Entries are counted by how
-// many hosts and endpoints call for them, so that one that two call for (a host that registered
-// again at an address a quiet one still holds) stays until neither does.
+// many hosts call for them, so that one that two call for (a host that registered again at an
+// address a quiet one still holds) stays until neither does.
 #pragma once
 
 #include <map>
@@ -26,25 +30,38 @@
 
 namespace vx::agent {
 
+// The plans of one change, by network.
+using NetworkPlans = std::map<std::string, FdbPlan>;
+
 class PeerModel {
  public:
   explicit PeerModel(std::string self) : self_(std::move(self)) {}
 
   void replace(const proto::Snapshot& snapshot);
-  FdbPlan apply(const proto::Change& change);
+  NetworkPlans apply(const proto::Change& change);
 
-  // Every entry this host's device should hold, sorted, without duplicates.
-  std::vector<FdbEntry> desired() const;
+  // Every entry the network's device on this host should hold, sorted, without duplicates.
+  std::vector<FdbEntry> desired(const std::string& network) const;
   size_t hosts() const { return hosts_.size(); }
+  // Every endpoint the feed holds, by name, on every host and network: what names resolve to.
+  const std::map<std::string, proto::Endpoint>& endpoints() const { return endpoints_; }
 
  private:
-  std::vector<FdbEntry> entries_of_host(const std::string& host_id) const;
-  std::vector<FdbEntry> entries_of_endpoint(const std::string& name) const;
-  std::vector<FdbEntry> affected_by(const proto::Change& change) const;
+  struct NetworkEntry {
+    std::string network;
+    FdbEntry entry;
+    auto operator<=>(const NetworkEntry&) const = default;
+  };
+
+  std::vector<NetworkEntry> entries_of_host(const std::string& host_id) const;
+  // The hosts whose entries a change can touch: the host itself, or an endpoint's host before and
+  // after.
+  std::set<std::string> hosts_touched_by(const proto::Change& change) const;
+  std::vector<NetworkEntry> entries_of_hosts(const std::set<std::string>& hosts) const;
   void erase_endpoint(const std::string& name);
 
   std::string self_;
-  std::map<FdbEntry, int> wanted_;  // every desired entry, with how many call for it
+  std::map<NetworkEntry, int> wanted_;  // every desired entry, with how many hosts call for it
   std::map<std::string, proto::Host> hosts_;
   std::map<std::string, proto::Endpoint> endpoints_;
   std::map<std::string, std::set<std::string>> names_by_host_;

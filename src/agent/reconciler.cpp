@@ -10,6 +10,7 @@
 #include <set>
 #include <utility>
 
+#include "agent/container_service.h"
 #include "agent/fdb_plan.h"
 #include "agent/host_setup.h"
 
@@ -25,8 +26,14 @@ bool is_flood(const FdbEntry& entry) { return entry.mac == kFloodMac; }
 }  // namespace
 
 Reconciler::Reconciler(const AgentIdentity& self, ipam::IpamClient& ipam, Dataplane& dataplane, Runtime& runtime,
-                       ReconcilerOptions options)
-    : self_(self), ipam_(ipam), dataplane_(dataplane), runtime_(runtime), options_(options), model_(self.host_id) {}
+                       HostNetworks& networks, ReconcilerOptions options)
+    : self_(self),
+      ipam_(ipam),
+      dataplane_(dataplane),
+      runtime_(runtime),
+      networks_(networks),
+      options_(options),
+      model_(self.host_id) {}
 
 std::chrono::milliseconds Reconciler::jittered(std::chrono::milliseconds interval) const {
   static thread_local std::minstd_rand random(std::random_device{}());
@@ -83,7 +90,7 @@ asio::awaitable<Status> Reconciler::follow_once() {
     co_return replace(update->snapshot);
   }
   for (const auto& change : update->changes) {
-    Status applied = apply_plan(model_.apply(change));
+    Status applied = apply_plans(model_.apply(change));
     if (!applied) {
       revision_.reset();  // the kernel lags the model: diff everything on the next step
       co_return applied;
@@ -103,31 +110,58 @@ Status Reconciler::replace(const proto::Snapshot& snapshot) {
 }
 
 Status Reconciler::diff_kernel() {
-  auto current = dataplane_.fdb(self_.vxlan_device);
-  if (!current) return current.error();
-  std::vector<FdbEntry> desired = model_.desired();
-  FdbPlan plan = plan_fdb(desired, *current);
-  if (Status applied = apply_plan(plan); !applied) return applied;
-  if (!plan.empty()) {
-    spdlog::info("forwarding entries synced: {} added, {} removed", plan.add.size(), plan.remove.size());
+  for (const auto& [network, setup] : networks_.all()) {
+    if (Status diffed = diff_network(setup); !diffed) return diffed;
   }
   state_.synced = true;
-  state_.peers = std::count_if(desired.begin(), desired.end(), is_flood);
-  state_.remote_endpoints = desired.size() - state_.peers;
   return Ok{};
 }
 
-Status Reconciler::apply_plan(const FdbPlan& plan) {
+Status Reconciler::diff_network(const NetworkSetup& network) {
+  const std::string& device = network.devices.vxlan_device;
+  auto current = dataplane_.fdb(device);
+  if (!current) return current.error();
+  std::vector<FdbEntry> desired = model_.desired(network.devices.network);
+  FdbPlan plan = plan_fdb(desired, *current);
+  if (Status applied = apply_plan(device, plan); !applied) return applied;
+  if (!plan.empty()) {
+    spdlog::info("forwarding entries of {} synced: {} added, {} removed", network.devices.network, plan.add.size(),
+                 plan.remove.size());
+  }
+  size_t floods = std::count_if(desired.begin(), desired.end(), is_flood);
+  floods_[device] = floods;
+  unicasts_[device] = desired.size() - floods;
+  count_entries();
+  return Ok{};
+}
+
+Status Reconciler::apply_plans(const NetworkPlans& plans) {
+  for (const auto& [network, plan] : plans) {
+    const NetworkSetup* setup = networks_.find(network);
+    if (setup == nullptr) continue;  // not carried here: its entries come with its set-up
+    if (Status applied = apply_plan(setup->devices.vxlan_device, plan); !applied) return applied;
+  }
+  return Ok{};
+}
+
+Status Reconciler::apply_plan(const std::string& device, const FdbPlan& plan) {
   for (const auto& entry : plan.remove) {
-    if (Status removed = dataplane_.remove_fdb(self_.vxlan_device, entry); !removed) return removed.error();
-    size_t& count = is_flood(entry) ? state_.peers : state_.remote_endpoints;
+    if (Status removed = dataplane_.remove_fdb(device, entry); !removed) return removed.error();
+    size_t& count = is_flood(entry) ? floods_[device] : unicasts_[device];
     if (count > 0) --count;
   }
   for (const auto& entry : plan.add) {
-    if (Status added = dataplane_.add_fdb(self_.vxlan_device, entry); !added) return added.error();
-    ++(is_flood(entry) ? state_.peers : state_.remote_endpoints);
+    if (Status added = dataplane_.add_fdb(device, entry); !added) return added.error();
+    ++(is_flood(entry) ? floods_[device] : unicasts_[device]);
   }
+  count_entries();
   return Ok{};
+}
+
+void Reconciler::count_entries() {
+  state_.peers = state_.remote_endpoints = 0;
+  for (const auto& [device, count] : floods_) state_.peers += count;
+  for (const auto& [device, count] : unicasts_) state_.remote_endpoints += count;
 }
 
 asio::awaitable<void> Reconciler::keep_host() {
@@ -147,10 +181,20 @@ asio::awaitable<void> Reconciler::keep_host() {
 }
 
 asio::awaitable<Status> Reconciler::check_device() {
-  if (vxlan_is_set_up(self_, dataplane_) || !options_.repair) co_return Ok{};
-  spdlog::warn("{} is missing, down or off {}: setting the host up again", self_.vxlan_device, self_.bridge);
-  if (Status repaired = co_await options_.repair(); !repaired) co_return repaired.error();
-  co_return diff_kernel();  // a new device holds no entries
+  networks_.keep_apart();
+  std::vector<NetworkSetup> broken;
+  for (const auto& [network, setup] : networks_.all()) {
+    if (!vxlan_is_set_up(setup.devices, dataplane_)) broken.push_back(setup);
+  }
+  for (const auto& setup : broken) {
+    spdlog::warn("{} is missing, down or off {}: setting network {} up again", setup.devices.vxlan_device,
+                 setup.devices.bridge, setup.devices.network);
+    if (Status repaired = co_await networks_.repair(setup.devices.network); !repaired) co_return repaired.error();
+    const NetworkSetup* again = networks_.find(setup.devices.network);
+    if (again == nullptr) continue;
+    if (Status diffed = diff_network(*again); !diffed) co_return diffed;  // a new device holds no entries
+  }
+  co_return Ok{};
 }
 
 asio::awaitable<Status> Reconciler::housekeeping() {
@@ -163,7 +207,12 @@ asio::awaitable<Status> Reconciler::housekeeping() {
   for (auto& endpoint : *registry) {
     if (endpoint.host_id == self_.host_id) registered[endpoint.container_name] = std::move(endpoint);
   }
-  if (!gateway_ip_.empty()) co_await restore(self_.gateway_name(), gateway_ip_, "", registered);
+  co_await bring_back_networks(*local);
+  // Copied: restoring a gateway may set its network up again, which changes the map.
+  std::map<std::string, NetworkSetup> carried = networks_.all();
+  for (const auto& [network, setup] : carried) {
+    co_await restore(self_.gateway_name(network), setup.gateway, "", network, registered);
+  }
   std::set<std::string> present;
   for (const auto& container : *local) {
     present.insert(container.name);
@@ -172,13 +221,25 @@ asio::awaitable<Status> Reconciler::housekeeping() {
       co_await finish_create(container, registered);
       continue;
     }
-    co_await restore(container.name, container.ip_address, container.mac_address, registered);
+    co_await restore(container.name, container.ip_address, container.mac_address, network_of(container), registered);
   }
   co_await release_orphans(registered, present);
   co_return Ok{};
 }
 
+asio::awaitable<void> Reconciler::bring_back_networks(const std::vector<ContainerInfo>& local) {
+  std::set<std::string> needed;
+  for (const auto& container : local) needed.insert(network_of(container));
+  for (const auto& network : needed) {
+    if (network == proto::kDefaultNetwork || networks_.find(network)) continue;
+    spdlog::info("setting network {} up again for the containers on it here", network);
+    auto setup = co_await networks_.ensure(network);
+    if (!setup) spdlog::warn("cannot set network {} up again: {}", network, setup.error().detail);
+  }
+}
+
 asio::awaitable<void> Reconciler::restore(const std::string& name, const std::string& ip, const std::string& mac,
+                                          const std::string& network,
                                           const std::map<std::string, proto::Endpoint>& registered) {
   auto entry = registered.find(name);
   if (entry == registered.end() && !ip.empty()) {
@@ -188,7 +249,7 @@ asio::awaitable<void> Reconciler::restore(const std::string& name, const std::st
       spdlog::error("cannot reserve {} for {} again: {}", ip, name, wanted.error().detail);
       co_return;
     }
-    proto::AllocateRequest request{name, self_.host_id, *wanted};
+    proto::AllocateRequest request{name, self_.host_id, *wanted, network};
     auto reserved = co_await ipam_.allocate(request);
     if (!reserved) {
       spdlog::error("cannot reserve {} for {} again: {}", ip, name, reserved.error().detail);
@@ -232,7 +293,7 @@ asio::awaitable<void> Reconciler::release_orphans(const std::map<std::string, pr
   auto now = Clock::now();
   std::map<std::string, Clock::time_point> still_orphaned;
   for (const auto& [name, endpoint] : registered) {
-    if (present.count(name) || name == self_.gateway_name() || (options_.busy && options_.busy(name))) continue;
+    if (present.count(name) || proto::is_gateway_name(name) || (options_.busy && options_.busy(name))) continue;
     auto since = orphan_since_.emplace(name, now).first->second;
     if (now - since < options_.orphan_grace) {
       still_orphaned[name] = since;

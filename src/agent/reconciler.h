@@ -6,9 +6,12 @@
 //    into the few forwarding entries it touches). A reset replaces the model and diffs the kernel
 //    against it. Every resync interval (with jitter, so that a thousand agents do not line up) the
 //    kernel is diffed against the model again, and every tenth time against a fresh snapshot.
-//  - keep_host(): every interval, checks that the VXLAN device is up on its bridge (and has the host
-//    set up again, then reprograms it, when not); every few of those, housekeeping: local containers
-//    (and this host's gateway) that the registry lacks are reserved again at their exact addresses
+// Each network this host carries (host_networks.h) has its own VXLAN device and entries; a network
+// set up later gets its entries as soon as it is.
+//  - keep_host(): every interval, checks that each network's VXLAN device is up on its bridge (and
+//    has the network set up again, then reprograms it, when not); every few of those, housekeeping:
+//    the networks of local containers are set up (after a restart), local containers (and this
+//    host's gateways) that the registry lacks are reserved again at their exact addresses
 //    (a Redis that lost its last second of writes, or all of them), so that the IPAM never hands out
 //    an address in use; MACs the registry lacks are recorded (a create that crashed before recording
 //    them); and addresses the registry holds for this host with no container behind them for longer
@@ -30,6 +33,7 @@
 #include <string>
 
 #include "agent/dataplane.h"
+#include "agent/host_networks.h"
 #include "agent/identity.h"
 #include "ipam/client/ipam_client.h"
 #include "agent/peer_model.h"
@@ -51,9 +55,6 @@ struct ReconcilerOptions {
   // released at once (removal_follower.h).
   std::chrono::seconds orphan_grace{20};
   std::function<bool(const std::string&)> busy;  // names with a create or remove in flight
-  // Sets the host up again (host_setup.h) when the VXLAN device is missing, down or off its
-  // bridge: deleted by hand, or the bridge recreated by Docker.
-  std::function<boost::asio::awaitable<Status>()> repair;
 };
 
 // What the loops publish, for /health.
@@ -71,7 +72,7 @@ struct SyncState {
 class Reconciler {
  public:
   Reconciler(const AgentIdentity& self, ipam::IpamClient& ipam, Dataplane& dataplane, Runtime& runtime,
-             ReconcilerOptions options);
+             HostNetworks& networks, ReconcilerOptions options);
 
   // The two loops, each until the io_context stops; the agent runs both.
   boost::asio::awaitable<void> follow();
@@ -84,12 +85,12 @@ class Reconciler {
   boost::asio::awaitable<Status> check_device();
   boost::asio::awaitable<Status> housekeeping();
   // The kernel brought in line with the model the feed keeps, now: safe beside follow(), which a
-  // fresh snapshot (sync_fdb) would not be.
+  // fresh snapshot (sync_fdb) would not be. Every network set up here, or one.
   Status diff_kernel();
+  Status diff_network(const NetworkSetup& network);
 
-  // The gateway address set-up reserved, to reserve again if the registry loses it.
-  void set_gateway(std::string ip) { gateway_ip_ = std::move(ip); }
   const SyncState& state() const { return state_; }
+  const PeerModel& model() const { return model_; }
   // Set when the feed reset: the registry may have lost this host's names, so keep_host() runs
   // housekeeping at its next check instead of waiting its turn, and the IPAM gets them back before
   // it can hand their addresses to others.
@@ -97,11 +98,16 @@ class Reconciler {
 
  private:
   Status replace(const proto::Snapshot& snapshot);
-  Status apply_plan(const FdbPlan& plan);
+  Status apply_plans(const NetworkPlans& plans);
+  Status apply_plan(const std::string& device, const FdbPlan& plan);
+  void count_entries();  // state_'s figures from the per-device ones
+  // Sets up the networks of local containers that this host does not carry yet: after a restart.
+  boost::asio::awaitable<void> bring_back_networks(const std::vector<ContainerInfo>& local);
   void note(const Status& status, const char* what);
   std::chrono::milliseconds jittered(std::chrono::milliseconds interval) const;
 
   boost::asio::awaitable<void> restore(const std::string& name, const std::string& ip, const std::string& mac,
+                                       const std::string& network,
                                        const std::map<std::string, proto::Endpoint>& registered);
   // A managed container Docker holds but nobody started: a create cut short by a crash. It is
   // started when the registry holds its name here, else (or when it cannot start) removed, and
@@ -115,11 +121,12 @@ class Reconciler {
   ipam::IpamClient& ipam_;
   Dataplane& dataplane_;
   Runtime& runtime_;
+  HostNetworks& networks_;
   ReconcilerOptions options_;
   PeerModel model_;
   std::optional<uint64_t> revision_;  // none until a snapshot
   SyncState state_;
-  std::string gateway_ip_;
+  std::map<std::string, size_t> floods_, unicasts_;  // programmed, by device
   std::map<std::string, std::chrono::steady_clock::time_point> orphan_since_;
   bool housekeeping_due_ = false;
 };

@@ -20,6 +20,7 @@ std::set<proto::ForwardingEntry> entries_wanted(const std::string& host_id,
   }
   for (const auto& endpoint : registry) {
     auto peer = underlay.find(endpoint.host_id);
+    if (endpoint.network != proto::kDefaultNetwork) continue;  // on another device than the one compared
     if (endpoint.mac_address.empty() || endpoint.host_id == host_id || peer == underlay.end()) continue;
     wanted.insert({endpoint.mac_address, peer->second});
   }

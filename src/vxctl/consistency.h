@@ -12,8 +12,8 @@
 
 namespace vx::ctl {
 
-// What one host's agent reported: its managed containers (Docker) and its VXLAN forwarding entries
-// (the kernel).
+// What one host's agent reported: its managed containers (Docker) and the default network's VXLAN
+// forwarding entries (the kernel). Other networks' devices are not compared yet.
 struct HostFacts {
   std::vector<proto::Container> containers;
   std::vector<proto::ForwardingEntry> fdb;
@@ -28,8 +28,9 @@ struct Disagreement {
 };
 
 // Hosts absent from `facts` (their agent did not answer) are not compared. The entries a host
-// should hold: a flood entry towards every other live host, and an entry for the MAC of every
-// container on another registered host, towards that host's underlay address.
+// should hold on the default network: a flood entry towards every other live host, and an entry
+// for the MAC of every container of that network on another registered host, towards that host's
+// underlay address.
 std::vector<Disagreement> find_disagreements(const std::vector<proto::HostStatus>& hosts,
                                              const std::vector<proto::Endpoint>& registry,
                                              const std::map<std::string, HostFacts>& facts);

@@ -22,7 +22,7 @@ class AgentApiTest : public ::testing::Test {
 
   AgentApiTest()
       : setup{true, "", host.ipam.names.at(host.self.gateway_name()).ip_address, std::nullopt},
-        router(make_agent_router({host.self, host.service, host.runtime, host.ipam, host.dataplane, prober,
+        router(make_agent_router({host.self, host.service, host.networks, host.runtime, host.ipam, host.dataplane, prober,
                                   host.reconciler, setup, monitor.observed(), warning})) {
     look();
   }

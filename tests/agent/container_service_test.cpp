@@ -27,8 +27,9 @@ class ContainerServiceTest : public ::testing::Test {
  protected:
   void TearDown() override { EXPECT_TRUE(fakes::every_container_holds_its_address(host)); }
 
-  Result<ManagedContainer> create(const std::string& name, const std::string& image = "alpine") {
-    return run(host.service.create(name, image));
+  Result<ManagedContainer> create(const std::string& name, const std::string& image = "alpine",
+                                  const std::string& network = "vxlan-net") {
+    return run(host.service.create(name, image, network));
   }
   Result<ManagedContainer> remove(const std::string& name) { return run(host.service.remove(name)); }
 
@@ -219,9 +220,44 @@ TEST_F(ContainerServiceTest, TheGatewayNameIsNeverACreateOrARemove) {
   EXPECT_EQ(docker_calls("create_container"), 0);
   ASSERT_TRUE(holds(gateway));
   EXPECT_EQ(host.ipam.names.at(gateway).ip_address, reserved.ip_address);
-  // Another host's gateway name is an ordinary name held by that host: the IPAM's 409.
-  host.ipam.hold("vxlan-gateway.host2", "host2");
-  expect_error(create("vxlan-gateway.host2"), ErrorKind::kConflict, "name_conflict");
+  // Another host's gateway, or a gateway on another network, is no container either.
+  for (const char* other : {"vxlan-gateway.host2", "vxlan-gateway-blue.host1", "vxlan-gateway-blue.nowhere"}) {
+    expect_error(create(other), ErrorKind::kBadInput, "reserved_name");
+    expect_error(remove(other), ErrorKind::kBadInput, "reserved_name");
+  }
+  EXPECT_EQ(ipam_calls("allocate"), 0);
+}
+
+// A container on another network: the network is set up here first (its gateway, Docker network
+// and VXLAN device, named after its VNI), then the container joins that network only, with an
+// address from its pool, labelled with it.
+TEST_F(ContainerServiceTest, ACreateOnAnotherNetworkSetsTheNetworkUpFirst) {
+  host.ipam.add_network("blue", "10.30.0.0/24", 4097);
+  auto created = create("web", "alpine", "blue");
+  ASSERT_TRUE(created.ok()) << created.error().detail;
+  EXPECT_EQ(created->network, "blue");
+  EXPECT_TRUE(created->ip_address.starts_with("10.30.0.")) << created->ip_address;
+  EXPECT_EQ(host.ipam.names.at("web").network, "blue");
+  ASSERT_TRUE(host.ipam.names.count("vxlan-gateway-blue.host1"));
+  EXPECT_EQ(host.ipam.names.at("vxlan-gateway-blue.host1").network, "blue");
+  ASSERT_TRUE(host.runtime.networks.count("blue"));
+  EXPECT_EQ(host.runtime.networks.at("blue").bridge_name, "br-vx4097");
+  EXPECT_EQ(host.runtime.networks.at("blue").labels.at(kNetworkLabel), "blue");
+  ASSERT_TRUE(host.dataplane.vxlans.count("vxlan4097"));
+  EXPECT_EQ(host.dataplane.vxlans.at("vxlan4097").vni, 4097u);
+  EXPECT_EQ(host.dataplane.vxlans.at("vxlan4097").master, "br-vx4097");
+  EXPECT_EQ(host.runtime.containers.at("web").info.labels.at(kNetworkLabel), "blue");
+  ASSERT_NE(host.networks.find("blue"), nullptr);
+  // Both networks' bridges are kept from each other's subnets.
+  std::vector<IsolatedNetwork> isolated{{"br-vx4097", *Cidr::parse("10.30.0.0/24")},
+                                        {"br-vxlan", *Cidr::parse("172.20.0.0/16")}};
+  EXPECT_EQ(host.dataplane.isolated, isolated);
+
+  auto second = create("db", "alpine", "blue");
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(ipam_calls("network"), 1) << "a network is set up once";
+  expect_error(create("api", "alpine", "nowhere"), ErrorKind::kNotFound, "unknown_network");
+  EXPECT_FALSE(host.ipam.names.count("api"));
 }
 
 TEST_F(ContainerServiceTest, RemoveRemovesTheContainerAndReleasesItsAddress) {
@@ -317,12 +353,12 @@ TEST_F(ContainerServiceTest, OneOperationPerNameAtATime) {
       out.emplace(co_await std::move(task));
     }, boost::asio::detached);
   };
-  const std::string name = "web", image = "alpine";  // the coroutines keep references to them
-  start(first, host.service.create(name, image));
+  const std::string name = "web", image = "alpine", network = "vxlan-net";  // the coroutines keep references
+  start(first, host.service.create(name, image, network));
   io.poll();
   ASSERT_FALSE(first.has_value());  // waiting at the IPAM
   EXPECT_TRUE(host.service.busy("web"));
-  start(second, host.service.create(name, image));
+  start(second, host.service.create(name, image, network));
   start(removal, host.service.remove(name));
   io.poll();
   ASSERT_TRUE(second.has_value() && removal.has_value());

@@ -368,6 +368,12 @@ asio::awaitable<Result<proto::Update>> FakeIpam::watch_peers(std::optional<uint6
 
 // ---------------------------------------------------------------- FakeDataplane
 
+Status FakeDataplane::isolate(const std::vector<IsolatedNetwork>& networks) {
+  if (auto failed = faults.enter("isolate")) return *failed;
+  isolated = networks;
+  return Ok{};
+}
+
 namespace {
 
 Error unknown_device(const std::string& device) {
@@ -450,7 +456,10 @@ AgentIdentity test_identity() {
 }  // namespace
 
 TestHost::TestHost(ReconcilerOptions options)
-    : self(test_identity()), service(self, ipam, runtime), reconciler(self, ipam, dataplane, runtime, options) {
+    : self(test_identity()),
+      networks(self, ipam, runtime, dataplane),
+      service(self, ipam, runtime, networks),
+      reconciler(self, ipam, dataplane, runtime, networks, options) {
   dataplane.underlays[self.underlay_device] = {{self.underlay_ip}, 1500, 2};
   ipam.add_host(self.host_id, self.underlay_ip.to_string());
   std::string gateway = ipam.hold(self.gateway_name(), self.host_id).ip_address;
@@ -458,6 +467,7 @@ TestHost::TestHost(ReconcilerOptions options)
                                     self.bridge,      self.overlay_mtu(), 0,  {{kManagedLabel, "true"}}};
   dataplane.vxlans[self.vxlan_device] = {true, true, self.bridge, self.vni, self.overlay_mtu()};
   dataplane.fdbs[self.vxlan_device];
+  networks.record({self.default_devices(), *Cidr::parse(ipam.subnet), gateway});
 }
 
 }  // namespace vx::agent::fakes

@@ -193,6 +193,8 @@ class FakeDataplane : public Dataplane {
   Result<std::vector<FdbEntry>> fdb(const std::string& device) override;
   Status add_fdb(const std::string& device, const FdbEntry& entry) override;
   Status remove_fdb(const std::string& device, const FdbEntry& entry) override;
+  std::vector<IsolatedNetwork> isolated;  // what the last isolate() asked for
+  Status isolate(const std::vector<IsolatedNetwork>& networks) override;
 
   // add_fdb and remove_fdb calls together.
   int changes() const { return faults.calls("add_fdb") + faults.calls("remove_fdb"); }
@@ -227,6 +229,7 @@ struct TestHost {
   FakeRuntime runtime;
   FakeIpam ipam;
   FakeDataplane dataplane;
+  HostNetworks networks;
   ContainerService service;
   Reconciler reconciler;
 };

@@ -38,7 +38,7 @@ proto::Snapshot three_hosts() {
 std::vector<FdbEntry> desired_fdb(const proto::Snapshot& snapshot, const std::string& self) {
   PeerModel model(self);
   model.replace(snapshot);
-  return model.desired();
+  return model.desired("vxlan-net");
 }
 
 TEST(PeerModel, FloodEntryPerOtherLiveHostAndNoneForSelf) {
@@ -91,13 +91,14 @@ TEST(PeerModel, AHostWithAnUnparsableUnderlayGetsNoEntry) {
 }
 
 // The changes apply() answers, applied one by one to a kernel that started from the full diff,
-// keep it holding exactly desired() after every change: hosts joining, going quiet, coming back,
-// moving and leaving; endpoints put, given MACs, moved to other hosts and deleted, in random order.
+// keep each network's device holding exactly desired(network) after every change: hosts joining,
+// going quiet, coming back, moving and leaving; endpoints and gateways put on either network,
+// given MACs, moved to other hosts and networks and deleted, in random order.
 TEST(PeerModel, EachChangesPlanKeepsTheKernelEqualToTheWholeDiff) {
   std::mt19937 random(12345);
   auto pick = [&](int n) { return static_cast<int>(random() % n); };
   PeerModel model("host0");
-  std::set<FdbEntry> kernel;
+  std::map<std::string, std::set<FdbEntry>> kernel;
   uint64_t revision = 0;
   for (int step = 0; step < 4000; ++step) {
     proto::Change change;
@@ -111,14 +112,48 @@ TEST(PeerModel, EachChangesPlanKeepsTheKernelEqualToTheWholeDiff) {
       change.kind = proto::Kind::kEndpoint;
       int n = pick(12);
       std::string mac = pick(3) == 0 ? "" : "02:42:ac:14:00:" + std::to_string(10 + n);
-      change.endpoint = {"c" + std::to_string(n), "172.20.0." + std::to_string(10 + n), host_id, mac};
+      std::string name = pick(4) == 0 ? proto::gateway_name(host_id, "blue") : "c" + std::to_string(n);
+      change.endpoint = {name, "172.20.0." + std::to_string(10 + n), host_id, mac, pick(2) ? "blue" : "vxlan-net"};
     }
-    FdbPlan plan = model.apply(change);
-    for (const auto& entry : plan.remove) kernel.erase(entry);
-    for (const auto& entry : plan.add) kernel.insert(entry);
-    std::vector<FdbEntry> held(kernel.begin(), kernel.end());
-    ASSERT_EQ(held, model.desired()) << "after step " << step;
+    for (const auto& [network, plan] : model.apply(change)) {
+      for (const auto& entry : plan.remove) kernel[network].erase(entry);
+      for (const auto& entry : plan.add) kernel[network].insert(entry);
+    }
+    for (const char* network : {"vxlan-net", "blue"}) {
+      std::vector<FdbEntry> held(kernel[network].begin(), kernel[network].end());
+      ASSERT_EQ(held, model.desired(network)) << "after step " << step << " on " << network;
+    }
   }
+}
+
+// Docker's overlay rule: a network's broadcasts go only to the hosts that run its containers; a
+// host's gateway on it is no container. The default network still floods to every live peer.
+TEST(PeerModel, ANetworkFloodsOnlyTowardsHostsWithItsContainers) {
+  proto::Snapshot peers = three_hosts();
+  peers.endpoints = {
+      {"web", "10.30.0.5", "host2", kMacA, "blue"},
+      {"vxlan-gateway-blue.host3", "10.30.0.1", "host3", kMacB, "blue"},
+      {"db", "172.20.0.7", "host3", kMacC, "vxlan-net"},
+  };
+  PeerModel model("host1");
+  model.replace(peers);
+  std::vector<FdbEntry> blue{entry(kMacA, "10.99.0.12"), entry(kMacB, "10.99.0.13"), flood("10.99.0.12")};
+  EXPECT_EQ(sorted(model.desired("blue")), sorted(blue));
+  std::vector<FdbEntry> default_network{entry(kMacC, "10.99.0.13"), flood("10.99.0.12"), flood("10.99.0.13")};
+  EXPECT_EQ(sorted(model.desired("vxlan-net")), sorted(default_network));
+
+  // host3's first container on blue brings its flood entry, its last one takes it away.
+  proto::Change put{1, proto::Op::kPut, proto::Kind::kEndpoint, {}, {"api", "10.30.0.6", "host3", "", "blue"}};
+  auto plans = model.apply(put);
+  ASSERT_EQ(plans.size(), 1u);
+  EXPECT_EQ(plans["blue"].add, std::vector<FdbEntry>{flood("10.99.0.13")});
+  EXPECT_TRUE(plans["blue"].remove.empty());
+  proto::Change gone = put;
+  gone.op = proto::Op::kDelete;
+  plans = model.apply(gone);
+  EXPECT_EQ(plans["blue"].remove, std::vector<FdbEntry>{flood("10.99.0.13")});
+  EXPECT_TRUE(plans["blue"].add.empty());
+  EXPECT_TRUE(plans["vxlan-net"].empty());
 }
 
 TEST(PlanFdb, RemovesStaleAndAddsMissing) {

@@ -76,6 +76,31 @@ TEST_F(ReconcilerTest, SyncProgramsExactlyTheDesiredEntries) {
   EXPECT_EQ(host.reconciler.state().remote_endpoints, 2u);
 }
 
+// Each network's entries go to its own device, once it is set up here; the default network's device
+// never holds another network's MACs, and a network's floods follow its containers.
+TEST_F(ReconcilerTest, EachNetworkHasItsOwnDeviceAndEntries) {
+  constexpr const char* kMacBlue = "02:42:0a:1e:00:05";
+  host.ipam.add_network("blue", "10.30.0.0/24", 4097);
+  host.ipam.hold("web", "host2", kMacBlue, "blue");
+  ASSERT_TRUE(sync().ok());
+  EXPECT_EQ(sorted(fdb()), desired()) << "blue's endpoint stays off the default network's device";
+  EXPECT_FALSE(host.dataplane.fdbs.count("vxlan4097")) << "blue is not set up here yet";
+
+  ASSERT_TRUE(run(host.networks.ensure("blue")).ok());
+  ASSERT_TRUE(host.reconciler.diff_kernel().ok());
+  std::vector<FdbEntry> blue{{kFloodMac, ip("10.99.0.12")}, {kMacBlue, ip("10.99.0.12")}};
+  EXPECT_EQ(sorted(host.dataplane.fdbs["vxlan4097"]), sorted(blue));
+  EXPECT_EQ(host.reconciler.state().peers, 3u);
+  EXPECT_EQ(host.reconciler.state().remote_endpoints, 3u);
+
+  // web leaves: host2 takes no part in blue any more, and its flood entry on blue goes.
+  host.ipam.names.erase("web");
+  host.ipam.log_endpoint("web");
+  ASSERT_TRUE(run(host.reconciler.follow_once()).ok());
+  EXPECT_TRUE(host.dataplane.fdbs["vxlan4097"].empty());
+  EXPECT_EQ(sorted(fdb()), desired());
+}
+
 TEST_F(ReconcilerTest, SecondSyncMakesNoCalls) {
   ASSERT_TRUE(sync().ok());
   int changes = host.dataplane.changes();
@@ -144,8 +169,8 @@ TEST_F(ReconcilerTest, KernelRefusalIsReturned) {
 
 TEST_F(ReconcilerTest, HousekeepingRecordsAMissingOrWrongMac) {
   host.ipam.faults.fail("record_endpoint", unavailable("ipam_unavailable", "down"));
-  ASSERT_TRUE(run(host.service.create("web", "alpine")).ok());
-  ASSERT_TRUE(run(host.service.create("db", "alpine")).ok());
+  ASSERT_TRUE(run(host.service.create("web", "alpine", "vxlan-net")).ok());
+  ASSERT_TRUE(run(host.service.create("db", "alpine", "vxlan-net")).ok());
   host.ipam.faults.heal("record_endpoint");
   ASSERT_EQ(host.ipam.names.at("web").mac_address, "");
   host.ipam.names.at("db").mac_address = "02:42:00:00:00:01";  // stale
@@ -159,18 +184,17 @@ TEST_F(ReconcilerTest, HousekeepingRecordsAMissingOrWrongMac) {
 }
 
 TEST_F(ReconcilerTest, HousekeepingKeepsANameWhoseContainerIsPresent) {
-  ASSERT_TRUE(run(host.service.create("web", "alpine")).ok());
+  ASSERT_TRUE(run(host.service.create("web", "alpine", "vxlan-net")).ok());
   host.runtime.containers.at("web").info.state = "exited";  // stopped is still present
   ASSERT_TRUE(housekeeping().ok());
   EXPECT_TRUE(host.ipam.names.count("web"));
 }
 
 TEST_F(ReconcilerTest, ARegistryThatLostEntriesGetsThemBackAtTheSameAddresses) {
-  ASSERT_TRUE(run(host.service.create("web", "alpine")).ok());
+  ASSERT_TRUE(run(host.service.create("web", "alpine", "vxlan-net")).ok());
   const std::string web_ip = host.ipam.names.at("web").ip_address;
   const std::string gateway = host.self.gateway_name();
   const std::string gateway_ip = host.ipam.names.at(gateway).ip_address;
-  host.reconciler.set_gateway(gateway_ip);
   host.ipam.names.erase("web");  // Redis lost its last second of writes, say
   host.ipam.names.erase(gateway);
   ASSERT_TRUE(housekeeping().ok());
@@ -183,8 +207,8 @@ TEST_F(ReconcilerTest, ARegistryThatLostEntriesGetsThemBackAtTheSameAddresses) {
 }
 
 TEST_F(ReconcilerTest, AnAddressTakenMeanwhileIsReportedAndTheRestGoesOn) {
-  ASSERT_TRUE(run(host.service.create("web", "alpine")).ok());
-  ASSERT_TRUE(run(host.service.create("db", "alpine")).ok());
+  ASSERT_TRUE(run(host.service.create("web", "alpine", "vxlan-net")).ok());
+  ASSERT_TRUE(run(host.service.create("db", "alpine", "vxlan-net")).ok());
   const std::string web_ip = host.ipam.names.at("web").ip_address;
   host.ipam.names.erase("web");
   host.ipam.names.erase("db");
@@ -194,18 +218,14 @@ TEST_F(ReconcilerTest, AnAddressTakenMeanwhileIsReportedAndTheRestGoesOn) {
   EXPECT_TRUE(host.ipam.names.count("db"));    // and the pass went on
 }
 
-ReconcilerOptions counting_repairs(int& repairs) {
-  ReconcilerOptions options;
-  options.repair = [&repairs]() -> boost::asio::awaitable<Status> {
-    ++repairs;
-    co_return Ok{};
-  };
-  return options;
-}
-
 class ReconcilerRepairTest : public ReconcilerTest {
  protected:
-  ReconcilerRepairTest() : ReconcilerTest(counting_repairs(repairs)) {}
+  ReconcilerRepairTest() {
+    host.networks.set_repair_default([this]() -> boost::asio::awaitable<Status> {
+      ++repairs;
+      co_return Ok{};
+    });
+  }
   int repairs = 0;
 };
 
@@ -336,7 +356,7 @@ class ReconcilerNoGraceTest : public ReconcilerTest {
 };
 
 TEST_F(ReconcilerNoGraceTest, ReleasesAnOrphanButNeverTheGatewayOrOtherHostsNames) {
-  ASSERT_TRUE(run(host.service.create("web", "alpine")).ok());
+  ASSERT_TRUE(run(host.service.create("web", "alpine", "vxlan-net")).ok());
   Status kept = housekeeping();
   ASSERT_TRUE(kept.ok()) << kept.error().detail;
   EXPECT_FALSE(host.ipam.names.count("local"));  // held by host1, no container

@@ -4,6 +4,7 @@
 #include <net/if.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link/vxlan.h>
+#include <netlink/route/rule.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -311,6 +312,111 @@ Result<FdbRequest> fdb_request(const std::string& device, const FdbEntry& entry)
   return FdbRequest{std::move(*sk), std::move(*neigh)};
 }
 
+// Isolation rules (see netlink_dataplane.h): the wanted ones are (iif, dst) pairs, all with the
+// same priority, protocol and action.
+using Rule = std::unique_ptr<rtnl_rule, nl::Releaser<rtnl_rule_put>>;
+
+struct IsolationRule {
+  std::string iif;
+  Cidr dst;
+  bool operator==(const IsolationRule&) const = default;
+  std::string to_string() const { return "iif " + iif + " to " + dst.to_string() + " prohibit"; }
+};
+
+Status check_networks(const std::vector<IsolatedNetwork>& networks) {
+  for (const auto& network : networks) {
+    // libnl would refuse a long one (NLE_RANGE), the kernel an empty one; either is a caller's bug.
+    if (network.bridge.empty() || network.bridge.size() >= IFNAMSIZ) {
+      return bad_input("invalid_device", "'" + network.bridge + "' is not a bridge name (1 to 15 characters)");
+    }
+  }
+  return Ok{};
+}
+
+// Every bridge kept from every other network's subnet; a network's own subnet is switched on its
+// bridge, not routed, so it needs no rule (and two entries naming one bridge are one network).
+std::vector<IsolationRule> wanted_rules(const std::vector<IsolatedNetwork>& networks) {
+  std::vector<IsolationRule> rules;
+  for (const auto& from : networks) {
+    for (const auto& to : networks) {
+      if (from.bridge == to.bridge) continue;
+      IsolationRule rule{from.bridge, to.subnet};
+      if (std::find(rules.begin(), rules.end(), rule) == rules.end()) rules.push_back(std::move(rule));
+    }
+  }
+  return rules;
+}
+
+bool is_ours(rtnl_rule* rule) {
+  uint8_t protocol = 0;
+  return rtnl_rule_get_family(rule) == AF_INET && rtnl_rule_get_prio(rule) == NetlinkDataplane::kIsolationRulePriority &&
+         rtnl_rule_get_protocol(rule, &protocol) == 0 && protocol == NetlinkDataplane::kIsolationRuleProtocol;
+}
+
+std::optional<Cidr> to_cidr(nl_addr* addr) {
+  auto ip = to_ipv4(addr);
+  if (!ip) return std::nullopt;
+  auto cidr = Cidr::parse(ip->to_string() + "/" + std::to_string(nl_addr_get_prefixlen(addr)));
+  if (!cidr) return std::nullopt;
+  return *cidr;
+}
+
+// The (iif, dst) of a rule of ours that has exactly the shape isolate() gives its rules: nothing
+// selected but the input device and the destination, nothing done but prohibit.
+std::optional<IsolationRule> shape_of(rtnl_rule* rule) {
+  const char* iif = rtnl_rule_get_iif(rule);
+  nl_addr* src = rtnl_rule_get_src(rule);
+  if (rtnl_rule_get_action(rule) != FR_ACT_PROHIBIT || iif == nullptr || rtnl_rule_get_oif(rule) != nullptr ||
+      (src != nullptr && nl_addr_get_prefixlen(src) != 0) || rtnl_rule_get_table(rule) != 0 ||
+      rtnl_rule_get_mark(rule) != 0 || rtnl_rule_get_dsfield(rule) != 0 || rtnl_rule_get_goto(rule) != 0) {
+    return std::nullopt;
+  }
+  auto dst = to_cidr(rtnl_rule_get_dst(rule));
+  if (!dst) return std::nullopt;
+  return IsolationRule{iif, *dst};
+}
+
+std::string describe(rtnl_rule* rule) {
+  if (auto shape = shape_of(rule)) return shape->to_string();
+  const char* iif = rtnl_rule_get_iif(rule);
+  char dst[INET_ADDRSTRLEN + 4] = "all";
+  if (nl_addr* addr = rtnl_rule_get_dst(rule)) nl_addr2str(addr, dst, sizeof dst);
+  return std::string("iif ") + (iif ? iif : "any") + " to " + dst + " action " +
+         std::to_string(rtnl_rule_get_action(rule));
+}
+
+Status add_isolation_rule(nl_sock* sk, const IsolationRule& wanted) {
+  Rule rule(rtnl_rule_alloc());
+  nl::Addr dst = to_nl_addr(wanted.dst.network());
+  if (!rule || !dst) return out_of_memory("a routing rule");
+  nl_addr_set_prefixlen(dst.get(), wanted.dst.prefix_length());
+  rtnl_rule_set_family(rule.get(), AF_INET);  // before the address, which must match it
+  if (int err = rtnl_rule_set_dst(rule.get(), dst.get()); err < 0) return netlink_error("building a routing rule", err);
+  if (int err = rtnl_rule_set_iif(rule.get(), wanted.iif.c_str()); err < 0) {
+    return netlink_error("building a routing rule", err);
+  }
+  rtnl_rule_set_prio(rule.get(), NetlinkDataplane::kIsolationRulePriority);
+  rtnl_rule_set_protocol(rule.get(), NetlinkDataplane::kIsolationRuleProtocol);
+  rtnl_rule_set_action(rule.get(), FR_ACT_PROHIBIT);
+  // Without EXCL the kernel adds a second, identical rule; with it, a rule that a concurrent call
+  // added a moment ago answers "exists", which is what was wanted.
+  int err = rtnl_rule_add(sk, rule.get(), NLM_F_EXCL);
+  if (err == -NLE_EXIST) return Ok{};
+  if (err < 0) return netlink_error("adding routing rule " + wanted.to_string(), err);
+  spdlog::info("isolation: added rule {}", wanted.to_string());
+  return Ok{};
+}
+
+// Deletes the rule as the kernel reported it, every attribute included, so that the kernel's
+// match (the first rule with all the attributes given) can only be this rule or its exact twin.
+Status remove_isolation_rule(nl_sock* sk, rtnl_rule* rule) {
+  int err = rtnl_rule_delete(sk, rule, 0);
+  if (err == -NLE_OBJ_NOTFOUND) return Ok{};  // a concurrent call was first
+  if (err < 0) return netlink_error("removing routing rule " + describe(rule), err);
+  spdlog::info("isolation: removed rule {}", describe(rule));
+  return Ok{};
+}
+
 }  // namespace
 
 Result<UnderlayInfo> NetlinkDataplane::underlay(const std::string& device) {
@@ -423,6 +529,47 @@ Status NetlinkDataplane::remove_fdb(const std::string& device, const FdbEntry& e
   if (err < 0) return netlink_error("removing fdb entry " + describe(entry) + " from " + device, err);
   // The kernel also answers success, removing nothing, when the MAC is there at other destinations.
   spdlog::info("fdb {}: removed {}", device, describe(entry));
+  return Ok{};
+}
+
+Status NetlinkDataplane::isolate(const std::vector<IsolatedNetwork>& networks) {
+  if (auto valid = check_networks(networks); !valid) return valid;
+  std::vector<IsolationRule> wanted = wanted_rules(networks);
+  auto sk = open_socket();
+  if (!sk) return sk.error();
+  nl_cache* raw = nullptr;
+  if (int err = rtnl_rule_alloc_cache(sk->get(), AF_INET, &raw); err < 0) {
+    return netlink_error("listing routing rules", err);
+  }
+  nl::Cache cache(raw);
+
+  // Each wanted rule found once is kept; every other rule of ours goes, a second copy included.
+  std::vector<bool> present(wanted.size(), false);
+  std::vector<rtnl_rule*> unwanted;  // borrowed from the cache
+  for_each<rtnl_rule>(cache.get(), [&](rtnl_rule* rule) {
+    if (!is_ours(rule)) return;
+    if (auto shape = shape_of(rule)) {
+      auto it = std::find(wanted.begin(), wanted.end(), *shape);
+      if (it != wanted.end() && !present[it - wanted.begin()]) {
+        present[it - wanted.begin()] = true;
+        return;
+      }
+    }
+    unwanted.push_back(rule);
+  });
+
+  // Adding first: a network is never open while its rules are rearranged.
+  size_t added = 0;
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    if (present[i]) continue;
+    if (auto done = add_isolation_rule(sk->get(), wanted[i]); !done) return done;
+    ++added;
+  }
+  for (rtnl_rule* rule : unwanted) {
+    if (auto done = remove_isolation_rule(sk->get(), rule); !done) return done;
+  }
+  spdlog::debug("isolation: {} networks, {} rules ({} added, {} removed)", networks.size(), wanted.size(), added,
+                unwanted.size());
   return Ok{};
 }
 

@@ -4,13 +4,30 @@
 // thread that entered a test namespace.
 //
 // Errors: an absent device is kNotFound "unknown_device"; a spec or entry that can never be valid
-// is kBadInput; a device of the right name but another kind is kConflict "not_vxlan"; whatever
-// the kernel refuses is kUnavailable "netlink_error", saying what was being done and libnl's reason.
+// is kBadInput (for isolate(), a bridge name that cannot be a device name: "invalid_device"); a
+// device of the right name but another kind is kConflict "not_vxlan"; whatever the kernel refuses
+// is kUnavailable "netlink_error", saying what was being done and libnl's reason.
+//
+// Isolation rules: isolate() programs IPv4 policy routing rules (RTM_NEWRULE), each
+// "pref 100 iif BRIDGE to SUBNET prohibit proto 118". A rule is ours when BOTH its priority is
+// kIsolationRulePriority and its protocol (FRA_PROTOCOL, "proto" in `ip -d rule show`) is
+// kIsolationRuleProtocol, a number no routing daemon registers; rules of ours are recognised by
+// those two alone, so a rule of ours in any other shape is removed, and no other rule is ever
+// touched (`ip rule add` without "protocol" gives a rule protocol unspec, 0). Priority 100
+// comes after the local table (0), so a container still reaches the host's own addresses, the
+// other networks' gateway addresses included, and before main (32766), where the routes between
+// the bridges live. FR_ACT_PROHIBIT rather than blackhole: the sender learns at once (ICMP
+// "packet filtered") instead of waiting for a timeout. The kernel keeps the rule of a bridge that
+// does not exist (yet) by name, "[detached]", and applies it once the bridge appears.
 //
 // Thread safety: the object holds no state, so calls from several threads at once are safe. Two
 // concurrent ensure_vxlan for the same device still race (each checks, then creates); the loser
-// fails with the kernel's "exists", and simply calling it again succeeds.
+// fails with the kernel's "exists", and simply calling it again succeeds. Concurrent isolate calls
+// never fail on each other's rules (an add the other made first, a removal it made first), but
+// with different lists they can leave a mix of both: the agent makes them from one place.
 #pragma once
+
+#include <cstdint>
 
 #include "agent/dataplane.h"
 
@@ -18,6 +35,9 @@ namespace vx::agent {
 
 class NetlinkDataplane final : public Dataplane {
  public:
+  static constexpr uint32_t kIsolationRulePriority = 100;
+  static constexpr uint8_t kIsolationRuleProtocol = 118;
+
   Result<UnderlayInfo> underlay(const std::string& device) override;
   Status ensure_vxlan(const VxlanSpec& spec) override;
   // A missing device is {exists = false}, not an error.
@@ -25,6 +45,7 @@ class NetlinkDataplane final : public Dataplane {
   Result<std::vector<FdbEntry>> fdb(const std::string& device) override;
   Status add_fdb(const std::string& device, const FdbEntry& entry) override;
   Status remove_fdb(const std::string& device, const FdbEntry& entry) override;
+  Status isolate(const std::vector<IsolatedNetwork>& networks) override;
 };
 
 }  // namespace vx::agent
