@@ -55,11 +55,14 @@ Agent::Agent(AgentIdentity self, const AgentConfig& config, std::unique_ptr<Data
       warning_(open_api_warning(config.listen, config.token)),
       router_(make_agent_router({self_, containers_, networks_, *runtime_, *ipam_, *dataplane_, *prober_, reconciler_,
                                  setup_, health_.observed(), warning_})),
-      server_({.token = config.token}, {{io_.get_executor(), router_.get()}}) {
+      server_({.token = config.token}, {{io_.get_executor(), router_.get()}}),
+      names_(io_.get_executor(), [this](std::string_view network, std::string_view name) { return lookup(network, name); },
+             dns::host_resolvers(config.resolv_conf)) {
   setup_.error = "starting";
   networks_.set_repair_default([this] { return repair_host(); });
   // A network set up after the first sync gets its entries at once; before it, the first sync does.
   networks_.on_set_up([this](const NetworkSetup& network) {
+    serve_names(network);
     if (!reconciler_.state().synced) return;
     if (Status diffed = reconciler_.diff_network(network); !diffed) {
       spdlog::warn("cannot program the entries of {} yet: {}", network.devices.network, diffed.error().detail);
@@ -69,6 +72,38 @@ Agent::Agent(AgentIdentity self, const AgentConfig& config, std::unique_ptr<Data
 }
 
 Agent::~Agent() = default;
+
+dns::NameAnswer Agent::lookup(std::string_view network, std::string_view name) const {
+  const auto& endpoints = reconciler_.model().endpoints();
+  auto found = endpoints.find(std::string(name));
+  if (found == endpoints.end() || proto::is_gateway_name(name)) return {};
+  if (found->second.network != network) return {dns::NameAnswer::Kind::kOtherNetwork, {}};
+  auto address = Ipv4::parse(found->second.ip_address);
+  if (!address) return {};
+  return {dns::NameAnswer::Kind::kAddress, *address};
+}
+
+void Agent::serve_names(const NetworkSetup& network) {
+  auto gateway = Ipv4::parse(network.gateway);
+  if (!gateway) return;
+  Status serving = names_.listen(network.devices.network, *gateway, network.devices.bridge);
+  std::string error = serving ? "" : serving.error().detail;
+  std::string& last = names_errors_[network.devices.network];
+  if (!error.empty() && error != last) {
+    spdlog::warn("cannot serve the names of {} on {} yet: {}", network.devices.network, network.gateway, error);
+  }
+  last = error;
+}
+
+// A bridge may get its address after its network is set up, and Docker may recreate it.
+asio::awaitable<void> Agent::keep_names() {
+  asio::steady_timer timer(io_);
+  for (;;) {
+    for (const auto& [name, network] : networks_.all()) serve_names(network);
+    timer.expires_after(std::chrono::seconds(1));
+    co_await timer.async_wait(asio::use_awaitable);
+  }
+}
 
 Status Agent::listen(const AgentConfig& config) { return server_.listen_tcp(config.listen.host, config.listen.port); }
 
@@ -100,6 +135,7 @@ asio::awaitable<void> Agent::set_up() {
     co_await retry.async_wait(asio::use_awaitable);
   }
   asio::co_spawn(io_, heartbeat(), [](std::exception_ptr e) { log_if_failed("heartbeat", e); });
+  asio::co_spawn(io_, keep_names(), [](std::exception_ptr e) { log_if_failed("name server", e); });
   asio::co_spawn(io_, reconciler_.follow(), [](std::exception_ptr e) { log_if_failed("peer feed", e); });
   asio::co_spawn(io_, removals_.follow(), [](std::exception_ptr e) { log_if_failed("container removals", e); });
   co_await reconciler_.keep_host();

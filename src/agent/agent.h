@@ -1,6 +1,6 @@
 // One vxlan-agent, composed from the top: it owns its io_context, its parts (the Docker runtime,
 // the IPAM client, the prober, the container service, the reconciler) and the HTTP server that
-// serves its API on that io_context. run() sets the host up (retrying until the IPAM and Docker
+// serves its API on that io_context, and the name server of its containers (dns/server.h). run() sets the host up (retrying until the IPAM and Docker
 // answer), then heartbeats and follows the peer feed until SIGTERM; requests are served meanwhile
 // and /health says what is not ready yet. Containers keep running when it stops.
 #pragma once
@@ -11,6 +11,8 @@
 #include "agent/api.h"
 #include "agent/config.h"
 #include "agent/container_service.h"
+#include "agent/dns/resolv_conf.h"
+#include "agent/dns/server.h"
 #include "agent/reconciler.h"
 #include "agent/removal_follower.h"
 #include "common/http_server.h"
@@ -32,6 +34,11 @@ class Agent {
   boost::asio::awaitable<Status> repair_host();
   boost::asio::awaitable<void> set_up();
   boost::asio::awaitable<void> heartbeat();
+  // What the name server answers, from the feed's view: no IPAM round trip per query.
+  dns::NameAnswer lookup(std::string_view network, std::string_view name) const;
+  // Serves a network's names on its gateway once it is set up; retried by the host checks.
+  void serve_names(const NetworkSetup& network);
+  boost::asio::awaitable<void> keep_names();
 
   boost::asio::io_context io_{1};
   AgentIdentity self_;
@@ -49,6 +56,8 @@ class Agent {
   std::string warning_;  // serving without a token where others reach it
   std::unique_ptr<Router> router_;
   HttpServer server_;
+  dns::Server names_;
+  std::map<std::string, std::string> names_errors_;  // the last listen error, by network
 };
 
 }  // namespace vx::agent

@@ -32,6 +32,7 @@ struct Flags {
   int heartbeat_interval_ms = 500;
   int timeout_ms = 5000;
   std::string token_file;
+  std::string resolv_conf = "/etc/resolv.conf";
 };
 
 std::string hostname() {
@@ -77,7 +78,7 @@ Result<AgentConfig> validate(Flags flags) {
                      std::chrono::milliseconds(flags.sync_interval_ms),
                      std::chrono::milliseconds(flags.resync_interval_ms),
                      std::chrono::milliseconds(flags.heartbeat_interval_ms),
-                     std::chrono::milliseconds(flags.timeout_ms), *token};
+                     std::chrono::milliseconds(flags.timeout_ms), *token, flags.resolv_conf};
 }
 
 }  // namespace
@@ -118,6 +119,9 @@ std::variant<AgentConfig, ExitCode> parse_agent_config(int argc, char** argv) {
   app.add_option("--token-file", flags.token_file,
                  "a file holding the cluster's token (default: $VXLAN_TOKEN; none: no authentication)")
       ->envname("VXLAN_AGENT_TOKEN_FILE");
+  app.add_option("--resolv-conf", flags.resolv_conf,
+                 "where the containers' names servers find the resolvers for names outside the cluster")
+      ->envname("VXLAN_AGENT_RESOLV_CONF");
   return parse_command_line<AgentConfig>(app, argc, argv, "vxlan-agent", [&] { return validate(std::move(flags)); });
 }
 

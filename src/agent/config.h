@@ -34,6 +34,7 @@ struct AgentConfig {
   std::chrono::milliseconds heartbeat_interval;
   std::chrono::milliseconds call_timeout;
   std::string token;  // required of callers and sent to the IPAM; empty: none (auth.h)
+  std::string resolv_conf;  // its nameservers answer the names outside the cluster (dns/server.h)
 };
 
 // The configuration, or the status to exit with: 0 after --help, 2 after an error already printed.

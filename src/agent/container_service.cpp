@@ -91,7 +91,10 @@ asio::awaitable<Result<ManagedContainer>> ContainerService::create_reserved(cons
   if (!address) co_return address.error();
   Labels labels{{kManagedLabel, "true"}, {kHostLabel, self_.host_id}};
   if (network.devices.network != proto::kDefaultNetwork) labels[kNetworkLabel] = network.devices.network;
-  ContainerSpec spec{name, image, network.devices.docker_network, *address, labels};
+  // The agent answers the cluster's names on each network's gateway (dns/server.h).
+  auto gateway = Ipv4::parse(network.gateway);
+  if (!gateway) co_return gateway.error();
+  ContainerSpec spec{name, image, network.devices.docker_network, *address, labels, {*gateway}};
   auto created = co_await runtime_.create_container(spec);
   if (!created) {
     auto leftover = co_await leftover_of_failed_create(name, created.error());

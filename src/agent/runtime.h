@@ -49,6 +49,7 @@ struct ContainerSpec {
   std::string network;  // the only network it joins
   Ipv4 ip;
   Labels labels;
+  std::vector<Ipv4> dns = {};  // its name servers (Docker's HostConfig.Dns); none: Docker's default
 };
 
 struct ContainerInfo {

@@ -89,6 +89,25 @@ lab exec host1 ip rule del pref 100 2>/dev/null
 check "a rule deleted by hand comes back within seconds" eventually 10 bash -c \
   "$(declare -f lab); P=$P ROOT=$ROOT; [[ \$(lab exec host1 ip rule show pref 100 | wc -l) == 6 ]]"
 
+echo "# names across hosts, within a network only"
+# resolves HOST FROM NAME: the address NAME resolves to in container FROM, or nothing.
+resolves() { lab docker "$1" exec "$2" nslookup "$3" 2>/dev/null | awk '/^Name:/ { named = 1 } named && /^Address/ { print $NF; exit }'; }
+expect_eq "b1 (host1) resolves b2 (host2) to its overlay address" "$(resolves host1 b1 b2)" "$b2"
+expect_eq "r2 (host2) resolves r1 (host1)" "$(resolves host2 r2 r1)" "$r1"
+expect_eq "b1 does not resolve r2, of another network" "$(resolves host1 b1 r2)" ""
+expect_eq "nor r1 on its own host" "$(resolves host1 b1 r1)" ""
+expect_eq "d3 (host3) resolves d1 on the default network" "$(resolves host3 d3 d1)" "$d1"
+check "b1 reaches b2 by name" pings host1 b1 b2
+vx run b3 nginx:alpine --host host2 --network blue
+b3=$(address_of b3)
+check "a new container's name resolves on another host within 1 s of its create" eventually 1 bash -c \
+  "$(declare -f lab resolves); P=$P ROOT=$ROOT; [[ \$(resolves host1 b1 b3) == '$b3' ]]"
+vx rm b3
+check "and stops resolving within 1 s of its removal" eventually 1 bash -c \
+  "$(declare -f lab resolves); P=$P ROOT=$ROOT; [[ -z \$(resolves host1 b1 b3) ]]"
+check "host1's agent serves blue's names on blue's gateway only" bash -c \
+  "$(declare -f lab); P=$P ROOT=$ROOT; lab exec host1 ss -ulpn | grep -q '10.30.0.[0-9]*%br-vx4097:53'"
+
 echo "# each network's VNI on the wire"
 lab exec host2 timeout 8 tcpdump -l -n -v -i "$LAB_UNDERLAY_DEV" -c 40 udp port 4789 >"$OUT/wire" 2>/dev/null &
 dump=$!

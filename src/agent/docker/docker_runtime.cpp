@@ -58,9 +58,15 @@ std::string container_request(const ContainerSpec& spec) {
   json::object endpoint{{"IPAMConfig", {{"IPv4Address", spec.ip.to_string()}}}};
   json::object endpoints{{spec.network, std::move(endpoint)}};
   // NetworkMode alone keeps the container off Docker's default bridge.
+  json::object host{{"NetworkMode", spec.network}};
+  if (!spec.dns.empty()) {
+    json::array servers;
+    for (Ipv4 server : spec.dns) servers.push_back(json::string(server.to_string()));
+    host["Dns"] = std::move(servers);
+  }
   return json::serialize(json::object{{"Image", spec.image},
                                       {"Labels", labels_json(spec.labels)},
-                                      {"HostConfig", {{"NetworkMode", spec.network}}},
+                                      {"HostConfig", std::move(host)},
                                       {"NetworkingConfig", {{"EndpointsConfig", std::move(endpoints)}}}});
 }
 
