@@ -31,6 +31,9 @@ struct VxlanSpec {
   std::string underlay_device;
   int mtu = 1450;
   std::string bridge;    // the master it is enslaved to
+  // The device answers ARP requests itself from its neighbour entries (IFLA_VXLAN_PROXY), so that
+  // no ARP for a known container crosses the underlay.
+  bool proxy = true;
 };
 
 struct VxlanState {
@@ -39,6 +42,7 @@ struct VxlanState {
   std::string master;  // name of the bridge it is enslaved to, empty if none
   uint32_t vni = 0;
   int mtu = 0;
+  bool proxy = false;
 };
 
 // One entry of the VXLAN device's own forwarding database (NTF_SELF), pointing a MAC at a remote
@@ -47,6 +51,14 @@ struct FdbEntry {
   std::string mac;  // lower-case "aa:bb:cc:dd:ee:ff"
   Ipv4 dst;
   auto operator<=>(const FdbEntry&) const = default;
+};
+
+// A permanent IPv4 neighbour entry of a VXLAN device: the MAC that an ARP request for `ip` is
+// answered with on this host (the device's proxy mode).
+struct NeighbourEntry {
+  Ipv4 ip;
+  std::string mac;  // lower-case "aa:bb:cc:dd:ee:ff"
+  auto operator<=>(const NeighbourEntry&) const = default;
 };
 
 // One overlay network on this host as isolate() sees it: the Linux bridge its containers are
@@ -85,6 +97,13 @@ class Dataplane {
   // bridge that does not exist yet waits for it. Idempotent. IPv4 only; kBadInput for a bridge
   // name that cannot be a device name.
   virtual Status isolate(const std::vector<IsolatedNetwork>& networks) = 0;
+
+  // The device's permanent IPv4 neighbour entries; those the kernel learnt or made are left out.
+  virtual Result<std::vector<NeighbourEntry>> neighbours(const std::string& device) = 0;
+  // Adds a permanent entry, replacing any entry for that address.
+  virtual Status add_neighbour(const std::string& device, const NeighbourEntry& entry) = 0;
+  // Removing an absent entry is Ok.
+  virtual Status remove_neighbour(const std::string& device, const NeighbourEntry& entry) = 0;
 };
 
 }  // namespace vx::agent

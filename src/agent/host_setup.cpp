@@ -24,6 +24,11 @@ asio::awaitable<Status> ensure_network(Runtime& runtime, const NetworkSpec& spec
   if (existing->has_value()) {
     std::string why = mismatch(**existing, spec);
     if (why.empty()) co_return Ok{};
+    auto managed = (*existing)->labels.find(kManagedLabel);
+    if (managed == (*existing)->labels.end() || managed->second != "true") {
+      co_return conflict("network_not_ours", "Docker network '" + spec.name + "' exists with " + why +
+                                                 " and was not made by vxlan-agent: remove or rename it");
+    }
     if ((*existing)->containers > 0) {
       co_return conflict("network_mismatch", "Docker network '" + spec.name + "' has " + why + " where " +
                                                  spec.subnet.to_string() + " with gateway " +

@@ -11,7 +11,10 @@
 // follow registration, not liveness: a host whose heartbeats are late (a busy machine, an IPAM
 // restart) must not have its unicast flooded to every other host, and traffic to a host that is
 // really gone is lost either way. Endpoints on this host, on hosts that left, or without a MAC get
-// no entry; nor does a host whose underlay address does not parse.
+// no entry; nor does a host whose underlay address does not parse. Each endpoint with a MAC on
+// another host also gets a neighbour entry (its address to its MAC) on its network's device, which
+// answers ARP for it on this host (the device's proxy mode): no ARP for a known container crosses
+// the underlay.
 //
 // apply() answers, for one change, exactly the entries that change: the kernel is kept in step
 // with a few netlink calls per change instead of a diff of everything. Entries are counted by how
@@ -31,7 +34,7 @@
 namespace vx::agent {
 
 // The plans of one change, by network.
-using NetworkPlans = std::map<std::string, FdbPlan>;
+using NetworkPlans = std::map<std::string, DevicePlan>;
 
 class PeerModel {
  public:
@@ -42,26 +45,43 @@ class PeerModel {
 
   // Every entry the network's device on this host should hold, sorted, without duplicates.
   std::vector<FdbEntry> desired(const std::string& network) const;
+  std::vector<NeighbourEntry> desired_neighbours(const std::string& network) const;
   size_t hosts() const { return hosts_.size(); }
   // Every endpoint the feed holds, by name, on every host and network: what names resolve to.
   const std::map<std::string, proto::Endpoint>& endpoints() const { return endpoints_; }
 
  private:
-  struct NetworkEntry {
+  template <class Entry>
+  struct OnNetwork {
     std::string network;
-    FdbEntry entry;
-    auto operator<=>(const NetworkEntry&) const = default;
+    Entry entry;
+    auto operator<=>(const OnNetwork&) const = default;
+  };
+  template <class Entry>
+  using Wanted = std::map<OnNetwork<Entry>, int>;  // every desired entry, with how many hosts call for it
+  struct HostEntries {
+    std::vector<OnNetwork<FdbEntry>> fdb;
+    std::vector<OnNetwork<NeighbourEntry>> neighbours;
   };
 
-  std::vector<NetworkEntry> entries_of_host(const std::string& host_id) const;
+  HostEntries entries_of_host(const std::string& host_id) const;
   // The hosts whose entries a change can touch: the host itself, or an endpoint's host before and
   // after.
   std::set<std::string> hosts_touched_by(const proto::Change& change) const;
-  std::vector<NetworkEntry> entries_of_hosts(const std::set<std::string>& hosts) const;
+  HostEntries entries_of_hosts(const std::set<std::string>& hosts) const;
   void erase_endpoint(const std::string& name);
+  // Counts the entries `before` and `after` a change call for into `wanted`; those that start or
+  // stop being wanted go into their network's plan.
+  template <class Entry>
+  static void count(Wanted<Entry>& wanted, const std::vector<OnNetwork<Entry>>& before,
+                    const std::vector<OnNetwork<Entry>>& after, NetworkPlans& plans,
+                    Plan<Entry> DevicePlan::*plan);
+  template <class Entry>
+  static std::vector<Entry> of_network(const Wanted<Entry>& wanted, const std::string& network);
 
   std::string self_;
-  std::map<NetworkEntry, int> wanted_;  // every desired entry, with how many hosts call for it
+  Wanted<FdbEntry> wanted_fdb_;
+  Wanted<NeighbourEntry> wanted_neighbours_;
   std::map<std::string, proto::Host> hosts_;
   std::map<std::string, proto::Endpoint> endpoints_;
   std::map<std::string, std::set<std::string>> names_by_host_;

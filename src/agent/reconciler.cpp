@@ -109,24 +109,30 @@ Status Reconciler::replace(const proto::Snapshot& snapshot) {
   return diffed;
 }
 
+// One network that cannot be diffed does not keep the others from it.
 Status Reconciler::diff_kernel() {
+  Status first = Ok{};
   for (const auto& [network, setup] : networks_.all()) {
-    if (Status diffed = diff_network(setup); !diffed) return diffed;
+    if (Status diffed = diff_network(setup); !diffed && first) first = diffed;
   }
-  state_.synced = true;
-  return Ok{};
+  if (first) state_.synced = true;
+  return first;
 }
 
 Status Reconciler::diff_network(const NetworkSetup& network) {
   const std::string& device = network.devices.vxlan_device;
   auto current = dataplane_.fdb(device);
   if (!current) return current.error();
+  auto neighbours = dataplane_.neighbours(device);
+  if (!neighbours) return neighbours.error();
   std::vector<FdbEntry> desired = model_.desired(network.devices.network);
-  FdbPlan plan = plan_fdb(desired, *current);
+  DevicePlan plan{plan_fdb(desired, *current),
+                  plan_changes(model_.desired_neighbours(network.devices.network), *neighbours)};
   if (Status applied = apply_plan(device, plan); !applied) return applied;
   if (!plan.empty()) {
-    spdlog::info("forwarding entries of {} synced: {} added, {} removed", network.devices.network, plan.add.size(),
-                 plan.remove.size());
+    spdlog::info("forwarding entries of {} synced: {} added, {} removed; neighbours: {} added, {} removed",
+                 network.devices.network, plan.fdb.add.size(), plan.fdb.remove.size(), plan.neighbours.add.size(),
+                 plan.neighbours.remove.size());
   }
   size_t floods = std::count_if(desired.begin(), desired.end(), is_flood);
   floods_[device] = floods;
@@ -144,15 +150,21 @@ Status Reconciler::apply_plans(const NetworkPlans& plans) {
   return Ok{};
 }
 
-Status Reconciler::apply_plan(const std::string& device, const FdbPlan& plan) {
-  for (const auto& entry : plan.remove) {
+Status Reconciler::apply_plan(const std::string& device, const DevicePlan& plan) {
+  for (const auto& entry : plan.fdb.remove) {
     if (Status removed = dataplane_.remove_fdb(device, entry); !removed) return removed.error();
     size_t& count = is_flood(entry) ? floods_[device] : unicasts_[device];
     if (count > 0) --count;
   }
-  for (const auto& entry : plan.add) {
+  for (const auto& entry : plan.fdb.add) {
     if (Status added = dataplane_.add_fdb(device, entry); !added) return added.error();
     ++(is_flood(entry) ? floods_[device] : unicasts_[device]);
+  }
+  for (const auto& entry : plan.neighbours.remove) {
+    if (Status removed = dataplane_.remove_neighbour(device, entry); !removed) return removed.error();
+  }
+  for (const auto& entry : plan.neighbours.add) {
+    if (Status added = dataplane_.add_neighbour(device, entry); !added) return added.error();
   }
   count_entries();
   return Ok{};
@@ -186,15 +198,16 @@ asio::awaitable<Status> Reconciler::check_device() {
   for (const auto& [network, setup] : networks_.all()) {
     if (!vxlan_is_set_up(setup.devices, dataplane_)) broken.push_back(setup);
   }
+  Status first = Ok{};
   for (const auto& setup : broken) {
     spdlog::warn("{} is missing, down or off {}: setting network {} up again", setup.devices.vxlan_device,
                  setup.devices.bridge, setup.devices.network);
-    if (Status repaired = co_await networks_.repair(setup.devices.network); !repaired) co_return repaired.error();
+    Status repaired = co_await networks_.repair(setup.devices.network);
     const NetworkSetup* again = networks_.find(setup.devices.network);
-    if (again == nullptr) continue;
-    if (Status diffed = diff_network(*again); !diffed) co_return diffed;  // a new device holds no entries
+    if (repaired && again != nullptr) repaired = diff_network(*again);  // a new device holds no entries
+    if (!repaired && first) first = repaired;
   }
-  co_return Ok{};
+  co_return first;
 }
 
 asio::awaitable<Status> Reconciler::housekeeping() {

@@ -99,7 +99,7 @@ class Reconciler {
  private:
   Status replace(const proto::Snapshot& snapshot);
   Status apply_plans(const NetworkPlans& plans);
-  Status apply_plan(const std::string& device, const FdbPlan& plan);
+  Status apply_plan(const std::string& device, const DevicePlan& plan);
   void count_entries();  // state_'s figures from the per-device ones
   // Sets up the networks of local containers that this host does not carry yet: after a restart.
   boost::asio::awaitable<void> bring_back_networks(const std::vector<ContainerInfo>& local);

@@ -169,6 +169,28 @@ Result<EndpointRecord> parse_endpoint_record(std::string_view body) {
   return record;
 }
 
+Status check_network_subnet(const Cidr& subnet) {
+  if (subnet.prefix_length() < kMinNetworkPrefix) {
+    return bad_input("invalid_subnet", "subnet " + subnet.to_string() + " is larger than a /" +
+                                           std::to_string(kMinNetworkPrefix) + ": its pool would keep Redis busy for seconds");
+  }
+  // Every network's subnet is routed on the hosts that carry it and refused as a source by the
+  // daemons: one that covers loopback, link-local or multicast addresses would cut them off.
+  struct Reserved {
+    const char* cidr;
+    const char* what;
+  };
+  for (const Reserved& reserved : {Reserved{"0.0.0.0/8", "'this network'"}, Reserved{"127.0.0.0/8", "loopback"},
+                                   Reserved{"169.254.0.0/16", "link-local"}, Reserved{"224.0.0.0/3", "multicast and reserved"}}) {
+    Cidr block = *Cidr::parse(reserved.cidr);
+    if (block.contains(subnet.network()) || subnet.contains(block.network())) {
+      return bad_input("invalid_subnet", "subnet " + subnet.to_string() + " overlaps the " + reserved.what +
+                                             " addresses " + reserved.cidr);
+    }
+  }
+  return Ok{};
+}
+
 Result<NetworkRequest> parse_network_request(std::string_view body) {
   struct Texts {
     NetworkRequest request;
@@ -184,9 +206,13 @@ Result<NetworkRequest> parse_network_request(std::string_view body) {
   if (!given) return given.error();
   NetworkRequest& request = given->request;
   if (auto valid = validate_network_name(request.name); !valid) return valid.error();
+  if (request.name == kDefaultNetwork) {
+    return bad_input("default_network", "network '" + request.name + "' is the default network: it always exists");
+  }
   auto subnet = Cidr::parse(request.subnet);
   if (!subnet) return subnet.error();
   request.subnet = subnet->to_string();
+  if (Status usable = check_network_subnet(*subnet); !usable) return usable.error();
   if (given->vni) {
     if (*given->vni < 1 || *given->vni > int64_t{kMaxVni}) {
       return bad_input("invalid_vni", "vni " + std::to_string(*given->vni) + " is not 1 to " +

@@ -87,6 +87,9 @@ inline constexpr uint32_t kMaxVni = (1u << 24) - 1;
 inline constexpr uint32_t kDefaultVni = 100;
 inline constexpr uint32_t kFirstChosenVni = 4097;
 
+// Another network's subnet is at most this large: its whole pool is written in one script.
+inline constexpr int kMinNetworkPrefix = 16;
+
 // POST /networks. The range defaults to every host address of the subnet.
 struct NetworkRequest {
   std::string name;
@@ -136,8 +139,12 @@ Result<AllocateRequest> parse_allocate_request(std::string_view body);
 Result<ReleaseRequest> parse_release_request(std::string_view body);
 Result<HostRegistration> parse_host_registration(std::string_view body);
 Result<EndpointRecord> parse_endpoint_record(std::string_view body);
-// Checks the name, the CIDR and the VNI's range; the range against the subnet is the IPAM's.
+// Checks the name (never the default network's), the CIDR and the VNI's range; the range against
+// the subnet is the IPAM's.
 Result<NetworkRequest> parse_network_request(std::string_view body);
+// kBadInput "invalid_subnet" for a subnet larger than a /kMinNetworkPrefix or overlapping
+// loopback, link-local, multicast or 0.0.0.0/8.
+Status check_network_subnet(const Cidr& subnet);
 
 // The clients' reading of answers (peers.h reads a single Host or Endpoint).
 Result<std::vector<Endpoint>> parse_endpoints(const boost::json::value& answer);

@@ -228,6 +228,17 @@ TEST_F(ContainerServiceTest, TheGatewayNameIsNeverACreateOrARemove) {
   EXPECT_EQ(ipam_calls("allocate"), 0);
 }
 
+// Found by a hostile review: a cluster network named like a user's own Docker network removed and
+// recreated that network. The agent only ever replaces networks it made.
+TEST_F(ContainerServiceTest, AUsersDockerNetworkOfTheSameNameIsNeverReplaced) {
+  host.ipam.add_network("backend", "10.30.0.0/24", 4097);
+  host.runtime.networks["backend"] = {"net-user", "backend", "bridge", "192.168.7.0/24", "192.168.7.1", "br-user", 1500, 0, {}};
+  expect_error(create("web", "alpine", "backend"), ErrorKind::kConflict, "network_not_ours");
+  EXPECT_EQ(host.runtime.networks.at("backend").id, "net-user");
+  EXPECT_EQ(docker_calls("remove_network"), 0);
+  EXPECT_FALSE(host.ipam.names.count("web"));
+}
+
 // A container on another network: the network is set up here first (its gateway, Docker network
 // and VXLAN device, named after its VNI), then the container joins that network only, with an
 // address from its pool, labelled with it.

@@ -429,6 +429,28 @@ Status FakeDataplane::remove_fdb(const std::string& device, const FdbEntry& entr
   return Ok{};
 }
 
+Result<std::vector<NeighbourEntry>> FakeDataplane::neighbours(const std::string& device) {
+  if (auto failed = faults.enter("neighbours")) return *failed;
+  if (!vxlans.count(device)) return unknown_device(device);
+  std::vector<NeighbourEntry> out;
+  for (const auto& [address, mac] : neighbour_tables[device]) out.push_back({address, mac});
+  return out;
+}
+
+Status FakeDataplane::add_neighbour(const std::string& device, const NeighbourEntry& entry) {
+  if (auto failed = faults.enter("add_neighbour")) return *failed;
+  if (!vxlans.count(device)) return unknown_device(device);
+  neighbour_tables[device][entry.ip] = entry.mac;
+  return Ok{};
+}
+
+Status FakeDataplane::remove_neighbour(const std::string& device, const NeighbourEntry& entry) {
+  if (auto failed = faults.enter("remove_neighbour")) return *failed;
+  neighbour_tables[device].erase(entry.ip);
+  return Ok{};
+}
+
+
 // ---------------------------------------------------------------- FakeProber
 
 asio::awaitable<Result<ProbeReport>> FakeProber::probe(int pid, Ipv4 target, ProbeOptions options) {

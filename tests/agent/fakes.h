@@ -195,6 +195,10 @@ class FakeDataplane : public Dataplane {
   Status remove_fdb(const std::string& device, const FdbEntry& entry) override;
   std::vector<IsolatedNetwork> isolated;  // what the last isolate() asked for
   Status isolate(const std::vector<IsolatedNetwork>& networks) override;
+  std::map<std::string, std::map<Ipv4, std::string>> neighbour_tables;  // by device: address -> MAC
+  Result<std::vector<NeighbourEntry>> neighbours(const std::string& device) override;
+  Status add_neighbour(const std::string& device, const NeighbourEntry& entry) override;
+  Status remove_neighbour(const std::string& device, const NeighbourEntry& entry) override;
 
   // add_fdb and remove_fdb calls together.
   int changes() const { return faults.calls("add_fdb") + faults.calls("remove_fdb"); }

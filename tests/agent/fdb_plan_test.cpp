@@ -99,6 +99,7 @@ TEST(PeerModel, EachChangesPlanKeepsTheKernelEqualToTheWholeDiff) {
   auto pick = [&](int n) { return static_cast<int>(random() % n); };
   PeerModel model("host0");
   std::map<std::string, std::set<FdbEntry>> kernel;
+  std::map<std::string, std::set<NeighbourEntry>> neighbours;
   uint64_t revision = 0;
   for (int step = 0; step < 4000; ++step) {
     proto::Change change;
@@ -116,12 +117,16 @@ TEST(PeerModel, EachChangesPlanKeepsTheKernelEqualToTheWholeDiff) {
       change.endpoint = {name, "172.20.0." + std::to_string(10 + n), host_id, mac, pick(2) ? "blue" : "vxlan-net"};
     }
     for (const auto& [network, plan] : model.apply(change)) {
-      for (const auto& entry : plan.remove) kernel[network].erase(entry);
-      for (const auto& entry : plan.add) kernel[network].insert(entry);
+      for (const auto& entry : plan.fdb.remove) kernel[network].erase(entry);
+      for (const auto& entry : plan.fdb.add) kernel[network].insert(entry);
+      for (const auto& entry : plan.neighbours.remove) neighbours[network].erase(entry);
+      for (const auto& entry : plan.neighbours.add) neighbours[network].insert(entry);
     }
     for (const char* network : {"vxlan-net", "blue"}) {
       std::vector<FdbEntry> held(kernel[network].begin(), kernel[network].end());
       ASSERT_EQ(held, model.desired(network)) << "after step " << step << " on " << network;
+      std::vector<NeighbourEntry> answered(neighbours[network].begin(), neighbours[network].end());
+      ASSERT_EQ(answered, model.desired_neighbours(network)) << "after step " << step << " on " << network;
     }
   }
 }
@@ -146,14 +151,38 @@ TEST(PeerModel, ANetworkFloodsOnlyTowardsHostsWithItsContainers) {
   proto::Change put{1, proto::Op::kPut, proto::Kind::kEndpoint, {}, {"api", "10.30.0.6", "host3", "", "blue"}};
   auto plans = model.apply(put);
   ASSERT_EQ(plans.size(), 1u);
-  EXPECT_EQ(plans["blue"].add, std::vector<FdbEntry>{flood("10.99.0.13")});
-  EXPECT_TRUE(plans["blue"].remove.empty());
+  EXPECT_EQ(plans["blue"].fdb.add, std::vector<FdbEntry>{flood("10.99.0.13")});
+  EXPECT_TRUE(plans["blue"].fdb.remove.empty());
   proto::Change gone = put;
   gone.op = proto::Op::kDelete;
   plans = model.apply(gone);
-  EXPECT_EQ(plans["blue"].remove, std::vector<FdbEntry>{flood("10.99.0.13")});
-  EXPECT_TRUE(plans["blue"].add.empty());
+  EXPECT_EQ(plans["blue"].fdb.remove, std::vector<FdbEntry>{flood("10.99.0.13")});
+  EXPECT_TRUE(plans["blue"].fdb.add.empty());
   EXPECT_TRUE(plans["vxlan-net"].empty());
+}
+
+// Each endpoint with a MAC on another host is answered for on this host: its address to its MAC,
+// on its own network's device only; one without a MAC, or on this host, is not.
+TEST(PeerModel, NeighbourEntriesAnswerArpForRemoteEndpoints) {
+  proto::Snapshot peers = three_hosts();
+  peers.endpoints = {
+      {"web", "10.30.0.5", "host2", kMacA, "blue"},
+      {"db", "172.20.0.7", "host3", kMacB, "vxlan-net"},
+      {"nomac", "172.20.0.8", "host3", "", "vxlan-net"},
+      {"local", "172.20.0.9", "host1", kMacC, "vxlan-net"},
+  };
+  PeerModel model("host1");
+  model.replace(peers);
+  EXPECT_EQ(model.desired_neighbours("blue"), (std::vector<NeighbourEntry>{{ip("10.30.0.5"), kMacA}}));
+  EXPECT_EQ(model.desired_neighbours("vxlan-net"), (std::vector<NeighbourEntry>{{ip("172.20.0.7"), kMacB}}));
+  // A MAC recorded later brings its entry; a removal takes it away.
+  proto::Change recorded{1, proto::Op::kPut, proto::Kind::kEndpoint, {}, {"nomac", "172.20.0.8", "host3", kMacC}};
+  auto plans = model.apply(recorded);
+  EXPECT_EQ(plans["vxlan-net"].neighbours.add, (std::vector<NeighbourEntry>{{ip("172.20.0.8"), kMacC}}));
+  proto::Change gone = recorded;
+  gone.op = proto::Op::kDelete;
+  plans = model.apply(gone);
+  EXPECT_EQ(plans["vxlan-net"].neighbours.remove, (std::vector<NeighbourEntry>{{ip("172.20.0.8"), kMacC}}));
 }
 
 TEST(PlanFdb, RemovesStaleAndAddsMissing) {

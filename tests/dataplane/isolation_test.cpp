@@ -21,19 +21,11 @@
 namespace vx::agent {
 namespace {
 
+using test::sh;
 using test::TestNetns;
+using test::why;
 
 Cidr cidr(const char* text) { return *Cidr::parse(text); }
-
-template <typename R>
-std::string why(const R& result) { return result ? "" : result.error().code + ": " + result.error().detail; }
-
-// Runs a command inside `ns`; it must succeed.
-std::string sh(const TestNetns& ns, const std::string& command) {
-  auto result = ns.exec(command);
-  EXPECT_EQ(result.status, 0) << ns.name() << ": " << command << ": " << result.output;
-  return result.output;
-}
 
 // A rule as `ip -d rule show` prints it, with the priority's tab turned into a space.
 std::string our_rule(const std::string& iif, const std::string& dst, bool detached = false) {

@@ -11,13 +11,11 @@
 namespace vx::agent {
 namespace {
 
+using test::sh;
 using test::TestNetns;
+using test::why;
 
 Ipv4 ip(const char* text) { return *Ipv4::parse(text); }
-
-// The reason of a failed call, for assertion messages.
-template <typename R>
-std::string why(const R& result) { return result ? "" : result.error().code + ": " + result.error().detail; }
 
 class NetlinkDataplaneTest : public ::testing::Test {
  protected:

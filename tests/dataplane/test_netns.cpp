@@ -1,5 +1,7 @@
 #include "dataplane/test_netns.h"
 
+#include <gtest/gtest.h>
+
 #include <signal.h>
 
 #include <cstdio>
@@ -44,6 +46,12 @@ TestNetns::~TestNetns() {
 
 CommandResult TestNetns::exec(const std::string& command) const {
   return run_command("ip netns exec " + name_ + " sh -c '" + command + "'");
+}
+
+std::string sh(const TestNetns& ns, const std::string& command) {
+  auto result = ns.exec(command);
+  EXPECT_EQ(result.status, 0) << ns.name() << ": " << command << ": " << result.output;
+  return result.output;
 }
 
 }  // namespace vx::agent::test

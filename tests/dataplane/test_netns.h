@@ -28,6 +28,17 @@ struct CommandResult {
 // Runs a shell command line in the calling process's namespace.
 CommandResult run_command(const std::string& command);
 
+class TestNetns;
+
+// The reason of a failed call, for assertion messages.
+template <typename R>
+std::string why(const R& result) {
+  return result ? "" : result.error().code + ": " + result.error().detail;
+}
+
+// Runs a shell command inside `ns`, which must succeed (the test fails otherwise); its output.
+std::string sh(const TestNetns& ns, const std::string& command);
+
 class TestNetns {
  public:
   explicit TestNetns(const std::string& prefix);

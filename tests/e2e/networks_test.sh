@@ -48,12 +48,14 @@ check "network ls lists the three networks" bash -c \
   "grep -Eq '^blue +10\.30\.0\.0/24 +4097 ' '$OUT/out' && grep -Eq '^red +10\.31\.0\.0/24 +5000 ' '$OUT/out' &&
    grep -Eq '^vxlan-net +172\.20\.0\.0/16 +100 ' '$OUT/out'"
 
-for spec in "b1 blue host1" "b2 blue host2" "r1 red host1" "r2 red host2" "d1 vxlan-net host1" "d3 vxlan-net host3"; do
+for spec in "b1 blue host1" "b2 blue host2" "r1 red host1" "r2 red host2" "d1 vxlan-net host1" "d2 vxlan-net host2" \
+  "d3 vxlan-net host3"; do
   read -r name network host <<<"$spec"
   vx run "$name" nginx:alpine --host "$host" --network "$network"
   must "vxctl run $name on $host, network $network" test "$rc" = 0
 done
-b1=$(address_of b1) b2=$(address_of b2) r1=$(address_of r1) r2=$(address_of r2) d1=$(address_of d1) d3=$(address_of d3)
+b1=$(address_of b1) b2=$(address_of b2) r1=$(address_of r1) r2=$(address_of r2) d1=$(address_of d1) d2=$(address_of d2)
+d3=$(address_of d3)
 check "each container has an address of its own network's subnet" bash -c \
   "[[ $b1 == 10.30.0.* && $b2 == 10.30.0.* && $r1 == 10.31.0.* && $r2 == 10.31.0.* && $d1 == 172.20.* ]]"
 vx ps
@@ -119,6 +121,28 @@ check "blue's packets carry VNI 4097" grep -q "vni 4097" "$OUT/wire"
 check "red's packets carry VNI 5000" grep -q "vni 5000" "$OUT/wire"
 check "nothing of blue's goes with red's VNI or the default's" bash -c \
   "! grep -A1 'vni 5000' '$OUT/wire' | grep -q '$b1 >' && ! grep -A1 'vni 100\b' '$OUT/wire' | grep -q '$b1 >'"
+
+echo "# no ARP across the overlay for a known container, and no IPv6 noise"
+# flush_neighbours HOST CONTAINER: empties the container's ARP cache, from its host (the container
+# itself may not).
+flush_neighbours() {
+  lab exec "$1" nsenter --net="/proc/$(lab docker "$1" inspect -f '{{.State.Pid}}' "$2")/ns/net" ip neigh flush all
+}
+check "host1's vxlan0 answers for d2 itself (proxy, and a neighbour entry for d2)" bash -c \
+  "$(declare -f lab); P=$P ROOT=$ROOT; lab exec host1 ip -d link show vxlan0 | grep -q ' proxy ' &&
+   lab exec host1 ip neigh show dev vxlan0 | grep -q '^$d2 lladdr .* PERMANENT'"
+lab exec host3 timeout 8 tcpdump -l -n -i "$LAB_UNDERLAY_DEV" udp port 4789 >"$OUT/arp" 2>/dev/null &
+dump=$!
+sleep 1.5
+flush_neighbours host1 d1
+check "d1 (host1) reaches d2 (host2) with an empty ARP cache" pings host1 d1 "$d2"
+flush_neighbours host1 d1
+pings host1 d1 "$d3"  # to host3 itself: the capture sees the overlay
+vx run d4 nginx:alpine --host host1  # a new container's interface coming up
+wait "$dump"
+check "the capture on host3 sees the overlay: d1's echo request to d3" grep -q "$d1 > $d3: ICMP echo request" "$OUT/arp"
+check "host3's underlay carries no ARP at all" bash -c "cat '$OUT/arp' | head -n 20; ! grep -q 'ARP' '$OUT/arp'"
+check "and no IPv6 (router solicitations, neighbour discovery) crosses the overlay" bash -c "! grep -q 'IP6' '$OUT/arp'"
 
 echo "# floods only towards the hosts with containers on the network"
 expect_eq "host1's blue device floods to host2 alone" "$(flood_dsts host1 vxlan4097)" "$LAB_HOST2_IP "

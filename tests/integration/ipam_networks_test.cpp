@@ -71,6 +71,8 @@ TEST_F(IpamNetworks, ANetworkIsCreatedOnceWithItsOwnPoolAndKeys) {
 
 TEST_F(IpamNetworks, ClashesAreConflictsAndChangeNothing) {
   ASSERT_EQ(create("blue", "10.30.0.0/24", 200).status, 201);
+  auto host = ipam_.post("/hosts", R"({"host_id":"host1","underlay_ip":"10.99.0.11","agent_url":"http://10.99.0.11:8001"})");
+  ASSERT_EQ(host.status, 200) << host.raw;
   std::string before = everything();
   struct Case {
     std::string body;
@@ -85,7 +87,13 @@ TEST_F(IpamNetworks, ClashesAreConflictsAndChangeNothing) {
            Case{network_body("green", "172.20.5.0/24"), 409, "subnet_overlap"},  // inside the default's
            Case{network_body("green", "10.40.0.0/24", 200), 409, "vni_taken"},
            Case{network_body("green", "10.40.0.0/24", 100), 409, "vni_taken"},  // the default's
-           Case{network_body("vxlan-net", "10.40.0.0/24"), 409, "network_exists"},
+           Case{network_body("vxlan-net", "10.40.0.0/24"), 400, "default_network"},
+           Case{network_body("green", "127.0.0.0/24"), 400, "invalid_subnet"},
+           Case{network_body("green", "169.254.0.0/24"), 400, "invalid_subnet"},
+           Case{network_body("green", "224.1.0.0/24"), 400, "invalid_subnet"},
+           Case{network_body("green", "64.0.0.0/2"), 400, "invalid_subnet"},  // would refuse half the internet
+           Case{network_body("green", "10.40.0.0/15"), 400, "invalid_subnet"},
+           Case{network_body("green", "10.99.0.0/24"), 409, "subnet_overlap"},  // host1's underlay
            Case{network_body("bad.name", "10.40.0.0/24"), 400, "invalid_network"},
            Case{network_body("green", "10.40.0.1/24"), 400, "invalid_cidr"},
            Case{network_body("green", "10.40.0.0/24", 0), 400, "invalid_vni"},
@@ -174,6 +182,23 @@ TEST_F(IpamNetworks, ANetworkInUseIsNotDeletedAndItsGatewaysGoWithIt) {
   EXPECT_EQ(ipam_.get("/networks/blue").status, 404);
   // Its name and subnet are free again.
   EXPECT_EQ(create("blue", "10.30.0.0/24").status, 201);
+}
+
+// Found by a hostile review: after Redis lost everything, a network could be created before the
+// default one was written again, over its keys, its subnet or its VNI, and addresses went out twice.
+TEST_F(IpamNetworks, AfterAWipeTheDefaultNetworkComesBackFirst) {
+  ASSERT_EQ(ipam_.allocate("web", "host1").status, 200);
+  client_.list({"FLUSHALL"});
+  for (const std::string& body : {network_body("blue", "172.20.5.0/30", 100), network_body("blue", "172.20.5.0/30"),
+                                  network_body("blue", "10.30.0.0/24", 100)}) {
+    auto refused = ipam_.post("/networks", body);
+    EXPECT_EQ(refused.status, 409) << body << " -> " << refused.raw;
+  }
+  EXPECT_EQ(client_.get({"HGET", "vxlan:pool", "subnet"}).value_or(""), "172.20.0.0/16");
+  EXPECT_EQ(client_.get({"HGET", "vxlan:network_vnis", "100"}).value_or(""), "vxlan-net");
+  EXPECT_EQ(create("blue", "10.30.0.0/24").status, 201);
+  auto stats = ipam_.get("/stats");
+  EXPECT_EQ(stats.status, 200) << stats.raw;
 }
 
 TEST_F(IpamNetworks, TheListingHasEveryNetworkWithItsFigures) {

@@ -1,14 +1,18 @@
 #include "agent/dataplane/netlink_dataplane.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link/vxlan.h>
 #include <netlink/route/rule.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <bit>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <optional>
@@ -74,7 +78,18 @@ std::optional<std::string> format_mac(nl_addr* lladdr) {
   return text;
 }
 
+// The link-layer address of an FDB or neighbour entry. Strict, so that a typo is an error
+// (kBadInput "invalid_mac") rather than another MAC.
+Result<nl::Addr> to_lladdr(const std::string& text) {
+  auto mac = parse_mac(text);
+  if (!mac) return mac.error();
+  nl_addr* raw = nullptr;
+  if (int err = nl_addr_parse(mac->c_str(), AF_LLC, &raw); err < 0) return netlink_error("parsing MAC " + *mac, err);
+  return nl::Addr(raw);
+}
+
 std::string describe(const FdbEntry& entry) { return entry.mac + " dst " + entry.dst.to_string(); }
+std::string describe(const NeighbourEntry& entry) { return entry.ip.to_string() + " lladdr " + entry.mac; }
 
 // The device of that name, or a null handle when there is none.
 Result<nl::Link> find_link(nl_sock* sk, const std::string& name) {
@@ -127,17 +142,20 @@ Result<std::vector<Ipv4>> ipv4_addresses(nl_sock* sk, int ifindex, const std::st
 }
 
 // The attributes that say which tunnel a VXLAN device is. The kernel cannot change some of them
-// in place, so a device that differs in any of them is recreated rather than patched.
+// in place, so a device that differs in any of them is recreated rather than patched. Proxy mode
+// is one: the driver refuses IFLA_VXLAN_PROXY in a changelink ("cannot change PROXY flag").
 struct Identity {
   uint32_t vni = 0;
   uint32_t port = 0;
   Ipv4 local;
   uint32_t underlay_ifindex = 0;
+  bool proxy = false;
 
   bool operator==(const Identity&) const = default;
   std::string to_string() const {
     return "vni " + std::to_string(vni) + ", dstport " + std::to_string(port) + ", local " +
-           local.to_string() + ", underlay #" + std::to_string(underlay_ifindex);
+           local.to_string() + ", underlay #" + std::to_string(underlay_ifindex) + ", proxy " +
+           (proxy ? "on" : "off");
   }
 };
 
@@ -147,13 +165,14 @@ Identity identity_of(rtnl_link* vxlan) {
   rtnl_link_vxlan_get_id(vxlan, &id.vni);
   rtnl_link_vxlan_get_port(vxlan, &id.port);
   rtnl_link_vxlan_get_link(vxlan, &id.underlay_ifindex);
+  id.proxy = rtnl_link_vxlan_get_proxy(vxlan) > 0;  // negative when not reported
   nl_addr* raw = nullptr;
   if (rtnl_link_vxlan_get_local(vxlan, &raw) == 0) id.local = to_ipv4(nl::Addr(raw).get()).value_or(Ipv4());
   return id;
 }
 
 Identity identity_of(const VxlanSpec& spec, int underlay_ifindex) {
-  return {spec.vni, spec.port, spec.local, static_cast<uint32_t>(underlay_ifindex)};
+  return {spec.vni, spec.port, spec.local, static_cast<uint32_t>(underlay_ifindex), spec.proxy};
 }
 
 // The attributes ensure_vxlan sets on a new device and repairs on an existing one, in two groups:
@@ -215,6 +234,8 @@ Status check_mtu(const VxlanSpec& spec, rtnl_link* underlay) {
                                       std::to_string(kVxlanOverhead) + " bytes of vxlan headers)");
 }
 
+// Creates the device down, every attribute in one request so that no half-configured device is
+// ever visible; bring_up() follows once its IPv6 is quiet (see quiet_ipv6).
 Status create_vxlan(nl_sock* sk, const VxlanSpec& spec, int underlay_ifindex, int bridge_ifindex) {
   nl::Link link(rtnl_link_vxlan_alloc());
   nl::Addr local = to_nl_addr(spec.local);
@@ -224,8 +245,9 @@ Status create_vxlan(nl_sock* sk, const VxlanSpec& spec, int underlay_ifindex, in
   rtnl_link_vxlan_set_port(link.get(), spec.port);  // host byte order; see the static_assert on top
   rtnl_link_vxlan_set_local(link.get(), local.get());
   rtnl_link_vxlan_set_link(link.get(), underlay_ifindex);
-  // Everything in one request, so no half-configured device is ever visible.
+  rtnl_link_vxlan_set_proxy(link.get(), spec.proxy ? 1 : 0);
   set_device_tunables(link.get(), spec, bridge_ifindex);
+  rtnl_link_unset_flags(link.get(), IFF_UP);
   set_vxlan_tunables(link.get());
   if (int err = rtnl_link_add(sk, link.get(), NLM_F_CREATE | NLM_F_EXCL); err < 0) {
     return netlink_error("creating vxlan device " + spec.device, err);
@@ -233,6 +255,99 @@ Status create_vxlan(nl_sock* sk, const VxlanSpec& spec, int underlay_ifindex, in
   spdlog::info("created {} ({}, mtu {}, master {}, learning off)", spec.device,
                identity_of(spec, underlay_ifindex).to_string(), spec.mtu, spec.bridge);
   return Ok{};
+}
+
+Status bring_up(nl_sock* sk, const std::string& device) {
+  auto current = require_link(sk, device);
+  if (!current) return current.error();
+  nl::Link changes(rtnl_link_alloc());
+  if (!changes) return out_of_memory("a link");
+  rtnl_link_set_flags(changes.get(), IFF_UP);
+  if (int err = rtnl_link_change(sk, current->get(), changes.get(), 0); err < 0) {
+    return netlink_error("setting vxlan device " + device + " up", err);
+  }
+  return Ok{};
+}
+
+Error sysctl_error(const std::string& doing, int err) {
+  return unavailable("sysctl_error", doing + ": " + std::strerror(err));
+}
+
+// net.ipv6.conf.<device>.disable_ipv6 = 1, through /proc/sys (rtnetlink has no request for it;
+// the file is that of the calling thread's network namespace). A kernel without IPv6 has no
+// /proc/sys/net/ipv6; a device IPv6 ignores (MTU below 1280) has no conf entry: both need nothing.
+Status quiet_ipv6(const std::string& device) {
+  struct stat info {};
+  if (stat("/proc/sys/net/ipv6", &info) != 0) {
+    if (errno == ENOENT) return Ok{};
+    return sysctl_error("looking for /proc/sys/net/ipv6", errno);
+  }
+  const std::string path = "/proc/sys/net/ipv6/conf/" + device + "/disable_ipv6";
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) {
+      spdlog::debug("{} has no IPv6 configuration: nothing to disable", device);
+      return Ok{};
+    }
+    return sysctl_error("reading " + path, errno);
+  }
+  char value[8] = {};
+  ssize_t got = read(fd, value, sizeof value - 1);
+  int read_errno = errno;
+  close(fd);
+  if (got < 0) return sysctl_error("reading " + path, read_errno);
+  if (value[0] == '1') return Ok{};
+
+  fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return sysctl_error("opening " + path + " to write it", errno);
+  ssize_t put = write(fd, "1\n", 2);
+  int write_errno = errno;
+  close(fd);
+  if (put != 2) return sysctl_error("writing 1 to " + path, put < 0 ? write_errno : EIO);
+  spdlog::info("disabled IPv6 on {}", device);
+  return Ok{};
+}
+
+// The VXLAN device and its bridge: both face the overlay.
+Status quiet_overlay_ipv6(const VxlanSpec& spec) {
+  if (auto quiet = quiet_ipv6(spec.device); !quiet) return quiet;
+  return quiet_ipv6(spec.bridge);
+}
+
+// The device's permanent IPv4 neighbour entries, sorted; learnt ones, NUD_NOARP ones (which the
+// kernel makes for multicast and broadcast addresses) and proxy entries are left out.
+Result<std::vector<NeighbourEntry>> permanent_neighbours(nl_sock* sk, int ifindex, const std::string& device) {
+  nl_cache* raw = nullptr;
+  if (int err = rtnl_neigh_alloc_cache(sk, &raw); err < 0) {
+    return netlink_error("listing the neighbour entries of " + device, err);
+  }
+  nl::Cache cache(raw);
+  std::vector<NeighbourEntry> entries;
+  for_each<rtnl_neigh>(cache.get(), [&](rtnl_neigh* neigh) {
+    int state = rtnl_neigh_get_state(neigh);
+    if (rtnl_neigh_get_family(neigh) != AF_INET || rtnl_neigh_get_ifindex(neigh) != ifindex || state < 0 ||
+        !(state & NUD_PERMANENT) || (state & NUD_NOARP) || (rtnl_neigh_get_flags(neigh) & NTF_PROXY)) {
+      return;
+    }
+    auto ip = to_ipv4(rtnl_neigh_get_dst(neigh));
+    auto mac = format_mac(rtnl_neigh_get_lladdr(neigh));
+    if (ip && mac) entries.push_back({*ip, std::move(*mac)});
+  });
+  std::sort(entries.begin(), entries.end());
+  return entries;
+}
+
+// The neighbour object naming the IPv4 entry for `ip` on the device, for adding and deleting it.
+Result<nl::Neigh> arp_neigh(int ifindex, Ipv4 ip) {
+  nl::Neigh neigh(rtnl_neigh_alloc());
+  nl::Addr dst = to_nl_addr(ip);
+  if (!neigh || !dst) return out_of_memory("a neighbour entry");
+  rtnl_neigh_set_ifindex(neigh.get(), ifindex);
+  if (int err = rtnl_neigh_set_dst(neigh.get(), dst.get()); err < 0) {
+    return netlink_error("building a neighbour entry", err);
+  }
+  rtnl_neigh_set_family(neigh.get(), AF_INET);
+  return neigh;
 }
 
 // Reads the device back: a request the kernel acknowledged may still have been dropped in part
@@ -277,16 +392,13 @@ Status repair_vxlan(nl_sock* sk, rtnl_link* current, const VxlanSpec& spec, int 
 
 // The neighbour object naming one FDB entry of the device, for both adding and deleting it.
 Result<nl::Neigh> fdb_neigh(int ifindex, const FdbEntry& entry) {
-  auto mac = parse_mac(entry.mac);  // strict, so that a typo is an error rather than another MAC
-  if (!mac) return mac.error();
-  nl_addr* raw = nullptr;
-  if (int err = nl_addr_parse(mac->c_str(), AF_LLC, &raw); err < 0) return netlink_error("parsing MAC " + *mac, err);
-  nl::Addr lladdr(raw);
+  auto lladdr = to_lladdr(entry.mac);
+  if (!lladdr) return lladdr.error();
   nl::Neigh neigh(rtnl_neigh_alloc());
   nl::Addr dst = to_nl_addr(entry.dst);
   if (!neigh || !dst) return out_of_memory("an fdb entry");
   rtnl_neigh_set_ifindex(neigh.get(), ifindex);
-  rtnl_neigh_set_lladdr(neigh.get(), lladdr.get());
+  rtnl_neigh_set_lladdr(neigh.get(), lladdr->get());
   // Before the family: libnl refuses a dst whose family differs from the neighbour's.
   if (int err = rtnl_neigh_set_dst(neigh.get(), dst.get()); err < 0) return netlink_error("building an fdb entry", err);
   rtnl_neigh_set_family(neigh.get(), AF_BRIDGE);
@@ -447,13 +559,21 @@ Status NetlinkDataplane::ensure_vxlan(const VxlanSpec& spec) {
   if (*existing) {
     if (!rtnl_link_is_vxlan(existing->get())) return not_vxlan(spec.device);
     Identity have = identity_of(existing->get()), want = identity_of(spec, underlay_ifindex);
-    if (have == want) return repair_vxlan(sk->get(), existing->get(), spec, bridge_ifindex);
+    if (have == want) {
+      // Quiet first: repairing may set the device up.
+      if (auto quiet = quiet_overlay_ipv6(spec); !quiet) return quiet;
+      return repair_vxlan(sk->get(), existing->get(), spec, bridge_ifindex);
+    }
     spdlog::warn("{} is {}; the spec wants {}: recreating it", spec.device, have.to_string(), want.to_string());
     if (int err = rtnl_link_delete(sk->get(), existing->get()); err < 0) {
       return netlink_error("deleting vxlan device " + spec.device + " to recreate it", err);
     }
   }
-  return create_vxlan(sk->get(), spec, underlay_ifindex, bridge_ifindex);
+  if (auto created = create_vxlan(sk->get(), spec, underlay_ifindex, bridge_ifindex); !created) return created;
+  // Down until then, so that it never sends a router solicitation or an MLD report. A failure
+  // leaves it down; the next call quiets it and sets it up as a repair.
+  if (auto quiet = quiet_overlay_ipv6(spec); !quiet) return quiet;
+  return bring_up(sk->get(), spec.device);
 }
 
 Result<VxlanState> NetlinkDataplane::vxlan_state(const std::string& device) {
@@ -469,6 +589,7 @@ Result<VxlanState> NetlinkDataplane::vxlan_state(const std::string& device) {
   state.up = rtnl_link_get_flags(link->get()) & IFF_UP;
   state.mtu = static_cast<int>(rtnl_link_get_mtu(link->get()));
   rtnl_link_vxlan_get_id(link->get(), &state.vni);
+  state.proxy = rtnl_link_vxlan_get_proxy(link->get()) > 0;
   if (int master = rtnl_link_get_master(link->get()); master > 0) {
     auto name = link_name(sk->get(), master);
     if (!name) return name.error();
@@ -570,6 +691,65 @@ Status NetlinkDataplane::isolate(const std::vector<IsolatedNetwork>& networks) {
   }
   spdlog::debug("isolation: {} networks, {} rules ({} added, {} removed)", networks.size(), wanted.size(), added,
                 unwanted.size());
+  return Ok{};
+}
+
+Result<std::vector<NeighbourEntry>> NetlinkDataplane::neighbours(const std::string& device) {
+  auto sk = open_socket();
+  if (!sk) return sk.error();
+  auto link = require_link(sk->get(), device);
+  if (!link) return link.error();
+  auto entries = permanent_neighbours(sk->get(), rtnl_link_get_ifindex(link->get()), device);
+  if (entries) spdlog::debug("{} has {} permanent neighbour entries", device, entries->size());
+  return entries;
+}
+
+Status NetlinkDataplane::add_neighbour(const std::string& device, const NeighbourEntry& entry) {
+  auto lladdr = to_lladdr(entry.mac);
+  if (!lladdr) return lladdr.error();
+  auto sk = open_socket();
+  if (!sk) return sk.error();
+  auto link = require_link(sk->get(), device);
+  if (!link) return link.error();
+  auto neigh = arp_neigh(rtnl_link_get_ifindex(link->get()), entry.ip);
+  if (!neigh) return neigh.error();
+  rtnl_neigh_set_lladdr(neigh->get(), lladdr->get());
+  rtnl_neigh_set_state(neigh->get(), NUD_PERMANENT);
+  NeighbourEntry normal{entry.ip, *parse_mac(entry.mac)};
+  if (int err = rtnl_neigh_add(sk->get(), neigh->get(), NLM_F_CREATE | NLM_F_REPLACE); err < 0) {
+    return netlink_error("adding neighbour entry " + describe(normal) + " to " + device, err);
+  }
+  spdlog::info("neighbour {}: set {}", device, describe(normal));
+  return Ok{};
+}
+
+Status NetlinkDataplane::remove_neighbour(const std::string& device, const NeighbourEntry& entry) {
+  auto mac = parse_mac(entry.mac);
+  if (!mac) return mac.error();
+  NeighbourEntry normal{entry.ip, *mac};
+  auto sk = open_socket();
+  if (!sk) return sk.error();
+  auto link = require_link(sk->get(), device);
+  if (!link) return link.error();
+  int ifindex = rtnl_link_get_ifindex(link->get());
+  // The kernel deletes by address alone: check first that the entry is the one asked for.
+  auto present = permanent_neighbours(sk->get(), ifindex, device);
+  if (!present) return present.error();
+  auto it = std::find_if(present->begin(), present->end(), [&](const auto& e) { return e.ip == entry.ip; });
+  if (it == present->end()) {
+    spdlog::debug("neighbour {}: {} already absent", device, describe(normal));
+    return Ok{};
+  }
+  if (it->mac != normal.mac) {
+    spdlog::info("neighbour {}: not removing {}: the address is now at {}", device, describe(normal), it->mac);
+    return Ok{};
+  }
+  auto neigh = arp_neigh(ifindex, entry.ip);
+  if (!neigh) return neigh.error();
+  int err = rtnl_neigh_delete(sk->get(), neigh->get(), 0);
+  if (err == -NLE_OBJ_NOTFOUND) return Ok{};  // a concurrent call was first
+  if (err < 0) return netlink_error("removing neighbour entry " + describe(normal) + " from " + device, err);
+  spdlog::info("neighbour {}: removed {}", device, describe(normal));
   return Ok{};
 }
 

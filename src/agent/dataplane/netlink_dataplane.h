@@ -20,6 +20,23 @@
 // "packet filtered") instead of waiting for a timeout. The kernel keeps the rule of a bridge that
 // does not exist (yet) by name, "[detached]", and applies it once the bridge appears.
 //
+// Proxy mode (VxlanSpec::proxy): the vxlan driver answers an ARP request for an address it has a
+// permanent neighbour entry for (add_neighbour) itself, so ARP for a known container never crosses
+// the underlay. The kernel cannot change the flag of an existing device ("cannot change PROXY
+// flag", EOPNOTSUPP), so it is part of the device's identity: a device whose flag differs is
+// recreated like one with another VNI (its FDB and neighbour entries go with it).
+//
+// Quiet IPv6: ensure_vxlan sets net.ipv6.conf.<dev>.disable_ipv6 = 1 (through /proc/sys, there is
+// no rtnetlink request for it) on the VXLAN device and its bridge, so that neither sends router
+// solicitations, neighbour discovery or MLD of its own across the overlay. A new device is created
+// down and only set up once its IPv6 is off. A kernel without IPv6 (no /proc/sys/net/ipv6), or a
+// device IPv6 ignores (MTU below 1280, no conf entry), needs nothing.
+//
+// Neighbours: neighbours/add_neighbour/remove_neighbour work on the IPv4 neighbour (ARP) table of
+// any device, a VXLAN one in practice; only permanent entries are listed. remove_neighbour removes
+// the entry for the address only while it holds the entry's MAC: an entry replaced since by another
+// MAC (the address now belongs to another container) is not the one asked for, and stays.
+//
 // Thread safety: the object holds no state, so calls from several threads at once are safe. Two
 // concurrent ensure_vxlan for the same device still race (each checks, then creates); the loser
 // fails with the kernel's "exists", and simply calling it again succeeds. Concurrent isolate calls
@@ -46,6 +63,9 @@ class NetlinkDataplane final : public Dataplane {
   Status add_fdb(const std::string& device, const FdbEntry& entry) override;
   Status remove_fdb(const std::string& device, const FdbEntry& entry) override;
   Status isolate(const std::vector<IsolatedNetwork>& networks) override;
+  Result<std::vector<NeighbourEntry>> neighbours(const std::string& device) override;
+  Status add_neighbour(const std::string& device, const NeighbourEntry& entry) override;
+  Status remove_neighbour(const std::string& device, const NeighbourEntry& entry) override;
 };
 
 }  // namespace vx::agent

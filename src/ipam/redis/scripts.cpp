@@ -85,9 +85,27 @@ return reply{outcome = outcome}
                                  {keys::kPool, keys::kPoolReserved, keys::kAvailable, keys::kAllocated,
                                   keys::kNetworks, keys::kNetworkVnis}};
 
-// KEYS: vxlan:networks, vxlan:network_vnis
+// KEYS: vxlan:networks, vxlan:network_vnis, vxlan:pool, vxlan:host_underlay
 const Script<CreateNetwork> kCreateNetwork{"create network", keys::lua_network_keys() + kPoolFill + kNetworkRecord + R"lua(
 local networks, vnis = KEYS[1], KEYS[2]
+-- The default network is checked against like any other: a Redis that lost it (wiped) takes it
+-- back first (InitPool), or a network could take its subnet or VNI.
+if redis.call('EXISTS', KEYS[3]) == 0 or not redis.call('HGET', networks, ')lua" + std::string(proto::kDefaultNetwork) + R"lua(') then
+  return reply{outcome = 'uninitialised'}
+end
+local function dotted_to_number(text)
+  local a, b, c, d = string.match(text, '^(%d+)%.(%d+)%.(%d+)%.(%d+)$')
+  if not a then return nil end
+  return ((tonumber(a) * 256 + tonumber(b)) * 256 + tonumber(c)) * 256 + tonumber(d)
+end
+-- A subnet that holds a host's underlay address would take the host's own traffic onto a bridge.
+local underlays = redis.call('HGETALL', KEYS[4])
+for i = 1, #underlays, 2 do
+  local address = dotted_to_number(underlays[i + 1])
+  if address and net_first <= address and address <= net_last then
+    return reply{outcome = 'underlay_overlap', other = underlays[i], subnet = underlays[i + 1]}
+  end
+end
 local held = redis.call('HGET', networks, name)
 if held then
   local pool = redis.call('HMGET', network_keys(name).pool, 'subnet', 'first', 'last')
@@ -119,7 +137,7 @@ redis.call('HSET', k.pool, 'subnet', subnet, 'first', first, 'last', last, 'tota
 record_network(networks, vnis, name, vni)
 return reply{outcome = 'created', vni = vni}
 )lua",
-                                           {keys::kNetworks, keys::kNetworkVnis}};
+                                           {keys::kNetworks, keys::kNetworkVnis, keys::kPool, keys::kHostUnderlay}};
 
 // Scripts that change hosts or endpoints record each change (log_change): the revision goes up by
 // one and the change is appended to the stream vxlan:changes under it, in the same atomic script,

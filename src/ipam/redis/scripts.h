@@ -110,7 +110,8 @@ struct CreateNetwork {
   };
   struct Reply {
     // "created" | "existing" | "name_taken" (another subnet, range or VNI) | "vni_taken" |
-    // "overlap" | "no_vni" (every VNI is taken)
+    // "overlap" | "no_vni" (every VNI is taken) | "uninitialised" (Redis lacks the default
+    // network) | "underlay_overlap" (a host's underlay address, in `subnet`, of host `other`)
     std::string outcome;
     uint64_t vni = 0;     // created, existing: the network's
     std::string other;    // vni_taken, overlap: the network that holds it

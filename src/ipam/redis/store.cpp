@@ -326,7 +326,6 @@ asio::awaitable<Result<NetworkResult>> RedisStore::create_network(const proto::N
   if (!subnet) co_return subnet.error();
   auto pool = PoolSpec::make(*subnet, request.range_start, request.range_end, {});
   if (!pool) co_return pool.error();
-  if (auto ready = co_await ensure_pool(); !ready) co_return ready.error();  // the default network is in place
   lua::CreateNetwork::Args args{.name = request.name,
                                 .subnet = subnet->to_string(),
                                 .net_first = subnet->network().value(),
@@ -335,9 +334,20 @@ asio::awaitable<Result<NetworkResult>> RedisStore::create_network(const proto::N
                                 .last = pool->last().value(),
                                 .total = pool->size(),
                                 .vni = request.vni.value_or(0)};
-  auto reply = co_await create_network_.run(*redis_, args);
-  if (!reply) co_return reply.error();
+  Result<lua::CreateNetwork::Reply> reply = unavailable("pool_missing", "Redis holds no pool");
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (auto ready = co_await ensure_pool(); !ready) co_return ready.error();  // the default network first
+    reply = co_await create_network_.run(*redis_, args);
+    if (!reply) co_return reply.error();
+    if (reply->outcome != "uninitialised") break;
+    pool_missing();  // Redis lost it under this process
+  }
   const std::string& outcome = reply->outcome;
+  if (outcome == "uninitialised") co_return unavailable("pool_missing", "Redis holds no pool");
+  if (outcome == "underlay_overlap") {
+    co_return conflict("subnet_overlap", "subnet " + args.subnet + " holds " + reply->subnet +
+                                             ", the underlay address of host '" + reply->other + "'");
+  }
   if (outcome == "created" || outcome == "existing") {
     if (outcome == "created") {
       spdlog::info("created network {}: {} ({} to {}), VNI {}", request.name, args.subnet, pool->first().to_string(),
