@@ -12,6 +12,10 @@ namespace asio = boost::asio;
 
 namespace {
 
+Error no_network_here(const std::string& network) {
+  return not_found("network_not_here", "network '" + network + "' is not set up on this host");
+}
+
 // How often a caller waiting for another's set-up of the same network looks again.
 constexpr auto kSetUpPoll = std::chrono::milliseconds(20);
 
@@ -75,7 +79,22 @@ asio::awaitable<Result<NetworkSetup>> HostNetworks::set_up(const std::string& ne
   if (!shape) co_return shape.error();
   auto subnet = Cidr::parse(shape->subnet);
   if (!subnet) co_return subnet.error();
-  co_return co_await set_up_network(self_, ipam_, runtime_, dataplane_, self_.devices_of(network, shape->vni), *subnet);
+  auto setup = co_await set_up_network(self_, ipam_, runtime_, dataplane_, self_.devices_of(network, shape->vni), *subnet);
+  if (!setup) co_return setup.error();
+  setup->shape = {network, shape->subnet, shape->vni, {}, {}, true};
+  if (auto first = Ipv4::parse(shape->range_start)) setup->shape.range_start = *first;
+  if (auto last = Ipv4::parse(shape->range_end)) setup->shape.range_end = *last;
+  co_return setup;
+}
+
+asio::awaitable<Status> HostNetworks::restore_at_ipam(const std::string& network) {
+  const NetworkSetup* carried = find(network);
+  if (carried == nullptr || network == proto::kDefaultNetwork) co_return no_network_here(network);
+  proto::NetworkRequest shape = carried->shape;  // copied: the map may change while this waits
+  auto restored = co_await ipam_.create_network(shape);
+  if (!restored) co_return restored.error();
+  spdlog::warn("the IPAM lost network {}: written back ({}, VNI {})", network, shape.subnet, restored->vni);
+  co_return Ok{};
 }
 
 asio::awaitable<Status> HostNetworks::repair(const std::string& network) {

@@ -34,6 +34,9 @@ class HostNetworks {
   // Sets a network up again (its device was deleted, its bridge recreated): the default one through
   // `repair_default`, which registers the host too.
   boost::asio::awaitable<Status> repair(const std::string& network);
+  // Writes a network this host carries back to the IPAM, which lost it (a Redis wipe), with the
+  // subnet, range and VNI it had, quarantined there while the agents reserve their addresses again.
+  boost::asio::awaitable<Status> restore_at_ipam(const std::string& network);
   void set_repair_default(std::function<boost::asio::awaitable<Status>()> repair) { repair_default_ = std::move(repair); }
 
   const NetworkSetup* find(const std::string& network) const;

@@ -34,6 +34,7 @@ struct NetworkSetup {
   NetworkDevices devices;
   Cidr subnet;
   std::string gateway;
+  proto::NetworkRequest shape = {};  // how to create it again, off the default network
 };
 
 // The default network, after registering the host.

@@ -264,6 +264,11 @@ asio::awaitable<void> Reconciler::restore(const std::string& name, const std::st
     }
     proto::AllocateRequest request{name, self_.host_id, *wanted, network};
     auto reserved = co_await ipam_.allocate(request);
+    if (!reserved && reserved.error().code == "unknown_network") {
+      if (Status restored = co_await networks_.restore_at_ipam(network); restored) {
+        reserved = co_await ipam_.allocate(request);
+      }
+    }
     if (!reserved) {
       spdlog::error("cannot reserve {} for {} again: {}", ip, name, reserved.error().detail);
       co_return;

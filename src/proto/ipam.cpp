@@ -34,6 +34,7 @@ json::object to_json(const NetworkRequest& request) {
   if (request.vni) out["vni"] = *request.vni;
   if (request.range_start) out["range_start"] = request.range_start->to_string();
   if (request.range_end) out["range_end"] = request.range_end->to_string();
+  if (request.restore) out["restore"] = true;
   return out;
 }
 
@@ -198,7 +199,7 @@ Result<NetworkRequest> parse_network_request(std::string_view body) {
     std::optional<std::string> range_start, range_end;
   };
   auto given = read_request(body, [](Fields& fields) {
-    return Texts{{fields.text("name"), fields.text("subnet"), {}, {}, {}},
+    return Texts{{fields.text("name"), fields.text("subnet"), {}, {}, {}, fields.has("restore") && fields.flag("restore")},
                  fields.maybe_integer("vni"),
                  fields.maybe_text("range_start"),
                  fields.maybe_text("range_end")};

@@ -97,6 +97,9 @@ struct NetworkRequest {
   std::optional<uint32_t> vni;
   std::optional<Ipv4> range_start;
   std::optional<Ipv4> range_end;
+  // An agent writing back a network it carries, which Redis lost: the pool is quarantined, as the
+  // default network's is then, while the agents reserve their containers' addresses again.
+  bool restore = false;
 };
 
 // One network with its pool's figures: GET /networks, GET /networks/{name}, and POST /networks's

@@ -350,6 +350,13 @@ asio::awaitable<Result<proto::NetworkStatus>> FakeIpam::network(const std::strin
   co_return found->second;
 }
 
+asio::awaitable<Result<proto::NetworkStatus>> FakeIpam::create_network(const proto::NetworkRequest& request) {
+  if (auto failed = enter("create_network")) co_return *failed;
+  created_networks.push_back(request);
+  if (!networks.count(request.name)) add_network(request.name, request.subnet, request.vni.value_or(4097));
+  co_return networks.at(request.name);
+}
+
 asio::awaitable<Result<proto::Update>> FakeIpam::watch_peers(std::optional<uint64_t> since,
                                                             std::chrono::milliseconds) {
   if (auto failed = enter("watch_peers")) co_return *failed;

@@ -153,6 +153,8 @@ class FakeIpam : public ipam::IpamClient {
   boost::asio::awaitable<Result<std::vector<proto::Endpoint>>> containers(const std::string& host_id) override;
   boost::asio::awaitable<Result<proto::Endpoint>> container(const std::string& name) override;
   boost::asio::awaitable<Result<proto::NetworkStatus>> network(const std::string& name) override;
+  boost::asio::awaitable<Result<proto::NetworkStatus>> create_network(const proto::NetworkRequest& request) override;
+  std::vector<proto::NetworkRequest> created_networks;  // every create_network() call, in order
   // Answers at once, never waits: the changes after `since`, or the snapshot (reset when `since`
   // is ahead of the log).
   boost::asio::awaitable<Result<proto::Update>> watch_peers(std::optional<uint64_t> since,

@@ -206,6 +206,28 @@ TEST_F(ReconcilerTest, ARegistryThatLostEntriesGetsThemBackAtTheSameAddresses) {
   EXPECT_EQ(host.ipam.names.at(gateway).ip_address, gateway_ip);
 }
 
+// Found by a hostile review: a Redis wipe lost every network but the default one, and the agents
+// could not reserve their containers on them again. A host writes back the networks it carries,
+// with their VNI and subnet, quarantined, then reserves its gateway and containers on them.
+TEST_F(ReconcilerTest, ANetworkTheRegistryLostIsWrittenBackWithItsShape) {
+  host.ipam.add_network("blue", "10.30.0.0/24", 4097);
+  ASSERT_TRUE(run(host.service.create("web", "alpine", "blue")).ok());
+  const std::string web_ip = host.ipam.names.at("web").ip_address;
+  host.ipam.names.clear();  // Redis wiped
+  host.ipam.networks.erase("blue");
+  ASSERT_TRUE(housekeeping().ok());
+  ASSERT_EQ(host.ipam.created_networks.size(), 1u);
+  const proto::NetworkRequest& restored = host.ipam.created_networks.front();
+  EXPECT_EQ(restored.name, "blue");
+  EXPECT_EQ(restored.subnet, "10.30.0.0/24");
+  EXPECT_EQ(restored.vni, 4097u);
+  EXPECT_TRUE(restored.restore);
+  ASSERT_TRUE(host.ipam.names.count("web"));
+  EXPECT_EQ(host.ipam.names.at("web").ip_address, web_ip);
+  EXPECT_EQ(host.ipam.names.at("web").network, "blue");
+  EXPECT_TRUE(host.ipam.names.count("vxlan-gateway-blue.host1"));
+}
+
 TEST_F(ReconcilerTest, AnAddressTakenMeanwhileIsReportedAndTheRestGoesOn) {
   ASSERT_TRUE(run(host.service.create("web", "alpine", "vxlan-net")).ok());
   ASSERT_TRUE(run(host.service.create("db", "alpine", "vxlan-net")).ok());

@@ -201,6 +201,22 @@ TEST_F(IpamNetworks, AfterAWipeTheDefaultNetworkComesBackFirst) {
   EXPECT_EQ(stats.status, 200) << stats.raw;
 }
 
+// An agent writing back a network Redis lost: its pool is quarantined, so that only addresses asked
+// for by name (the agents' re-reservations) go out until they are all back.
+TEST_F(IpamNetworks, ARestoredNetworkIsQuarantined) {
+  auto restored = ipam_.post("/networks", R"({"name":"blue","subnet":"10.30.0.0/24","vni":4321,"restore":true})");
+  ASSERT_EQ(restored.status, 201) << restored.raw;
+  EXPECT_EQ(restored.body.at("vni"), 4321);
+  auto any = ipam_.post("/allocate", alloc_body("new", "host1", "blue"));
+  EXPECT_EQ(any.status, 503) << any.raw;
+  EXPECT_EQ(any.body.at("error"), "pool_quarantined");
+  auto exact = ipam_.post("/allocate", R"({"container_name":"web","host_id":"host1","network":"blue","ip_address":"10.30.0.7"})");
+  EXPECT_EQ(exact.status, 200) << exact.raw;
+  // A network created by people is not.
+  ASSERT_EQ(create("green", "10.31.0.0/24").status, 201);
+  EXPECT_EQ(ipam_.post("/allocate", alloc_body("other", "host1", "green")).status, 200);
+}
+
 TEST_F(IpamNetworks, TheListingHasEveryNetworkWithItsFigures) {
   ASSERT_EQ(create("blue", "10.30.0.0/24").status, 201);
   ASSERT_EQ(ipam_.post("/allocate", alloc_body("web", "host1", "blue")).status, 200);

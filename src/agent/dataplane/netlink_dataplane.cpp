@@ -308,10 +308,17 @@ Status quiet_ipv6(const std::string& device) {
   return Ok{};
 }
 
-// The VXLAN device and its bridge: both face the overlay.
-Status quiet_overlay_ipv6(const VxlanSpec& spec) {
-  if (auto quiet = quiet_ipv6(spec.device); !quiet) return quiet;
-  return quiet_ipv6(spec.bridge);
+// The VXLAN device and its bridge: both face the overlay. The noise is all that a failure leaves
+// (a read-only /proc/sys: an agent in a container without --privileged), so it never stops the
+// set-up; it is said once.
+void quiet_overlay_ipv6(const VxlanSpec& spec) {
+  static std::string said;
+  for (const std::string& device : {spec.device, spec.bridge}) {
+    Status quiet = quiet_ipv6(device);
+    if (quiet || quiet.error().detail == said) continue;
+    said = quiet.error().detail;
+    spdlog::warn("IPv6 stays on for {}, which may send router solicitations across the overlay: {}", device, said);
+  }
 }
 
 // The device's permanent IPv4 neighbour entries, sorted; learnt ones, NUD_NOARP ones (which the
@@ -560,8 +567,7 @@ Status NetlinkDataplane::ensure_vxlan(const VxlanSpec& spec) {
     if (!rtnl_link_is_vxlan(existing->get())) return not_vxlan(spec.device);
     Identity have = identity_of(existing->get()), want = identity_of(spec, underlay_ifindex);
     if (have == want) {
-      // Quiet first: repairing may set the device up.
-      if (auto quiet = quiet_overlay_ipv6(spec); !quiet) return quiet;
+      quiet_overlay_ipv6(spec);  // first: repairing may set the device up
       return repair_vxlan(sk->get(), existing->get(), spec, bridge_ifindex);
     }
     spdlog::warn("{} is {}; the spec wants {}: recreating it", spec.device, have.to_string(), want.to_string());
@@ -570,9 +576,8 @@ Status NetlinkDataplane::ensure_vxlan(const VxlanSpec& spec) {
     }
   }
   if (auto created = create_vxlan(sk->get(), spec, underlay_ifindex, bridge_ifindex); !created) return created;
-  // Down until then, so that it never sends a router solicitation or an MLD report. A failure
-  // leaves it down; the next call quiets it and sets it up as a repair.
-  if (auto quiet = quiet_overlay_ipv6(spec); !quiet) return quiet;
+  // Down until then, so that it never sends a router solicitation or an MLD report.
+  quiet_overlay_ipv6(spec);
   return bring_up(sk->get(), spec.device);
 }
 

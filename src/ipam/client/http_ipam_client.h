@@ -42,8 +42,7 @@ class HttpIpamClient : public IpamClient {
   boost::asio::awaitable<Result<std::vector<proto::HostStatus>>> hosts();
   boost::asio::awaitable<Result<proto::PoolStats>> stats(const std::string& network = std::string(proto::kDefaultNetwork));
   boost::asio::awaitable<Result<std::vector<proto::NetworkStatus>>> networks();
-  // kConflict "network_exists", "vni_taken", "subnet_overlap"; answers the network, new or not.
-  boost::asio::awaitable<Result<proto::NetworkStatus>> create_network(const proto::NetworkRequest& request);
+  boost::asio::awaitable<Result<proto::NetworkStatus>> create_network(const proto::NetworkRequest& request) override;
   // kConflict "network_in_use" while a container holds an address on it.
   boost::asio::awaitable<Status> delete_network(const std::string& name);
   boost::asio::awaitable<Result<proto::NameCheck>> check(const std::string& name);

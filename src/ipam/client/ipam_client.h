@@ -35,6 +35,8 @@ class IpamClient {
   virtual boost::asio::awaitable<Result<proto::Endpoint>> container(const std::string& name) = 0;
   // One network: its subnet, range and VNI; kNotFound "unknown_network" when there is none.
   virtual boost::asio::awaitable<Result<proto::NetworkStatus>> network(const std::string& name) = 0;
+  // kConflict "network_exists", "vni_taken", "subnet_overlap"; answers the network, new or not.
+  virtual boost::asio::awaitable<Result<proto::NetworkStatus>> create_network(const proto::NetworkRequest& request) = 0;
   // Without `since`, the snapshot of what every data plane should hold. With it, the changes after
   // that revision, waiting up to `wait` for one; or the snapshot again, marked reset, when the IPAM
   // cannot continue from there (proto/peers.h).

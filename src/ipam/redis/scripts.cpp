@@ -86,7 +86,7 @@ return reply{outcome = outcome}
                                   keys::kNetworks, keys::kNetworkVnis}};
 
 // KEYS: vxlan:networks, vxlan:network_vnis, vxlan:pool, vxlan:host_underlay
-const Script<CreateNetwork> kCreateNetwork{"create network", keys::lua_network_keys() + kPoolFill + kNetworkRecord + R"lua(
+const Script<CreateNetwork> kCreateNetwork{"create network", std::string(kNow) + keys::lua_network_keys() + kPoolFill + kNetworkRecord + R"lua(
 local networks, vnis = KEYS[1], KEYS[2]
 -- The default network is checked against like any other: a Redis that lost it (wiped) takes it
 -- back first (InitPool), or a network could take its subnet or VNI.
@@ -134,6 +134,7 @@ local k = network_keys(name)
 fill_pool(k, first, last, {})
 redis.call('HSET', k.pool, 'subnet', subnet, 'first', first, 'last', last, 'total', total, 'vni', vni,
            'net_first', net_first, 'net_last', net_last)
+if quarantine_ms > 0 then redis.call('HSET', k.pool, 'quarantine_until', now + quarantine_ms) end
 record_network(networks, vnis, name, vni)
 return reply{outcome = 'created', vni = vni}
 )lua",

@@ -96,6 +96,7 @@ struct CreateNetwork {
     uint64_t last = 0;
     uint64_t total = 0;
     uint64_t vni = 0;  // 0: the lowest free one from kFirstChosenVni
+    uint64_t quarantine_ms = 0;  // as InitPool's, when it is written
     template <class Self, class F>
     static void fields(Self& self, F&& field) {
       field("name", self.name);
@@ -106,6 +107,7 @@ struct CreateNetwork {
       field("last", self.last);
       field("total", self.total);
       field("vni", self.vni);
+      field("quarantine_ms", self.quarantine_ms);
     }
   };
   struct Reply {

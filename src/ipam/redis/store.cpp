@@ -333,7 +333,8 @@ asio::awaitable<Result<NetworkResult>> RedisStore::create_network(const proto::N
                                 .first = pool->first().value(),
                                 .last = pool->last().value(),
                                 .total = pool->size(),
-                                .vni = request.vni.value_or(0)};
+                                .vni = request.vni.value_or(0),
+                                .quarantine_ms = request.restore ? static_cast<uint64_t>(state_.quarantine.count()) : 0};
   Result<lua::CreateNetwork::Reply> reply = unavailable("pool_missing", "Redis holds no pool");
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (auto ready = co_await ensure_pool(); !ready) co_return ready.error();  // the default network first
@@ -350,8 +351,8 @@ asio::awaitable<Result<NetworkResult>> RedisStore::create_network(const proto::N
   }
   if (outcome == "created" || outcome == "existing") {
     if (outcome == "created") {
-      spdlog::info("created network {}: {} ({} to {}), VNI {}", request.name, args.subnet, pool->first().to_string(),
-                   pool->last().to_string(), reply->vni);
+      spdlog::info("{} network {}: {} ({} to {}), VNI {}", request.restore ? "restored" : "created", request.name,
+                   args.subnet, pool->first().to_string(), pool->last().to_string(), reply->vni);
     }
     NetworkStatus status{request.name, args.subnet, static_cast<uint32_t>(reply->vni), pool->first().to_string(),
                          pool->last().to_string(), pool->size(), 0, pool->size()};
