@@ -165,6 +165,17 @@ expect_eq "host1's blue floods are as before" "$(flood_dsts host1 vxlan4097)" "$
 vx --json check
 expect_eq "vxctl check finds the cluster consistent" "$rc" "0"
 
+echo "# Redis loses everything: the networks come back with their VNIs, the containers with their addresses"
+lab exec ctl redis-cli FLUSHALL >/dev/null
+check "blue is written back by its hosts, with VNI 4097" eventually 20 bash -c \
+  "$(declare -f lab); P=$P ROOT=$ROOT; [[ \$(lab vxctl --json network inspect blue | jq -r .vni) == 4097 ]]"
+check "red too, with VNI 5000" eventually 20 bash -c \
+  "$(declare -f lab); P=$P ROOT=$ROOT; [[ \$(lab vxctl --json network inspect red | jq -r .vni) == 5000 ]]"
+check "b1 and r2 are registered again at their addresses, on their networks" eventually 20 bash -c \
+  "$(declare -f lab); P=$P ROOT=$ROOT; [[ \$(lab vxctl --json inspect b1 | jq -r '.ip_address + \" \" + .network') == '$b1 blue' &&
+     \$(lab vxctl --json inspect r2 | jq -r '.ip_address + \" \" + .network') == '$r2 red' ]]"
+check "b1 still reaches b2 by name" eventually 10 pings host1 b1 b2
+
 echo "# removing the containers frees the network"
 for name in b1 b2; do
   vx rm "$name"
