@@ -42,6 +42,12 @@ void HostNetworks::announce(const NetworkSetup& setup) {
   for (const auto& listener : listeners_) listener(setup);
 }
 
+void HostNetworks::forget(const std::string& network) {
+  if (network == proto::kDefaultNetwork || !set_up_.erase(network)) return;
+  spdlog::info("network {} is gone from the IPAM and has no container here: no longer carried", network);
+  keep_apart();
+}
+
 const NetworkSetup* HostNetworks::find(const std::string& network) const {
   auto found = set_up_.find(network);
   return found == set_up_.end() ? nullptr : &found->second;

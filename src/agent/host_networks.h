@@ -39,6 +39,8 @@ class HostNetworks {
   boost::asio::awaitable<Status> restore_at_ipam(const std::string& network);
   void set_repair_default(std::function<boost::asio::awaitable<Status>()> repair) { repair_default_ = std::move(repair); }
 
+  // Stops carrying a network deleted at the IPAM: its devices stay until they are torn down.
+  void forget(const std::string& network);
   const NetworkSetup* find(const std::string& network) const;
   const std::map<std::string, NetworkSetup>& all() const { return set_up_; }
   // The subnets of every network set up here: requests from their addresses are refused.

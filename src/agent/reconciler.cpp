@@ -220,6 +220,8 @@ asio::awaitable<Status> Reconciler::housekeeping() {
   for (auto& endpoint : *registry) {
     if (endpoint.host_id == self_.host_id) registered[endpoint.container_name] = std::move(endpoint);
   }
+  networks_in_use_.clear();
+  for (const auto& container : *local) networks_in_use_.insert(network_of(container));
   co_await bring_back_networks(*local);
   // Copied: restoring a gateway may set its network up again, which changes the map.
   std::map<std::string, NetworkSetup> carried = networks_.all();
@@ -264,7 +266,13 @@ asio::awaitable<void> Reconciler::restore(const std::string& name, const std::st
     }
     proto::AllocateRequest request{name, self_.host_id, *wanted, network};
     auto reserved = co_await ipam_.allocate(request);
+    // A network the IPAM does not know: lost with its registry while this host runs containers on
+    // it (written back), or deleted once none ran on it (dropped here, never written back).
     if (!reserved && reserved.error().code == "unknown_network") {
+      if (!networks_in_use_.count(network)) {
+        networks_.forget(network);
+        co_return;
+      }
       if (Status restored = co_await networks_.restore_at_ipam(network); restored) {
         reserved = co_await ipam_.allocate(request);
       }

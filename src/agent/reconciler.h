@@ -127,6 +127,7 @@ class Reconciler {
   std::optional<uint64_t> revision_;  // none until a snapshot
   SyncState state_;
   std::map<std::string, size_t> floods_, unicasts_;  // programmed, by device
+  std::set<std::string> networks_in_use_;  // by this host's containers, at the last housekeeping
   std::map<std::string, std::chrono::steady_clock::time_point> orphan_since_;
   bool housekeeping_due_ = false;
 };

@@ -228,6 +228,20 @@ TEST_F(ReconcilerTest, ANetworkTheRegistryLostIsWrittenBackWithItsShape) {
   EXPECT_TRUE(host.ipam.names.count("vxlan-gateway-blue.host1"));
 }
 
+// Found by the e2e test: a network deleted once its containers were gone was written back by the
+// hosts that still held its gateway. Only a network this host runs containers on is written back.
+TEST_F(ReconcilerTest, ADeletedNetworkIsDroppedNotWrittenBack) {
+  host.ipam.add_network("blue", "10.30.0.0/24", 4097);
+  ASSERT_TRUE(run(host.service.create("web", "alpine", "blue")).ok());
+  ASSERT_TRUE(run(host.service.remove("web")).ok());
+  host.ipam.names.erase("vxlan-gateway-blue.host1");  // DELETE /networks/blue
+  host.ipam.networks.erase("blue");
+  ASSERT_TRUE(housekeeping().ok());
+  EXPECT_TRUE(host.ipam.created_networks.empty());
+  EXPECT_FALSE(host.ipam.networks.count("blue"));
+  EXPECT_EQ(host.networks.find("blue"), nullptr);
+}
+
 TEST_F(ReconcilerTest, AnAddressTakenMeanwhileIsReportedAndTheRestGoesOn) {
   ASSERT_TRUE(run(host.service.create("web", "alpine", "vxlan-net")).ok());
   ASSERT_TRUE(run(host.service.create("db", "alpine", "vxlan-net")).ok());
