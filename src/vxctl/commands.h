@@ -5,6 +5,7 @@
 // kind (exit_status.h).
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <cstdint>
 #include <iosfwd>
 #include <optional>
@@ -21,6 +22,9 @@ struct Output {
   std::ostream& warnings;  // what went wrong on the side (an agent that did not answer in `ps`)
   bool json = false;
 };
+
+// Prints `value` as one line of JSON, the --json form of an answer; returns exit status 0.
+int print_json(const Output& output, const boost::json::value& value);
 
 struct RunCommand {
   std::string name;

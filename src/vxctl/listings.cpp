@@ -13,12 +13,12 @@ namespace vx::ctl {
 
 namespace json = boost::json;
 
-namespace {
-
 int print_json(const Output& output, const json::value& value) {
   output.out << json::serialize(value) << "\n";
   return 0;
 }
+
+namespace {
 
 // What each host's agent says of its containers, by (host, name): a container of the same name
 // elsewhere (a leftover) never lends its state to the registry's. Hosts whose agent did not answer

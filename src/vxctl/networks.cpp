@@ -14,11 +14,6 @@ namespace json = boost::json;
 
 namespace {
 
-int print_json(const Output& output, const json::value& value) {
-  output.out << json::serialize(value) << "\n";
-  return 0;
-}
-
 // One network as "key  value" lines: what create and inspect print.
 std::vector<std::pair<std::string, std::string>> fields_of(const proto::NetworkStatus& network) {
   auto total = static_cast<int64_t>(network.total);
