@@ -64,6 +64,7 @@ class IpamApi : public Router {
     add("POST", "/deallocate", this, &IpamApi::release);
     add("POST", "/release", this, &IpamApi::release);
     add("POST", "/container/{name}/endpoint", this, &IpamApi::record_endpoint);
+    add("POST", "/container/{name}/rename", this, &IpamApi::rename);
     add("POST", "/hosts", this, &IpamApi::register_host);
     add("GET", "/hosts", this, &IpamApi::list_hosts);
     add("POST", "/hosts/{id}/heartbeat", this, &IpamApi::heartbeat);
@@ -211,6 +212,14 @@ class IpamApi : public Router {
     auto recorded = co_await store_->record_endpoint(name, parsed->host_id, parsed->mac_address, request.instance);
     if (!recorded) co_return error_response(recorded.error());
     co_return success_response(to_json(*recorded));
+  }
+
+  asio::awaitable<HttpResponse> rename(const HttpRequest& request, const PathParams& params) {
+    auto parsed = proto::parse_rename_request(request.body);
+    if (!parsed) co_return error_response(parsed.error());
+    auto renamed = co_await store_->rename(params.at("name"), parsed->container_name, parsed->host_id, request.instance);
+    if (!renamed) co_return error_response(renamed.error());
+    co_return success_response(to_json(*renamed));
   }
 
   asio::awaitable<HttpResponse> register_host(const HttpRequest& request, const PathParams&) {

@@ -88,6 +88,14 @@ class Store {
                                                                      const std::string& mac,
                                                                      const std::string& instance) = 0;
 
+  // Moves `name`'s entry, which must belong to `host_id`, to the name `to`, keeping its address
+  // held throughout (kConflict "name_conflict" when `to` holds an address already). What the agent
+  // of a container Docker started with an address it asked for before knowing the container's name
+  // (agent/docker_plugin) calls once it knows it.
+  virtual boost::asio::awaitable<Result<Allocation>> rename(const std::string& name, const std::string& to,
+                                                            const std::string& host_id,
+                                                            const std::string& instance) = 0;
+
   // Ok when the store answers and holds this IPAM's pool.
   virtual boost::asio::awaitable<Status> check_health() = 0;
 };

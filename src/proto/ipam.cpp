@@ -48,6 +48,10 @@ json::object to_json(const EndpointRecord& record) {
   return {{"host_id", record.host_id}, {"mac_address", record.mac_address}};
 }
 
+json::object to_json(const RenameRequest& request) {
+  return {{"host_id", request.host_id}, {"container_name", request.container_name}};
+}
+
 json::object to_json(const Reservation& reservation) {
   json::object out = to_json(reservation.endpoint);
   out["created"] = reservation.created;
@@ -168,6 +172,16 @@ Result<EndpointRecord> parse_endpoint_record(std::string_view body) {
   if (!mac) return mac.error();
   record->mac_address = std::move(*mac);
   return record;
+}
+
+Result<RenameRequest> parse_rename_request(std::string_view body) {
+  auto request = read_request(body, [](Fields& fields) {
+    return RenameRequest{fields.text("host_id"), fields.text("container_name")};
+  });
+  if (!request) return request.error();
+  if (auto valid = validate_host_id(request->host_id); !valid) return valid.error();
+  if (auto valid = validate_container_name(request->container_name); !valid) return valid.error();
+  return request;
 }
 
 Status check_network_subnet(const Cidr& subnet) {

@@ -64,6 +64,12 @@ struct EndpointRecord {
   std::string mac_address;  // lower case
 };
 
+// POST /container/{name}/rename: the name's entry, on host_id, moves to container_name.
+struct RenameRequest {
+  std::string host_id;
+  std::string container_name;
+};
+
 // One entry of GET /hosts.
 struct HostStatus {
   Host host;
@@ -126,6 +132,7 @@ boost::json::object to_json(const AllocateRequest& request);
 boost::json::object to_json(const ReleaseRequest& request);
 boost::json::object to_json(const HostRegistration& registration);
 boost::json::object to_json(const EndpointRecord& record);
+boost::json::object to_json(const RenameRequest& request);
 boost::json::object to_json(const NetworkRequest& request);
 
 // What the IPAM answers (peers.h encodes Host and Endpoint).
@@ -142,6 +149,7 @@ Result<AllocateRequest> parse_allocate_request(std::string_view body);
 Result<ReleaseRequest> parse_release_request(std::string_view body);
 Result<HostRegistration> parse_host_registration(std::string_view body);
 Result<EndpointRecord> parse_endpoint_record(std::string_view body);
+Result<RenameRequest> parse_rename_request(std::string_view body);
 // Checks the name (never the default network's), the CIDR and the VNI's range; the range against
 // the subnet is the IPAM's.
 Result<NetworkRequest> parse_network_request(std::string_view body);

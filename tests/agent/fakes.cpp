@@ -313,6 +313,26 @@ asio::awaitable<Status> FakeIpam::release(const std::string& name, const std::st
   co_return Ok{};
 }
 
+asio::awaitable<Result<proto::Endpoint>> FakeIpam::rename(const std::string& name,
+                                                          const proto::RenameRequest& request) {
+  if (auto failed = enter("rename")) co_return *failed;
+  auto found = names.find(name);
+  if (found == names.end()) co_return not_found("unknown_container", "no container " + name);
+  if (found->second.host_id != request.host_id) {
+    co_return conflict("host_mismatch", "'" + name + "' belongs to " + found->second.host_id);
+  }
+  if (names.count(request.container_name)) {
+    co_return conflict("name_conflict", "'" + request.container_name + "' holds an address");
+  }
+  proto::Endpoint moved = found->second;
+  moved.container_name = request.container_name;
+  names.erase(found);
+  log_endpoint(name);
+  names[moved.container_name] = moved;
+  log_endpoint(moved.container_name);
+  co_return moved;
+}
+
 asio::awaitable<Status> FakeIpam::record_endpoint(const std::string& name, const proto::EndpointRecord& record) {
   if (auto failed = enter("record_endpoint")) co_return *failed;
   const std::string& host_id = record.host_id;

@@ -108,6 +108,18 @@ class FakeStore : public Store {
     if (down) co_return unavailable("redis_unavailable", "Redis at x is unavailable");
     co_return Ok{};
   }
+  asio::awaitable<Result<Allocation>> rename(const std::string& name, const std::string& to, const std::string&,
+                                             const std::string& instance) override {
+    ++calls;
+    last_instance = instance;
+    auto found = by_name.find(name);
+    if (found == by_name.end()) co_return not_found("unknown_container", "no");
+    Allocation moved = found->second;
+    moved.container_name = to;
+    by_name.erase(found);
+    by_name[to] = moved;
+    co_return moved;
+  }
   asio::awaitable<Result<Allocation>> record_endpoint(const std::string& name, const std::string&,
                                                       const std::string& mac, const std::string& instance) override {
     ++calls;

@@ -74,6 +74,12 @@ asio::awaitable<Status> HttpIpamClient::record_endpoint(const std::string& name,
   return call_status("POST", "/container/" + name + "/endpoint", json::serialize(to_json(record)));
 }
 
+asio::awaitable<Result<proto::Endpoint>> HttpIpamClient::rename(const std::string& name,
+                                                                const proto::RenameRequest& request) {
+  return call_parsed("POST", "/container/" + name + "/rename", json::serialize(to_json(request)),
+                     proto::parse_endpoint);
+}
+
 asio::awaitable<Result<std::vector<proto::Endpoint>>> HttpIpamClient::containers(const std::string& host_id) {
   return call_parsed("GET", host_id.empty() ? "/containers" : "/containers?host_id=" + host_id, "",
                      proto::parse_endpoints);

@@ -33,6 +33,8 @@ class HttpIpamClient : public IpamClient {
   boost::asio::awaitable<Status> release(const std::string& name, const std::string& host_id) override;
   boost::asio::awaitable<Status> record_endpoint(const std::string& name,
                                                  const proto::EndpointRecord& record) override;
+  boost::asio::awaitable<Result<proto::Endpoint>> rename(const std::string& name,
+                                                         const proto::RenameRequest& request) override;
   boost::asio::awaitable<Result<std::vector<proto::Endpoint>>> containers(const std::string& host_id) override;
   boost::asio::awaitable<Result<proto::Endpoint>> container(const std::string& name) override;
   boost::asio::awaitable<Result<proto::NetworkStatus>> network(const std::string& name) override;

@@ -29,6 +29,10 @@ class IpamClient {
   virtual boost::asio::awaitable<Status> release(const std::string& name, const std::string& host_id) = 0;
   virtual boost::asio::awaitable<Status> record_endpoint(const std::string& name,
                                                          const proto::EndpointRecord& record) = 0;
+  // Moves `name`'s entry to `to` on the same host, its address held throughout (ipam/store.h);
+  // kConflict "name_conflict" when `to` holds an address.
+  virtual boost::asio::awaitable<Result<proto::Endpoint>> rename(const std::string& name,
+                                                                 const proto::RenameRequest& request) = 0;
   // The names the registry holds for one host; every host's with an empty `host_id`.
   virtual boost::asio::awaitable<Result<std::vector<proto::Endpoint>>> containers(const std::string& host_id) = 0;
   // One name's entry, on whichever host; kNotFound "unknown_container" when the name holds nothing.

@@ -382,6 +382,40 @@ return reply{outcome = 'recorded', address = address}
 )lua",
                                              {keys::kContainerIps, keys::kContainerHosts, keys::kContainerMacs, keys::kMacContainers, keys::kHostInstances, keys::kContainerNetworks, keys::kRevision, keys::kChanges}};
 
+// KEYS: the registry's, vxlan:host_instances, vxlan:revision, vxlan:changes
+const Script<Rename> kRename{"rename", kChangeLog + kInstanceCheck + kNetworkOf + kRegistryLocals + R"lua(
+local address = redis.call('HGET', r.ips, name)
+if not address then return reply{outcome = 'not_found'} end
+local owner = redis.call('HGET', r.hosts, name) or ''
+if owner ~= host then return reply{outcome = 'host_mismatch', owner = owner} end
+if wrong_instance(KEYS[7], host, instance) then return reply{outcome = 'wrong_instance'} end
+local held = redis.call('HGET', r.ips, to)
+if held then
+  return reply{outcome = 'name_conflict', address = held, owner = redis.call('HGET', r.hosts, to) or ''}
+end
+local network = network_of(r.networks, name)
+local mac = redis.call('HGET', r.macs, name)
+for _, key in ipairs({r.ips, r.hosts, r.networks, r.macs}) do redis.call('HDEL', key, name) end
+redis.call('HSET', r.ips, to, address)
+redis.call('HSET', r.hosts, to, host)
+redis.call('HSET', r.ip_index, address, to)
+if network_fields(network) then redis.call('HSET', r.networks, to, network) end
+-- Only the last expression of an argument list spreads all its values: the optional fields are
+-- gathered in one table.
+local put = {'container_name', to, 'ip_address', address, 'host_id', host}
+if mac then
+  redis.call('HSET', r.macs, to, mac)
+  redis.call('HSET', r.mac_index, mac, to)
+  put[#put + 1], put[#put + 2] = 'mac_address', mac
+end
+if network_fields(network) then put[#put + 1], put[#put + 2] = network_fields(network) end
+log_change('delete', 'endpoint', 'container_name', name, 'ip_address', address, 'host_id', host,
+           network_fields(network))
+log_change('put', 'endpoint', unpack(put))
+return reply{outcome = 'renamed', address = address, mac = mac or '', network = network}
+)lua",
+                             registry_keys_and({keys::kHostInstances, keys::kRevision, keys::kChanges})};
+
 // KEYS: container_ips, container_hosts, vxlan:container_macs, vxlan:container_networks
 const Script<Find> kFind{"find", kNetworkOf + R"lua(
 local address = redis.call('HGET', KEYS[1], name)

@@ -331,6 +331,42 @@ struct RecordEndpoint {
 };
 extern const Script<RecordEndpoint> kRecordEndpoint;
 
+// Moves a name's entry (address, host, network, MAC) to another name on the same host, as one
+// change: a delete of the old name and a put of the new one under consecutive revisions. The
+// address is held throughout, so no other name can take it in between.
+struct Rename {
+  struct Args {
+    std::string name;
+    std::string to;
+    std::string host;
+    std::string instance;
+    template <class Self, class F>
+    static void fields(Self& self, F&& field) {
+      field("name", self.name);
+      field("to", self.to);
+      field("host", self.host);
+      field("instance", self.instance);
+    }
+  };
+  struct Reply {
+    // "renamed" | "not_found" | "host_mismatch" | "name_conflict" (`to` is held) | "wrong_instance"
+    std::string outcome;
+    std::string address;  // renamed: the address; name_conflict: the one `to` holds
+    std::string owner;    // host_mismatch, name_conflict: the host of the name that is in the way
+    std::string mac;      // renamed: the MAC it carries, "" when none is recorded
+    std::string network;  // renamed: its network
+    template <class Self, class F>
+    static void fields(Self& self, F&& field) {
+      field("outcome", self.outcome);
+      field("address", self.address);
+      field("owner", self.owner);
+      field("mac", self.mac);
+      field("network", self.network);
+    }
+  };
+};
+extern const Script<Rename> kRename;
+
 // What a name holds.
 struct Find {
   struct Args {

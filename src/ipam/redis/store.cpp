@@ -28,6 +28,7 @@ RedisStore::RedisStore(std::shared_ptr<RedisConnection> redis, const PoolSpec& p
       allocate_(lua::kAllocate),
       release_(lua::kRelease),
       endpoint_(lua::kRecordEndpoint),
+      rename_(lua::kRename),
       find_(lua::kFind),
       stats_(lua::kStats),
       create_network_(lua::kCreateNetwork),
@@ -252,6 +253,29 @@ asio::awaitable<Result<Allocation>> RedisStore::record_endpoint(const std::strin
     co_return conflict("mac_taken", "MAC " + mac + " is recorded for container '" + reply->holder + "'");
   }
   co_return endpoint_.unexpected(outcome);
+}
+
+asio::awaitable<Result<Allocation>> RedisStore::rename(const std::string& name, const std::string& to,
+                                                       const std::string& host_id, const std::string& instance) {
+  lua::Rename::Args args{.name = name, .to = to, .host = host_id, .instance = instance};
+  auto reply = co_await rename_.run(*redis_, args);
+  if (!reply) co_return reply.error();
+  const std::string& outcome = reply->outcome;
+  if (outcome == "renamed") {
+    spdlog::info("renamed {} to {} ({} on {})", name, to, reply->address, host_id);
+    co_return Allocation{to, reply->address, host_id, reply->mac, reply->network};
+  }
+  if (outcome == "not_found") co_return no_address(name);
+  if (outcome == "host_mismatch") {
+    co_return conflict("host_mismatch", "container '" + name + "' belongs to host '" + reply->owner + "', not '" +
+                                            host_id + "'");
+  }
+  if (outcome == "wrong_instance") co_return instance_mismatch(host_id);
+  if (outcome == "name_conflict") {
+    co_return conflict("name_conflict", "container name '" + to + "' holds " + reply->address + " on host '" +
+                                            reply->owner + "'");
+  }
+  co_return rename_.unexpected(outcome);
 }
 
 asio::awaitable<Result<int>> RedisStore::connected_replicas() {

@@ -56,6 +56,8 @@ class RedisStore : public Store {
                                                              const std::string& host_id,
                                                              const std::string& mac,
                                                              const std::string& instance) override;
+  boost::asio::awaitable<Result<Allocation>> rename(const std::string& name, const std::string& to,
+                                                    const std::string& host_id, const std::string& instance) override;
   boost::asio::awaitable<Status> check_health() override;
 
   // Writes the pool unless Redis holds it already; refuses a pool of another range.
@@ -89,6 +91,7 @@ class RedisStore : public Store {
   RedisScript<lua::Allocate> allocate_;
   RedisScript<lua::Release> release_;
   RedisScript<lua::RecordEndpoint> endpoint_;
+  RedisScript<lua::Rename> rename_;
   RedisScript<lua::Find> find_;
   RedisScript<lua::Stats> stats_;
   RedisScript<lua::CreateNetwork> create_network_;
