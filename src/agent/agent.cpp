@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
+#include <filesystem>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -30,8 +31,14 @@ void log_if_failed(const char* loop, std::exception_ptr failure) {
 
 }  // namespace
 
-ReconcilerOptions Agent::reconciler_options(const AgentConfig& config, const ContainerService& containers) {
+ReconcilerOptions Agent::reconciler_options(const AgentConfig& config, const ContainerService& containers,
+                                            DockerEndpoints& docker_endpoints) {
   ReconcilerOptions options;
+  if (!config.docker_plugin.empty()) {
+    options.docker_held = [&docker_endpoints](const std::map<std::string, proto::Endpoint>& registered) {
+      return docker_endpoints.keep(registered);
+    };
+  }
   options.interval = config.sync_interval;
   options.resync_interval = config.resync_interval;
   options.busy = [&containers](const std::string& name) { return containers.busy(name); };
@@ -49,13 +56,19 @@ Agent::Agent(AgentIdentity self, const AgentConfig& config, std::unique_ptr<Data
       prober_(std::make_unique<NetnsProber>()),
       networks_(self_, *ipam_, *runtime_, *dataplane_),
       containers_(self_, *ipam_, *runtime_, networks_),
-      reconciler_(self_, *ipam_, *dataplane_, *runtime_, networks_, reconciler_options(config, containers_)),
+      docker_endpoints_(self_, *ipam_, *runtime_, networks_),
+      reconciler_(self_, *ipam_, *dataplane_, *runtime_, networks_,
+                  reconciler_options(config, containers_, docker_endpoints_)),
       removals_(self_, *ipam_, *runtime_, [this](const std::string& name) { return containers_.busy(name); }),
       health_(*runtime_, config.sync_interval),
       warning_(open_api_warning(config.listen, config.token)),
       router_(make_agent_router({self_, containers_, networks_, *runtime_, *ipam_, *dataplane_, *prober_, reconciler_,
                                  setup_, health_.observed(), warning_})),
       server_({.token = config.token}, {{io_.get_executor(), router_.get()}}),
+      plugin_socket_(config.docker_plugin.empty() ? "" : config.plugin_dir + "/" + config.docker_plugin + ".sock"),
+      plugin_driver_(docker_endpoints_),
+      plugin_server_({}, {{io_.get_executor(), &plugin_driver_}}),
+      network_events_(*runtime_, docker_endpoints_),
       names_(io_.get_executor(), [this](std::string_view network, std::string_view name) { return lookup(network, name); },
              dns::host_resolvers(config.resolv_conf)) {
   setup_.error = "starting";
@@ -105,12 +118,27 @@ asio::awaitable<void> Agent::keep_names() {
   }
 }
 
-Status Agent::listen(const AgentConfig& config) { return server_.listen_tcp(config.listen.host, config.listen.port); }
+Status Agent::listen(const AgentConfig& config) {
+  if (Status api = server_.listen_tcp(config.listen.host, config.listen.port); !api) return api;
+  if (plugin_socket_.empty()) return Ok{};
+  std::error_code made;
+  std::filesystem::create_directories(config.plugin_dir, made);
+  if (made) return unavailable("listen_failed", "cannot make " + config.plugin_dir + ": " + made.message());
+  return plugin_server_.listen_unix(plugin_socket_);
+}
 
+// The plugin answers before the set-up starts: Docker asks it for the pool and gateway of each
+// network the agent makes.
 void Agent::run() {
+  if (!plugin_socket_.empty()) {
+    plugin_server_.start();
+    spdlog::info("serving Docker's IPAM plugin on {}", plugin_socket_);
+  }
   asio::co_spawn(io_, set_up(), [](std::exception_ptr e) { log_if_failed("set-up and host checks", e); });
   asio::co_spawn(io_, health_.run(), [](std::exception_ptr e) { log_if_failed("health", e); });
-  serve_until_signalled(server_, {&io_});
+  serve_until_signalled(server_, {&io_}, [this] {
+    if (!plugin_socket_.empty()) plugin_server_.shutdown([] {});
+  });
 }
 
 asio::awaitable<Status> Agent::repair_host() {
@@ -138,6 +166,9 @@ asio::awaitable<void> Agent::set_up() {
   asio::co_spawn(io_, keep_names(), [](std::exception_ptr e) { log_if_failed("name server", e); });
   asio::co_spawn(io_, reconciler_.follow(), [](std::exception_ptr e) { log_if_failed("peer feed", e); });
   asio::co_spawn(io_, removals_.follow(), [](std::exception_ptr e) { log_if_failed("container removals", e); });
+  if (!plugin_socket_.empty()) {
+    asio::co_spawn(io_, network_events_.follow(), [](std::exception_ptr e) { log_if_failed("network events", e); });
+  }
   co_await reconciler_.keep_host();
 }
 

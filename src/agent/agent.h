@@ -13,6 +13,8 @@
 #include "agent/container_service.h"
 #include "agent/dns/resolv_conf.h"
 #include "agent/dns/server.h"
+#include "agent/docker_plugin/ipam_driver.h"
+#include "agent/docker_plugin/network_follower.h"
 #include "agent/reconciler.h"
 #include "agent/removal_follower.h"
 #include "common/http_server.h"
@@ -30,7 +32,8 @@ class Agent {
   void run();
 
  private:
-  static ReconcilerOptions reconciler_options(const AgentConfig& config, const ContainerService& containers);
+  static ReconcilerOptions reconciler_options(const AgentConfig& config, const ContainerService& containers,
+                                              DockerEndpoints& docker_endpoints);
   boost::asio::awaitable<Status> repair_host();
   boost::asio::awaitable<void> set_up();
   boost::asio::awaitable<void> heartbeat();
@@ -49,6 +52,7 @@ class Agent {
   std::unique_ptr<Prober> prober_;
   HostNetworks networks_;
   ContainerService containers_;
+  DockerEndpoints docker_endpoints_;
   Reconciler reconciler_;
   RemovalFollower removals_;
   SetupState setup_;
@@ -56,6 +60,11 @@ class Agent {
   std::string warning_;  // serving without a token where others reach it
   std::unique_ptr<Router> router_;
   HttpServer server_;
+  // Docker's IPAM plugin (docker_plugin/), on a unix socket of its own: Docker sends no token.
+  std::string plugin_socket_;  // empty when the plugin is off
+  IpamDriver plugin_driver_;
+  HttpServer plugin_server_;
+  NetworkFollower network_events_;
   dns::Server names_;
   std::map<std::string, std::string> names_errors_;  // the last listen error, by network
 };

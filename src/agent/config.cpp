@@ -33,6 +33,8 @@ struct Flags {
   int timeout_ms = 5000;
   std::string token_file;
   std::string resolv_conf = "/etc/resolv.conf";
+  std::string docker_plugin = AgentConfig{}.docker_plugin;
+  std::string plugin_dir = AgentConfig{}.plugin_dir;
 };
 
 std::string hostname() {
@@ -73,12 +75,22 @@ Result<AgentConfig> validate(Flags flags) {
   }
   auto token = load_token(flags.token_file);
   if (!token) return token.error();
+  // Docker reads the name from the socket's file name and keeps it in each network's IPAM driver.
+  if (!flags.docker_plugin.empty()) {
+    if (auto valid = proto::validate_network_name(flags.docker_plugin); !valid) {
+      return bad_input("invalid_plugin", "--docker-plugin must be letters, digits, '-' and '_', at most 32");
+    }
+  }
+  if (flags.plugin_dir.empty() || flags.plugin_dir.front() != '/') {
+    return bad_input("invalid_plugin_dir", "--plugin-dir must be an absolute path");
+  }
   return AgentConfig{*listen, *ipam, flags.state_dir, flags.host_id, flags.underlay_device, underlay_ip, flags.advertise_url,
                      *docker, flags.vni, flags.vxlan_port, flags.network, flags.bridge, flags.log_level,
                      std::chrono::milliseconds(flags.sync_interval_ms),
                      std::chrono::milliseconds(flags.resync_interval_ms),
                      std::chrono::milliseconds(flags.heartbeat_interval_ms),
-                     std::chrono::milliseconds(flags.timeout_ms), *token, flags.resolv_conf};
+                     std::chrono::milliseconds(flags.timeout_ms), *token, flags.resolv_conf,
+                     flags.docker_plugin, flags.plugin_dir};
 }
 
 }  // namespace
@@ -122,6 +134,12 @@ std::variant<AgentConfig, ExitCode> parse_agent_config(int argc, char** argv) {
   app.add_option("--resolv-conf", flags.resolv_conf,
                  "where the containers' names servers find the resolvers for names outside the cluster")
       ->envname("VXLAN_AGENT_RESOLV_CONF");
+  app.add_option("--docker-plugin", flags.docker_plugin,
+                 "the name this agent serves Docker's IPAM plugin under, so that `docker run --network` gets "
+                 "cluster addresses; \"\" for none")
+      ->envname("VXLAN_AGENT_DOCKER_PLUGIN");
+  app.add_option("--plugin-dir", flags.plugin_dir, "where Docker finds plugin sockets")
+      ->envname("VXLAN_AGENT_PLUGIN_DIR");
   return parse_command_line<AgentConfig>(app, argc, argv, "vxlan-agent", [&] { return validate(std::move(flags)); });
 }
 

@@ -35,6 +35,8 @@ struct AgentConfig {
   std::chrono::milliseconds call_timeout;
   std::string token;  // required of callers and sent to the IPAM; empty: none (auth.h)
   std::string resolv_conf;  // its nameservers answer the names outside the cluster (dns/server.h)
+  std::string docker_plugin = "vxlan";  // the IPAM plugin's name (docker_plugin/); "": Docker's own allocator
+  std::string plugin_dir = "/run/docker/plugins";  // where Docker looks for plugin sockets
 };
 
 // The configuration, or the status to exit with: 0 after --help, 2 after an error already printed.

@@ -20,11 +20,16 @@ Error unknown_container(const std::string& name) {
   return not_found("unknown_container", "no container '" + name + "' is managed on this host");
 }
 
-// A gateway's reservation looks like a container's to the IPAM; a create of that name would build
-// a container on a bridge's own address, a remove would free it.
+// A gateway's reservation, or a Docker endpoint's before its container is known, looks like a
+// container's to the IPAM; a create of that name would take the address, a remove would free it.
 Status refuse_gateway_name(const std::string& name) {
-  if (!proto::is_gateway_name(name)) return Ok{};
-  return bad_input("reserved_name", "'" + name + "' names a host's gateway address, not a container");
+  if (proto::is_gateway_name(name)) {
+    return bad_input("reserved_name", "'" + name + "' names a host's gateway address, not a container");
+  }
+  if (proto::is_docker_endpoint_name(name)) {
+    return bad_input("reserved_name", "'" + name + "' names an address Docker asked for, not a container");
+  }
+  return Ok{};
 }
 
 }  // namespace
@@ -160,6 +165,22 @@ asio::awaitable<Result<std::vector<ManagedContainer>>> ContainerService::list() 
   if (!containers) co_return containers.error();
   std::vector<ManagedContainer> out;
   for (const auto& info : *containers) out.push_back(describe(info));
+  // And those Docker ran on a cluster network by itself (docker_plugin/): registered as well.
+  std::map<std::string, NetworkSetup> carried = networks_.all();
+  for (const auto& [network, setup] : carried) {
+    auto attached = co_await runtime_.list_attached(setup.devices.docker_network);
+    if (!attached) co_return attached.error();
+    for (const auto& info : *attached) {
+      if (is_managed(info)) continue;
+      auto attachment = info.networks.find(setup.devices.docker_network);
+      if (attachment == info.networks.end()) continue;
+      ManagedContainer container = describe(info);
+      container.ip_address = attachment->second.ip_address;
+      container.mac_address = attachment->second.mac_address;
+      container.network = network;
+      out.push_back(std::move(container));
+    }
+  }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   co_return out;
 }

@@ -15,6 +15,9 @@ std::string mismatch(const NetworkInfo& network, const NetworkSpec& spec) {
   if (network.gateway != spec.gateway.to_string()) return "gateway " + network.gateway;
   if (network.bridge_name != spec.bridge_name) return "bridge '" + network.bridge_name + "'";
   if (network.mtu != spec.mtu) return "MTU " + std::to_string(network.mtu);
+  if (network.ipam_driver != spec.ipam_driver) {
+    return "IPAM driver '" + (network.ipam_driver.empty() ? std::string("default") : network.ipam_driver) + "'";
+  }
   return "";
 }
 
@@ -71,6 +74,7 @@ Result<AgentIdentity> identify_host(const AgentConfig& config, Dataplane& datapl
   self.underlay_device = config.underlay_device;
   self.underlay_ip = config.underlay_ip.value_or(underlay->addresses.front());
   self.underlay_mtu = underlay->mtu;
+  self.ipam_plugin = config.docker_plugin;
   self.agent_url = config.advertise_url.empty()
                        ? "http://" + self.underlay_ip.to_string() + ":" + std::to_string(config.listen.port)
                        : config.advertise_url;
@@ -111,7 +115,8 @@ asio::awaitable<Result<NetworkSetup>> set_up_network(const AgentIdentity& self, 
 
   Labels labels{{kManagedLabel, "true"}};
   if (devices.network != proto::kDefaultNetwork) labels[kNetworkLabel] = devices.network;
-  NetworkSpec network{devices.docker_network, subnet, *gateway_ip, devices.bridge, self.overlay_mtu(), labels};
+  NetworkSpec network{devices.docker_network, subnet, *gateway_ip, devices.bridge, self.overlay_mtu(), labels,
+                      self.ipam_plugin};
   if (Status ready = co_await ensure_network(runtime, network); !ready) co_return ready.error();
 
   VxlanSpec vxlan{devices.vxlan_device,  devices.vni,        self.vxlan_port, self.underlay_ip,

@@ -31,6 +31,7 @@ struct AgentIdentity {
   std::string vxlan_device = "vxlan0";
   uint32_t vni = 100;
   uint16_t vxlan_port = 4789;
+  std::string ipam_plugin;  // the IPAM driver of the Docker networks this agent makes; "": Docker's own
 
   // VXLAN adds 50 bytes (outer IPv4, UDP, VXLAN and Ethernet headers) to every frame.
   int overlay_mtu() const { return underlay_mtu - 50; }

@@ -238,6 +238,7 @@ asio::awaitable<Status> Reconciler::housekeeping() {
     }
     co_await restore(container.name, container.ip_address, container.mac_address, network_of(container), registered);
   }
+  if (options_.docker_held) present.merge(co_await options_.docker_held(registered));
   co_await release_orphans(registered, present);
   co_return Ok{};
 }

@@ -55,6 +55,10 @@ struct ReconcilerOptions {
   // released at once (removal_follower.h).
   std::chrono::seconds orphan_grace{20};
   std::function<bool(const std::string&)> busy;  // names with a create or remove in flight
+  // The names of this host's registry that containers Docker ran by itself hold (and claims them,
+  // docker_plugin/docker_endpoints.h), which no orphan check may release; none when unset.
+  std::function<boost::asio::awaitable<std::set<std::string>>(const std::map<std::string, proto::Endpoint>&)>
+      docker_held = {};
 };
 
 // What the loops publish, for /health.

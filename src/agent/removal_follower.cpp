@@ -11,43 +11,26 @@ namespace vx::agent {
 namespace asio = boost::asio;
 using SystemClock = std::chrono::system_clock;
 
-namespace {
-
-// Docker keeps only its latest events: after an outage longer than this, housekeeping finds what
-// the stream no longer has.
-constexpr auto kLongestCatchUp = std::chrono::minutes(5);
-
-}  // namespace
-
 RemovalFollower::RemovalFollower(const AgentIdentity& self, ipam::IpamClient& ipam, Runtime& runtime,
                                  std::function<bool(const std::string&)> busy, std::chrono::milliseconds window)
-    : self_(self), ipam_(ipam), runtime_(runtime), busy_(std::move(busy)), window_(window) {}
-
-asio::awaitable<void> RemovalFollower::follow() {
-  auto since = SystemClock::now();
-  for (;;) since = co_await follow_window(since);
+    : self_(self), ipam_(ipam), runtime_(runtime), busy_(std::move(busy)), windows_("container removals", window) {
+  read_ = [this](SystemClock::time_point since, SystemClock::time_point until) { return read_window(since, until); };
 }
 
+asio::awaitable<void> RemovalFollower::follow() { co_await windows_.follow(read_); }
+
 asio::awaitable<SystemClock::time_point> RemovalFollower::follow_window(SystemClock::time_point since) {
-  auto now = SystemClock::now();
-  if (now - since > kLongestCatchUp) since = now - kLongestCatchUp;
-  auto until = std::max(since, now) + window_;
-  Labels managed_here{{kManagedLabel, "true"}, {kHostLabel, self_.host_id}};
-  auto removed = co_await runtime_.removed_containers(managed_here, since, until);
-  if (!removed) {
-    if (removed.error().detail != last_error_) {
-      spdlog::warn("cannot follow Docker's container removals: {}", removed.error().detail);
-    }
-    last_error_ = removed.error().detail;
-    asio::steady_timer pause(co_await asio::this_coro::executor);
-    pause.expires_after(window_);
-    co_await pause.async_wait(asio::use_awaitable);
-    co_return since;
-  }
-  if (!last_error_.empty()) spdlog::info("following Docker's container removals again");
-  last_error_.clear();
+  co_return co_await windows_.step(since, read_);
+}
+
+// Every removal, not only the managed containers': a container Docker ran by itself on a cluster
+// network (docker_plugin/) is registered under its name too. Only this host's names are released.
+asio::awaitable<Status> RemovalFollower::read_window(SystemClock::time_point since, SystemClock::time_point until) {
+  Labels any;
+  auto removed = co_await runtime_.removed_containers(any, since, until);
+  if (!removed) co_return removed.error();
   for (const auto& name : *removed) co_await release_removed(name);
-  co_return until;
+  co_return Ok{};
 }
 
 asio::awaitable<void> RemovalFollower::release_removed(const std::string& name) {

@@ -1,6 +1,6 @@
-// Releases the address of a managed container removed behind the agent's back (`docker rm -f`),
-// within about a window of its removal: it reads Docker's event stream one window after another
-// (Runtime::removed_containers) for this host's managed containers. The reconciler's housekeeping
+// Releases the address of a container removed behind the agent's back (`docker rm -f`, or any rm
+// of a container Docker ran on a cluster network by itself), within about a window of its removal:
+// it reads Docker's event stream one window after another (Runtime::removed_containers). The reconciler's housekeeping
 // (reconciler.h) stays the safety net for what the stream misses: an agent that was down, a dockerd
 // that restarted. A name is released only once Docker, asked again, holds no container of that
 // name, and never while a create or remove of it is in flight, so that a container recreated under
@@ -12,6 +12,7 @@
 #include <functional>
 #include <string>
 
+#include "agent/event_windows.h"
 #include "agent/identity.h"
 #include "agent/runtime.h"
 #include "ipam/client/ipam_client.h"
@@ -22,7 +23,7 @@ class RemovalFollower {
  public:
   RemovalFollower(const AgentIdentity& self, ipam::IpamClient& ipam, Runtime& runtime,
                   std::function<bool(const std::string&)> busy,
-                  std::chrono::milliseconds window = std::chrono::seconds(1));
+                  std::chrono::milliseconds window = std::chrono::milliseconds(250));
 
   // Until the io_context stops.
   boost::asio::awaitable<void> follow();
@@ -31,14 +32,16 @@ class RemovalFollower {
   boost::asio::awaitable<std::chrono::system_clock::time_point> follow_window(std::chrono::system_clock::time_point since);
 
  private:
+  boost::asio::awaitable<Status> read_window(std::chrono::system_clock::time_point since,
+                                            std::chrono::system_clock::time_point until);
   boost::asio::awaitable<void> release_removed(const std::string& name);
 
   const AgentIdentity& self_;
   ipam::IpamClient& ipam_;
   Runtime& runtime_;
   std::function<bool(const std::string&)> busy_;
-  std::chrono::milliseconds window_;
-  std::string last_error_;
+  EventWindows windows_;
+  EventWindows::Read read_;
 };
 
 }  // namespace vx::agent

@@ -29,6 +29,7 @@ struct NetworkSpec {
   std::string bridge_name;  // fixed, so that the data plane can find it
   int mtu = 1450;
   Labels labels;
+  std::string ipam_driver = {};  // "" for Docker's own allocator; else a plugin's name (docker_plugin/)
 };
 
 struct NetworkInfo {
@@ -41,6 +42,14 @@ struct NetworkInfo {
   int mtu = 0;              // from the network's options; 0 when not set
   int containers = 0;       // how many containers are attached
   Labels labels;
+  std::string ipam_driver = {};  // "" for Docker's own ("default")
+};
+
+// A container's endpoint on one Docker network.
+struct Attachment {
+  std::string ip_address;   // empty while the container is not running
+  std::string mac_address;
+  std::string requested_ip = {};  // the address it was created or connected with (--ip), if any
 };
 
 struct ContainerSpec {
@@ -62,6 +71,16 @@ struct ContainerInfo {
   Labels labels;
   int pid = 0;              // its main process in the runtime's PID namespace; 0 unless running
                             // and inspected (lists do not carry it)
+  std::map<std::string, Attachment> networks = {};  // by Docker network name
+};
+
+// One entry of the runtime's event stream about a network: a container connected to it (at every
+// start, and `docker network connect`) or disconnected (at every stop, and `docker network
+// disconnect`).
+struct NetworkEvent {
+  std::string action;  // "connect" | "disconnect"
+  std::string network;  // the Docker network's name
+  std::string container_id;
 };
 
 class Runtime {
@@ -85,6 +104,14 @@ class Runtime {
   // Every container, running or not, that carries label key=value.
   virtual boost::asio::awaitable<Result<std::vector<ContainerInfo>>> list_containers(
       const std::string& label_key, const std::string& label_value) = 0;
+  // Every container, running or not, attached to the network.
+  virtual boost::asio::awaitable<Result<std::vector<ContainerInfo>>> list_attached(const std::string& network) = 0;
+  // Takes a container off a network at once (Docker's force), running or not; kNotFound when either
+  // is gone.
+  virtual boost::asio::awaitable<Status> disconnect(const std::string& network, const std::string& container_id) = 0;
+  // The network events from `since` to `until`, read as removed_containers reads its window.
+  virtual boost::asio::awaitable<Result<std::vector<NetworkEvent>>> network_events(
+      std::chrono::system_clock::time_point since, std::chrono::system_clock::time_point until) = 0;
   // The names of the containers carrying every one of `labels` that were removed from `since` to
   // `until`, from the runtime's event stream; answers once `until` has passed, so that reading
   // one window after another follows the stream. A name may come twice, from windows that touch.

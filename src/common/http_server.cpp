@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
@@ -252,7 +253,12 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
     spdlog::info("shutting down: no new connections, finishing requests in flight");
     beast::error_code ignored;
     for (auto& acceptor : tcp_acceptors) acceptor->close(ignored);
-    for (auto& acceptor : unix_acceptors) acceptor->close(ignored);
+    // A socket file nobody answers on stalls its clients (Docker waits 15 s on a dead plugin's).
+    for (auto& acceptor : unix_acceptors) {
+      std::string path = acceptor->local_endpoint(ignored).path();
+      acceptor->close(ignored);
+      if (!path.empty()) ::unlink(path.c_str());
+    }
     for (auto& worker : workers) {
       asio::post(worker.parts.executor, [w = &worker] {
         for (Session* session : w->sessions) {

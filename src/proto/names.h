@@ -42,4 +42,11 @@ inline bool is_gateway_name(std::string_view name) {
   return name.starts_with(kGatewayNamePrefix) || name.starts_with(kNetworkGatewayPrefix);
 }
 
+// A container Docker starts on a cluster network by itself (`docker run --network`) gets its
+// address before anyone knows its name (agent/docker_plugin): it is held under
+// "vxlan-docker.HOST.ID" until the agent renames it after the container. No container has such a
+// name.
+inline constexpr std::string_view kDockerEndpointPrefix = "vxlan-docker.";
+inline bool is_docker_endpoint_name(std::string_view name) { return name.starts_with(kDockerEndpointPrefix); }
+
 }  // namespace vx::proto

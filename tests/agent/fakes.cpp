@@ -199,6 +199,31 @@ asio::awaitable<Result<std::vector<ContainerInfo>>> FakeRuntime::list_containers
   co_return out;
 }
 
+asio::awaitable<Result<std::vector<ContainerInfo>>> FakeRuntime::list_attached(const std::string& network) {
+  if (auto failed = enter("list_attached")) co_return *failed;
+  std::vector<ContainerInfo> out;
+  for (const auto& [name, container] : containers) {
+    if (container.info.networks.count(network)) out.push_back(container.info);
+  }
+  co_return out;
+}
+
+asio::awaitable<Status> FakeRuntime::disconnect(const std::string& network, const std::string& container_id) {
+  if (auto failed = enter("disconnect")) co_return *failed;
+  Container* container = find_mutable(container_id);
+  if (container == nullptr || !container->info.networks.erase(network)) {
+    co_return not_found("not_found", "no such container or network");
+  }
+  network_log.push_back({"disconnect", network, container->info.id});
+  co_return Ok{};
+}
+
+asio::awaitable<Result<std::vector<NetworkEvent>>> FakeRuntime::network_events(std::chrono::system_clock::time_point,
+                                                                               std::chrono::system_clock::time_point) {
+  if (auto failed = enter("network_events")) co_return *failed;
+  co_return std::exchange(network_log, {});
+}
+
 asio::awaitable<Result<std::vector<std::string>>> FakeRuntime::removed_containers(
     const Labels& labels, std::chrono::system_clock::time_point since, std::chrono::system_clock::time_point until) {
   asio::steady_timer window(co_await asio::this_coro::executor);

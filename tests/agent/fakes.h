@@ -98,6 +98,13 @@ class FakeRuntime : public Runtime {
   boost::asio::awaitable<Status> remove_container(const std::string& id_or_name) override;
   boost::asio::awaitable<Result<std::vector<ContainerInfo>>> list_containers(const std::string& label_key,
                                                                             const std::string& label_value) override;
+  // Containers whose info lists the network.
+  boost::asio::awaitable<Result<std::vector<ContainerInfo>>> list_attached(const std::string& network) override;
+  boost::asio::awaitable<Status> disconnect(const std::string& network, const std::string& container_id) override;
+  // From `network_log`, at once.
+  boost::asio::awaitable<Result<std::vector<NetworkEvent>>> network_events(
+      std::chrono::system_clock::time_point since, std::chrono::system_clock::time_point until) override;
+  std::vector<NetworkEvent> network_log;  // handed out, then cleared, by the next network_events()
   // From `removals`, waiting until `until` as Docker does.
   boost::asio::awaitable<Result<std::vector<std::string>>> removed_containers(
       const Labels& labels, std::chrono::system_clock::time_point since,

@@ -129,8 +129,9 @@ echo "# 5. the agent image on host1, beside the compose IPAM"
 must "docker run vxlan-agent:latest --network host --pid host, its capabilities, the Docker socket" \
   lab docker host1 run -d --name vxlan-agent --network host --pid host \
   --cap-add NET_ADMIN --cap-add SYS_ADMIN --cap-add NET_RAW --cap-add SYS_PTRACE \
-  -v "${LAB_HOST1_DOCKER#unix://}:/var/run/docker.sock" \
-  vxlan-agent:latest --ipam http://127.0.0.1:8000 --underlay-dev "$LAB_UNDERLAY_DEV" --host-id host1
+  -v "${LAB_HOST1_DOCKER#unix://}:/var/run/docker.sock" -v /run/docker/plugins:/run/docker/plugins \
+  vxlan-agent:latest --ipam http://127.0.0.1:8000 --underlay-dev "$LAB_UNDERLAY_DEV" --host-id host1 \
+  --docker-plugin "$P-host1"
 agent_healthy() { [[ $(http_code "$1" http://127.0.0.1:8001/health "${@:2}") == 200 ]]; }
 check "the agent's /health answers 200" eventually 30 agent_healthy host1
 if_failed lab docker host1 logs vxlan-agent
@@ -162,7 +163,8 @@ REDIS_PASSWORD=$(awk '$1 == "requirepass" {print $2}' "$SYS/etc/vxlan/redis-auth
 AUTH=(-H "Authorization: Bearer $TOKEN")
 sed -i -e 's|^VXLAN_AGENT_IPAM=.*|VXLAN_AGENT_IPAM=http://127.0.0.1:8000|' \
   -e "s|^VXLAN_AGENT_UNDERLAY_DEV=.*|VXLAN_AGENT_UNDERLAY_DEV=$LAB_UNDERLAY_DEV|" \
-  -e 's|^#VXLAN_AGENT_HOST_ID=.*|VXLAN_AGENT_HOST_ID=host2|' "$SYS/etc/vxlan/agent.env"
+  -e 's|^#VXLAN_AGENT_HOST_ID=.*|VXLAN_AGENT_HOST_ID=host2|' \
+  -e "s|^#VXLAN_AGENT_DOCKER_PLUGIN=.*|VXLAN_AGENT_DOCKER_PLUGIN=$P-host2|" "$SYS/etc/vxlan/agent.env"
 # host2's dockerd runs outside this machine: a stand-in docker.service satisfies Requires=.
 printf '%s\n' '[Unit]' 'Description=stand-in: the lab host'"'"'s dockerd runs outside, its socket is mounted' \
   '[Service]' 'Type=oneshot' 'RemainAfterExit=yes' 'ExecStart=/bin/true' >"$SYS/etc/systemd/system/docker.service"
@@ -181,7 +183,7 @@ must "boot it (host2's network, host2's Docker socket)" \
   --cap-add SYS_ADMIN --cap-add NET_ADMIN --cap-add SYS_PTRACE --cap-add DAC_READ_SEARCH --cap-add IPC_LOCK \
   --cap-add SYS_NICE --cap-add LINUX_IMMUTABLE \
   -v /usr:/usr:ro -v "$SYS/usr/local:/usr/local:ro" -v "$SYS/etc:/etc" -v "$SYS/var:/var" \
-  -v "${LAB_HOST2_DOCKER#unix://}:/run/docker.sock" \
+  -v "${LAB_HOST2_DOCKER#unix://}:/run/docker.sock" -v /run/docker/plugins:/run/docker/plugins \
   --entrypoint /bin/sh vd-systemd:latest -c 'mount --make-rshared / && exec /lib/systemd/systemd'
 sysd() { lab docker host2 exec vd-systemd "$@"; }
 booted() { [[ $(sysd systemctl is-system-running 2>/dev/null) =~ ^(running|degraded)$ ]]; }

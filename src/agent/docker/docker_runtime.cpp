@@ -44,7 +44,8 @@ json::object labels_json(const Labels& labels) {
 
 std::string network_request(const NetworkSpec& spec) {
   json::object subnet{{"Subnet", spec.subnet.to_string()}, {"Gateway", spec.gateway.to_string()}};
-  json::object ipam{{"Driver", "default"}, {"Config", json::array{std::move(subnet)}}};
+  json::object ipam{{"Driver", spec.ipam_driver.empty() ? "default" : spec.ipam_driver},
+                    {"Config", json::array{std::move(subnet)}}};
   json::object options{{kBridgeNameOption, spec.bridge_name}, {kMtuOption, std::to_string(spec.mtu)}};
   return json::serialize(json::object{{"Name", spec.name},
                                       {"Driver", "bridge"},
@@ -82,6 +83,11 @@ std::string event_time(std::chrono::system_clock::time_point at) {
   std::snprintf(text, sizeof(text), "%lld.%06lld", static_cast<long long>(micros / 1000000),
                 static_cast<long long>(micros % 1000000));
   return text;
+}
+
+std::string network_event_filter() {
+  return encoded(json::serialize(
+      json::object{{"type", json::array{"network"}}, {"event", json::array{"connect", "disconnect"}}}));
 }
 
 // Containers with all the labels, destroyed.
@@ -165,6 +171,7 @@ NetworkInfo read_network(const json::object& object) {
   info.name = string_at(object, "Name");
   info.driver = string_at(object, "Driver");
   if (const json::object* ipam = object_at(object, "IPAM")) {
+    if (std::string driver = string_at(*ipam, "Driver"); driver != "default") info.ipam_driver = driver;
     const json::value* configs = ipam->if_contains("Config");
     if (configs != nullptr && configs->is_array() && !configs->get_array().empty() &&
         configs->get_array()[0].is_object()) {
@@ -191,6 +198,16 @@ void read_attachment(const json::object& container, ContainerInfo& info) {
   const json::object* settings = object_at(container, "NetworkSettings");
   const json::object* networks = settings ? object_at(*settings, "Networks") : nullptr;
   if (networks == nullptr) return;
+  for (const auto& [name, value] : *networks) {
+    if (!value.is_object()) continue;
+    const json::object& network = value.get_object();
+    Attachment& attachment = info.networks[std::string(name)];
+    attachment.ip_address = string_at(network, "IPAddress");
+    attachment.mac_address = string_at(network, "MacAddress");
+    if (const json::object* requested = object_at(network, "IPAMConfig")) {
+      attachment.requested_ip = string_at(*requested, "IPv4Address");
+    }
+  }
   for (const auto& [name, value] : *networks) {
     if (!value.is_object()) continue;
     const json::object& network = value.get_object();
@@ -373,11 +390,13 @@ asio::awaitable<Status> DockerRuntime::remove_container(const std::string& id_or
 
 asio::awaitable<Result<std::vector<ContainerInfo>>> DockerRuntime::list_containers(
     const std::string& label_key, const std::string& label_value) {
-  auto response = co_await client_.call("GET", "/containers/json?all=true&filters=" +
-                                                   label_filter(label_key, label_value),
-                                        "", quick_deadline());
+  co_return co_await list("/containers/json?all=true&filters=" + label_filter(label_key, label_value),
+                          "list containers labelled " + label_key + "=" + label_value);
+}
+
+asio::awaitable<Result<std::vector<ContainerInfo>>> DockerRuntime::list(std::string path, std::string action) {
+  auto response = co_await client_.call("GET", path, "", quick_deadline());
   if (!response) co_return response.error();
-  std::string action = "list containers labelled " + label_key + "=" + label_value;
   if (response->status != 200) co_return answer_error(*response, action);
   auto listed = answer_json(*response, action, json::kind::array);
   if (!listed) co_return listed.error();
@@ -389,19 +408,39 @@ asio::awaitable<Result<std::vector<ContainerInfo>>> DockerRuntime::list_containe
   co_return containers;
 }
 
+asio::awaitable<Result<std::vector<ContainerInfo>>> DockerRuntime::list_attached(const std::string& network) {
+  std::string filter = encoded(json::serialize(json::object{{"network", json::array{json::string(network)}}}));
+  co_return co_await list("/containers/json?all=true&filters=" + filter, "list containers on network " + network);
+}
+
+asio::awaitable<Status> DockerRuntime::disconnect(const std::string& network, const std::string& container_id) {
+  auto path = segment(network);
+  if (!path) co_return path.error();
+  json::object body{{"Container", container_id}, {"Force", true}};
+  auto response = co_await client_.call("POST", "/networks/" + *path + "/disconnect", json::serialize(body),
+                                        work_deadline());
+  if (!response) co_return response.error();
+  if (response->status != 200) {
+    co_return answer_error(*response, "disconnect " + container_id.substr(0, 12) + " from " + network,
+                           {{404, ErrorKind::kNotFound, "not_found"}});
+  }
+  spdlog::info("docker: disconnected {} from {}", container_id.substr(0, 12), network);
+  co_return Ok{};
+}
+
 // The event stream of a window: one JSON object per line, sent as the events happen, and ended by
-// the daemon once `until` has passed.
-asio::awaitable<Result<std::vector<std::string>>> DockerRuntime::removed_containers(
-    const Labels& labels, std::chrono::system_clock::time_point since, std::chrono::system_clock::time_point until) {
+// the daemon once `until` has passed. Each event's Actor is handed to `read`.
+asio::awaitable<Status> DockerRuntime::read_events(
+    const std::string& filter, std::chrono::system_clock::time_point since,
+    std::chrono::system_clock::time_point until, const std::string& action,
+    const std::function<void(const json::object& actor)>& read) {
   auto wait = std::max(until - std::chrono::system_clock::now(), std::chrono::system_clock::duration::zero());
   auto deadline = quick_deadline() + std::chrono::duration_cast<Clock::duration>(wait);
   auto response = co_await client_.call(
-      "GET", "/events?since=" + event_time(since) + "&until=" + event_time(until) + "&filters=" + removal_filter(labels),
-      "", deadline);
+      "GET", "/events?since=" + event_time(since) + "&until=" + event_time(until) + "&filters=" + filter, "",
+      deadline);
   if (!response) co_return response.error();
-  const std::string action = "follow container removals";
   if (response->status != 200) co_return answer_error(*response, action);
-  std::vector<std::string> names;
   size_t start = 0;
   while (start < response->body.size()) {
     size_t end = std::min(response->body.find('\n', start), response->body.size());
@@ -411,11 +450,41 @@ asio::awaitable<Result<std::vector<std::string>>> DockerRuntime::removed_contain
     boost::system::error_code ec;
     json::value event = json::parse(line, ec);
     if (ec || !event.is_object()) co_return internal("bad_answer", action + ": an event is not a JSON object");
-    const json::object* actor = object_at(event.get_object(), "Actor");
-    const json::object* attributes = actor ? object_at(*actor, "Attributes") : nullptr;
+    if (const json::object* actor = object_at(event.get_object(), "Actor")) {
+      json::object with_action = *actor;
+      with_action["Action"] = string_at(event.get_object(), "Action");
+      read(with_action);
+    }
+  }
+  co_return Ok{};
+}
+
+asio::awaitable<Result<std::vector<NetworkEvent>>> DockerRuntime::network_events(
+    std::chrono::system_clock::time_point since, std::chrono::system_clock::time_point until) {
+  std::vector<NetworkEvent> events;
+  // Named, not a temporary: GCC 12 mishandles temporaries that live across a co_await.
+  std::function<void(const json::object&)> keep = [&events](const json::object& actor) {
+    const json::object* attributes = object_at(actor, "Attributes");
+    if (attributes == nullptr) return;
+    events.push_back({string_at(actor, "Action"), string_at(*attributes, "name"), string_at(*attributes, "container")});
+  };
+  std::string filter = network_event_filter();
+  Status read = co_await read_events(filter, since, until, "follow network events", keep);
+  if (!read) co_return read.error();
+  co_return events;
+}
+
+asio::awaitable<Result<std::vector<std::string>>> DockerRuntime::removed_containers(
+    const Labels& labels, std::chrono::system_clock::time_point since, std::chrono::system_clock::time_point until) {
+  std::vector<std::string> names;
+  std::function<void(const json::object&)> keep = [&names](const json::object& actor) {
+    const json::object* attributes = object_at(actor, "Attributes");
     std::string name = attributes ? string_at(*attributes, "name") : "";
     if (!name.empty()) names.push_back(std::move(name));
-  }
+  };
+  std::string filter = removal_filter(labels);
+  Status read = co_await read_events(filter, since, until, "follow container removals", keep);
+  if (!read) co_return read.error();
   co_return names;
 }
 

@@ -11,6 +11,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/json/object.hpp>
 #include <chrono>
+#include <functional>
 #include <string>
 
 #include "agent/docker/docker_client.h"
@@ -38,6 +39,10 @@ class DockerRuntime : public Runtime {
   boost::asio::awaitable<Status> remove_container(const std::string& id_or_name) override;
   boost::asio::awaitable<Result<std::vector<ContainerInfo>>> list_containers(
       const std::string& label_key, const std::string& label_value) override;
+  boost::asio::awaitable<Result<std::vector<ContainerInfo>>> list_attached(const std::string& network) override;
+  boost::asio::awaitable<Status> disconnect(const std::string& network, const std::string& container_id) override;
+  boost::asio::awaitable<Result<std::vector<NetworkEvent>>> network_events(
+      std::chrono::system_clock::time_point since, std::chrono::system_clock::time_point until) override;
   boost::asio::awaitable<Result<std::vector<std::string>>> removed_containers(
       const Labels& labels, std::chrono::system_clock::time_point since,
       std::chrono::system_clock::time_point until) override;
@@ -50,6 +55,11 @@ class DockerRuntime : public Runtime {
 
   // GET `path` for a JSON object; nothing when Docker answers 404 (no such network or container).
   boost::asio::awaitable<Result<std::optional<boost::json::object>>> inspect(std::string path, std::string action);
+
+  boost::asio::awaitable<Result<std::vector<ContainerInfo>>> list(std::string path, std::string action);
+  boost::asio::awaitable<Status> read_events(const std::string& filter, std::chrono::system_clock::time_point since,
+                                             std::chrono::system_clock::time_point until, const std::string& action,
+                                             const std::function<void(const boost::json::object& actor)>& read);
 
   DockerClient client_;
   std::chrono::milliseconds timeout_;

@@ -1,0 +1,123 @@
+// The agent's Docker IPAM plugin (agent/docker_plugin) as Docker calls it, on fakes: the protocol's
+// answers, the addresses it holds and renames, and every bad request refused with Docker's {"Err"}
+// and the cluster's {"error", "detail"}, holding nothing.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "agent/docker_plugin/docker_endpoints.h"
+#include "agent/docker_plugin/ipam_driver.h"
+#include "fakes.h"
+
+namespace vx::agent {
+namespace {
+
+namespace json = boost::json;
+using fakes::run;
+using fakes::TestHost;
+
+class IpamDriverTest : public ::testing::Test {
+ protected:
+  struct Answer {
+    int status;
+    json::value body;
+  };
+  Answer call(const std::string& path, const std::string& body) {
+    HttpRequest request{"POST", path, {path.substr(1)}, {}, body, {}, std::nullopt, ""};
+    HttpResponse response = run(driver.handle(request));
+    json::value parsed;
+    EXPECT_NO_THROW(parsed = json::parse(response.body)) << response.body;
+    return {response.status, parsed};
+  }
+  size_t provisional() const {
+    size_t count = 0;
+    for (const auto& [name, endpoint] : host.ipam.names) count += proto::is_docker_endpoint_name(name);
+    return count;
+  }
+
+  TestHost host;
+  DockerEndpoints endpoints{host.self, host.ipam, host.runtime, host.networks};
+  IpamDriver driver{endpoints};
+};
+
+TEST_F(IpamDriverTest, ItSaysWhatItIs) {
+  EXPECT_EQ(call("/Plugin.Activate", "").body.at("Implements"), json::array{"IpamDriver"});
+  auto capabilities = call("/IpamDriver.GetCapabilities", "");
+  EXPECT_EQ(capabilities.body.at("RequiresMACAddress"), true);
+  auto pool = call("/IpamDriver.RequestPool", R"({"AddressSpace":"vxlan-cluster","Pool":"172.20.0.0/16","V6":false})");
+  ASSERT_EQ(pool.status, 200) << pool.body;
+  EXPECT_EQ(pool.body.at("PoolID"), "172.20.0.0/16");
+  EXPECT_EQ(call("/IpamDriver.Unknown", "{}").status, 404);
+  EXPECT_EQ(call("/NetworkDriver.CreateNetwork", "{}").status, 404);
+}
+
+TEST_F(IpamDriverTest, AnAddressIsHeldProvisionallyThenRenamedAfterItsContainer) {
+  auto answer = call("/IpamDriver.RequestAddress",
+                     R"({"PoolID":"172.20.0.0/16","Options":{"com.docker.network.endpoint.macaddress":"02:42:ac:14:09:09"}})");
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  std::string address = std::string(answer.body.at("Address").as_string());
+  ASSERT_TRUE(address.ends_with("/16")) << address;
+  address = address.substr(0, address.find('/'));
+  ASSERT_EQ(provisional(), 1u);
+  for (const auto& [name, endpoint] : host.ipam.names) {
+    if (proto::is_docker_endpoint_name(name)) EXPECT_EQ(endpoint.mac_address, "02:42:ac:14:09:09");
+  }
+
+  host.runtime.add_container("web", {}, address);
+  auto& info = host.runtime.containers.at("web").info;
+  info.networks[host.self.network] = {address, "02:42:ac:14:09:09"};
+  std::string id = info.id;
+  run([&]() -> boost::asio::awaitable<bool> {
+    co_await endpoints.connected(host.self.network, id);
+    co_return true;
+  }());
+  ASSERT_TRUE(host.ipam.names.count("web"));
+  EXPECT_EQ(host.ipam.names.at("web").ip_address, address);
+  EXPECT_EQ(provisional(), 0u);
+
+  // Docker stops it: the address stays parked for it and is handed back at its restart.
+  ASSERT_EQ(call("/IpamDriver.ReleaseAddress", R"({"PoolID":"172.20.0.0/16","Address":")" + address + R"("})").status, 200);
+  EXPECT_TRUE(host.ipam.names.count("web"));
+  auto again = call("/IpamDriver.RequestAddress", R"({"PoolID":"172.20.0.0/16"})");
+  EXPECT_EQ(again.body.at("Address"), json::value(address + "/16"));
+}
+
+TEST_F(IpamDriverTest, AWantedAddressHeldElsewhereIsRefused) {
+  std::string held = host.ipam.hold("other", "host2").ip_address;
+  auto answer = call("/IpamDriver.RequestAddress", R"({"PoolID":"172.20.0.0/16","Address":")" + held + R"("})");
+  EXPECT_EQ(answer.status, 409) << answer.body;
+  EXPECT_NE(std::string(answer.body.at("Err").as_string()).find(held), std::string::npos) << answer.body;
+  EXPECT_EQ(provisional(), 0u);
+}
+
+TEST_F(IpamDriverTest, BadRequestsAreRefusedAndHoldNothing) {
+  size_t before = host.ipam.names.size();
+  struct Case {
+    std::string path;
+    std::string body;
+    int status;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"/IpamDriver.RequestPool", R"({"Pool":"172.20.0.0/16","V6":true})", 400},
+           {"/IpamDriver.RequestPool", R"({"Pool":"172.20.0.0/16","SubPool":"172.20.1.0/24"})", 400},
+           {"/IpamDriver.RequestPool", R"({"Pool":"nonsense"})", 400},
+           {"/IpamDriver.RequestPool", "not json", 400},
+           {"/IpamDriver.RequestAddress", R"({"PoolID":"10.9.0.0/16"})", 400},
+           {"/IpamDriver.RequestAddress", R"({"PoolID":"172.20.0.0/16","Address":"10.1.1.1"})", 400},
+           {"/IpamDriver.RequestAddress", R"({"PoolID":"172.20.0.0/16","Address":"bad"})", 400},
+           {"/IpamDriver.RequestAddress", R"({"PoolID":"172.20.0.0/16","Options":{"x":1}})", 400},
+           {"/IpamDriver.RequestAddress", R"({"Address":"172.20.0.9"})", 400},
+           {"/IpamDriver.ReleaseAddress", R"({"PoolID":"172.20.0.0/16"})", 400},
+       }) {
+    auto answer = call(c.path, c.body);
+    EXPECT_EQ(answer.status, c.status) << c.path << " " << c.body << " -> " << answer.body;
+    ASSERT_TRUE(answer.body.is_object()) << answer.body;
+    EXPECT_TRUE(answer.body.as_object().contains("Err")) << answer.body;
+    EXPECT_TRUE(answer.body.as_object().contains("error")) << answer.body;
+    EXPECT_TRUE(answer.body.as_object().contains("detail")) << answer.body;
+  }
+  EXPECT_EQ(host.ipam.names.size(), before);
+}
+
+}  // namespace
+}  // namespace vx::agent
