@@ -60,7 +60,9 @@ TEST_F(IpamDriverTest, AnAddressIsHeldProvisionallyThenRenamedAfterItsContainer)
   address = address.substr(0, address.find('/'));
   ASSERT_EQ(provisional(), 1u);
   for (const auto& [name, endpoint] : host.ipam.names) {
-    if (proto::is_docker_endpoint_name(name)) EXPECT_EQ(endpoint.mac_address, "02:42:ac:14:09:09");
+    if (proto::is_docker_endpoint_name(name)) {
+      EXPECT_EQ(endpoint.mac_address, "02:42:ac:14:09:09");
+    }
   }
 
   host.runtime.add_container("web", {}, address);

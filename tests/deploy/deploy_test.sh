@@ -71,10 +71,11 @@ check "no --role: refused, nothing installed" \
 
 echo "# 2. systemd-analyze on the installed units (no systemd as PID 1 needed)"
 # The staging root gets what the OS would provide: the distribution's units (docker.service,
-# network-online.target, redis-server.service) and Debian's redis-server binary.
+# network-online.target, redis-server.service), Debian's redis-server binary and mkdir.
 mkdir -p "$STAGE/usr/lib/systemd" "$STAGE/usr/bin"
 cp -a /usr/lib/systemd/system "$STAGE/usr/lib/systemd/"
 cp -L "$(command -v redis-server)" "$STAGE/usr/bin/redis-server"
+cp -L /usr/bin/mkdir "$STAGE/usr/bin/mkdir"
 UNITS=(/etc/systemd/system/vxlan-redis.service /etc/systemd/system/vxlan-ipam.service /etc/systemd/system/vxlan-agent.service)
 verify() { # ROOT: verify prints every problem (unknown keys, missing binaries...) yet exits 0 on most
   local out

@@ -36,7 +36,7 @@ redis HGETALL container_ips >"$OUT/before"
 echo "# a second agent claims host1's id, from host2's machine with its own state directory"
 ip netns exec "$LAB_HOST2_NS" "$LAB_BIN_DIR/vxlan-agent" --listen 127.0.0.1:8011 --host-id host1 \
   --ipam "$LAB_IPAM_URL" --underlay-dev "$LAB_UNDERLAY_DEV" --state-dir "$OUT/impostor" \
-  --docker "$LAB_HOST2_DOCKER" --sync-interval-ms 100 >"$OUT/impostor.log" 2>&1 &
+  --docker "$LAB_HOST2_DOCKER" --docker-plugin "" --sync-interval-ms 100 >"$OUT/impostor.log" 2>&1 &
 IMPOSTOR=$!
 refused() { lab exec host2 curl -s -m 5 -w " %{http_code}" http://127.0.0.1:8011/health | grep -q "registered by another agent that is alive.* 503$"; }
 check "its health says the host id belongs to a live agent" eventually 15 refused

@@ -51,7 +51,7 @@ asio::awaitable<Result<Ipv4>> DockerEndpoints::request_address(const std::string
   }
   if (wanted) co_return co_await hold_wanted(network, *wanted, mac);
   if (auto parked = co_await restart_candidate(network)) {
-    leases_[network][parked->address] = {parked->name, Clock::now()};
+    leases_[network][parked->address] = {parked->name, Clock::now(), true};
     spdlog::info("docker plugin: {} on {} again for {}, which stopped {} s ago", parked->address.to_string(), network,
                  parked->name, std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - parked->since).count());
     co_return parked->address;
@@ -140,11 +140,12 @@ asio::awaitable<Status> DockerEndpoints::release_address(const std::string& netw
   if (found == leases.end()) co_return Ok{};  // released already, or never ours
   Lease lease = found->second;
   leases.erase(found);
-  if (!proto::is_docker_endpoint_name(lease.name)) {
+  if (lease.parkable) {
     // A stop, a disconnect or a removal: the network event says which (disconnected()).
     parked_[network].push_back({lease.name, address, Clock::now()});
     co_return Ok{};
   }
+  if (!proto::is_docker_endpoint_name(lease.name)) co_return Ok{};  // its container's to release
   Status released = co_await ipam_.release(lease.name, self_.host_id);
   if (!released && released.error().kind != ErrorKind::kNotFound) co_return released;
   spdlog::info("docker plugin: released {} on {} ({}): its container never started", address.to_string(), network,
@@ -163,11 +164,12 @@ asio::awaitable<void> DockerEndpoints::connected(const std::string& docker_netwo
   if (is_managed(container) || attachment == container.networks.end()) co_return;
   auto address = Ipv4::parse(attachment->second.ip_address);
   if (!address) co_return;  // stopped again already
-  co_await claim(network, container, *address, attachment->second.mac_address);
+  co_await claim(network, container, *address, attachment->second);
 }
 
 asio::awaitable<void> DockerEndpoints::claim(const std::string& network, const ContainerInfo& container, Ipv4 address,
-                                             const std::string& mac) {
+                                             const Attachment& attachment) {
+  const std::string& mac = attachment.mac_address;
   std::string holder;
   if (auto lease = leases_[network].find(address); lease != leases_[network].end()) holder = lease->second.name;
   if (holder.empty()) {
@@ -208,7 +210,7 @@ asio::awaitable<void> DockerEndpoints::claim(const std::string& network, const C
     }
     spdlog::info("docker plugin: {} registered at {} on {}", container.name, address.to_string(), network);
   }
-  leases_[network][address] = {container.name, Clock::now()};
+  leases_[network][address] = {container.name, Clock::now(), attachment.requested_ip.empty()};
   if (mac.empty()) co_return;
   proto::EndpointRecord record{self_.host_id, mac};
   if (Status recorded = co_await ipam_.record_endpoint(container.name, record); !recorded) {
@@ -274,8 +276,9 @@ asio::awaitable<std::set<std::string>> DockerEndpoints::keep(const std::map<std:
       held.insert(container.name);  // stopped, its address parked; or running
       if (!address) continue;
       auto holder = by_address.find(network + "/" + address->to_string());
+      bool parkable = attachment->second.requested_ip.empty();
       if (holder != by_address.end() && holder->second == container.name) {
-        leases_[network][*address] = {container.name, now};
+        leases_[network][*address] = {container.name, now, parkable};
         continue;
       }
       if (holder == by_address.end()) {
@@ -286,12 +289,12 @@ asio::awaitable<std::set<std::string>> DockerEndpoints::keep(const std::map<std:
           spdlog::error("cannot reserve {} for {} again: {}", address->to_string(), container.name, again.error().detail);
           continue;
         }
-        leases_[network][*address] = {container.name, now};
+        leases_[network][*address] = {container.name, now, parkable};
         continue;
       }
       held.insert(holder->second);
       leases_[network][*address] = {holder->second, now};
-      co_await claim(network, container, *address, attachment->second.mac_address);
+      co_await claim(network, container, *address, attachment->second);
     }
     // Leases in flight (asked for, container not started yet) are held; unclaimed old ones are not.
     auto& leases = leases_[network];

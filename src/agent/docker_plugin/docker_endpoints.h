@@ -9,7 +9,7 @@
 //    names stay cluster-unique, so a name another host holds keeps it, and the container that
 //    came second is disconnected from the network (the agent logs why) rather than registered
 //    twice;
-//  - a container that stops keeps its name and address parked; if it is the only one on its network
+//  - a container (with no --ip) that stops keeps its name and address parked; if it is the only one on its network
 //    to have stopped in the last minute, the next address Docker asks for there is that one again:
 //    a container Docker restarts keeps its address. connected() checks the guess and moves the
 //    entry to whichever container got it; any other start gets a new address;
@@ -66,6 +66,10 @@ class DockerEndpoints {
   struct Lease {
     std::string name;  // the registry name holding it
     Clock::time_point since;
+    // Whether its address waits for the container's restart when Docker releases it: only for a
+    // container of Docker's own with no --ip (one with --ip asks for its address again, and the
+    // agent's own containers are the container service's).
+    bool parkable = false;
   };
   struct Parked {
     std::string name;
@@ -79,7 +83,7 @@ class DockerEndpoints {
   boost::asio::awaitable<std::optional<Parked>> restart_candidate(const std::string& network);
   boost::asio::awaitable<Result<Ipv4>> hold_wanted(const std::string& network, Ipv4 wanted, const std::string& mac);
   boost::asio::awaitable<void> claim(const std::string& network, const ContainerInfo& container, Ipv4 address,
-                                     const std::string& mac);
+                                     const Attachment& attachment);
   boost::asio::awaitable<void> refuse_duplicate(const std::string& network, const ContainerInfo& container,
                                                 const proto::Endpoint& holder);
   void unpark(const std::string& name);
