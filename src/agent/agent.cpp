@@ -73,6 +73,7 @@ Agent::Agent(AgentIdentity self, const AgentConfig& config, std::unique_ptr<Data
              dns::host_resolvers(config.resolv_conf)) {
   setup_.error = "starting";
   networks_.set_repair_default([this] { return repair_host(); });
+  removals_.on_released([this](const std::string& name) { containers_.released_elsewhere(name); });
   // A network set up after the first sync gets its entries at once; before it, the first sync does.
   networks_.on_set_up([this](const NetworkSetup& network) {
     serve_names(network);

@@ -198,6 +198,12 @@ asio::awaitable<Result<ManagedContainer>> ContainerService::remove(const std::st
   co_return co_await remove_claimed(name);
 }
 
+void ContainerService::released_elsewhere(const std::string& name) {
+  auto now = std::chrono::steady_clock::now();
+  std::erase_if(released_elsewhere_, [now](const auto& entry) { return now - entry.second > std::chrono::minutes(1); });
+  released_elsewhere_[name] = now;
+}
+
 asio::awaitable<Result<ManagedContainer>> ContainerService::remove_claimed(const std::string& name) {
   auto info = co_await runtime_.inspect_container(name);
   if (!info) co_return info.error();
@@ -213,6 +219,10 @@ asio::awaitable<Result<ManagedContainer>> ContainerService::remove_claimed(const
     }
   }
   Status released = co_await ipam_.release(name, self_.host_id);
+  auto elsewhere = released_elsewhere_.find(name);
+  bool just_released = elsewhere != released_elsewhere_.end() &&
+                       std::chrono::steady_clock::now() - elsewhere->second < std::chrono::minutes(1);
+  if (!released && released.error().kind == ErrorKind::kNotFound && just_released) released = Ok{};
   if (!released && !(released.error().kind == ErrorKind::kNotFound && info->has_value())) {
     co_return released.error().kind == ErrorKind::kNotFound ? unknown_container(name) : released.error();
   }

@@ -13,6 +13,8 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -52,6 +54,10 @@ class ContainerService {
   boost::asio::awaitable<Result<ManagedContainer>> get(const std::string& name);
   boost::asio::awaitable<Result<ManagedContainer>> remove(const std::string& name);
 
+  // `name`'s container was removed outside the agent and its address released (removal_follower.h):
+  // a remove of it within a minute still answers as removed, as it would have a moment earlier.
+  void released_elsewhere(const std::string& name);
+
   // Whether a create or remove of `name` is under way.
   bool busy(const std::string& name) const { return in_flight_.count(name) > 0; }
 
@@ -87,6 +93,7 @@ class ContainerService {
   Runtime& runtime_;
   HostNetworks& networks_;
   std::set<std::string> in_flight_;
+  std::map<std::string, std::chrono::steady_clock::time_point> released_elsewhere_;
 };
 
 // An image reference Docker could accept: not empty, at most 255 characters, no white space.

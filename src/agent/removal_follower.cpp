@@ -44,6 +44,7 @@ asio::awaitable<void> RemovalFollower::release_removed(const std::string& name) 
   Status released = co_await ipam_.release(name, self_.host_id);
   if (released) {
     spdlog::info("released the address of {}: its container was removed outside the agent", name);
+    if (released_) released_(name);
   } else if (released.error().kind != ErrorKind::kNotFound) {
     spdlog::warn("cannot release {}, removed outside the agent: {}", name, released.error().detail);
   }

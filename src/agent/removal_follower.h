@@ -25,6 +25,9 @@ class RemovalFollower {
                   std::function<bool(const std::string&)> busy,
                   std::chrono::milliseconds window = std::chrono::milliseconds(250));
 
+  // Called with each name it released.
+  void on_released(std::function<void(const std::string&)> released) { released_ = std::move(released); }
+
   // Until the io_context stops.
   boost::asio::awaitable<void> follow();
   // One window from `since`; answers where the next one starts (`since` again when Docker did not
@@ -40,6 +43,7 @@ class RemovalFollower {
   ipam::IpamClient& ipam_;
   Runtime& runtime_;
   std::function<bool(const std::string&)> busy_;
+  std::function<void(const std::string&)> released_;
   EventWindows windows_;
   EventWindows::Read read_;
 };

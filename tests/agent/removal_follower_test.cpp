@@ -59,6 +59,22 @@ TEST_F(RemovalFollowerTest, ANameRecreatedOrBusyKeepsItsAddress) {
   EXPECT_TRUE(host.ipam.names.count("db"));
 }
 
+// The seed's DELETE of a container already gone answers 200 and releases it; the follower may have
+// released it a moment before, which must not turn the answer into a 404.
+TEST_F(RemovalFollowerTest, ARemoveRightAfterTheFollowerReleasedStillSucceeds) {
+  follower.on_released([this](const std::string& name) { host.service.released_elsewhere(name); });
+  auto since = SystemClock::now();
+  remove_behind_the_agents_back("web");
+  window(since);
+  ASSERT_FALSE(host.ipam.names.count("web"));
+  auto removed = run(host.service.remove("web"));
+  ASSERT_TRUE(removed) << removed.error().detail;
+  EXPECT_EQ(removed->status, "removed");
+  auto unknown = run(host.service.remove("never"));
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, "unknown_container");
+}
+
 // A container Docker ran by itself (`docker run --network`) holds its name here too: its removal
 // releases it; another host's name is never released.
 TEST_F(RemovalFollowerTest, OnlyThisHostsNamesAreReleased) {
