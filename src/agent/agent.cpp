@@ -12,6 +12,7 @@
 #include "common/auth.h"
 #include "ipam/client/http_ipam_client.h"
 #include "agent/probe/netns_prober.h"
+#include "agent/sandbox/netlink_sandboxes.h"
 
 namespace vx::agent {
 
@@ -31,17 +32,26 @@ void log_if_failed(const char* loop, std::exception_ptr failure) {
 
 }  // namespace
 
-ReconcilerOptions Agent::reconciler_options(const AgentConfig& config, const ContainerService& containers,
-                                            DockerEndpoints& docker_endpoints) {
+ReconcilerOptions Agent::reconciler_options(const AgentConfig& config) {
   ReconcilerOptions options;
   if (!config.docker_plugin.empty()) {
-    options.docker_held = [&docker_endpoints](const std::map<std::string, proto::Endpoint>& registered) {
-      return docker_endpoints.keep(registered);
-    };
+    options.holders.push_back([this](const std::map<std::string, proto::Endpoint>& registered) {
+      return docker_endpoints_.keep(registered);
+    });
   }
+  // A kernel that cannot list the attachments holds every name until it can.
+  options.holders.push_back(
+      [this](const std::map<std::string, proto::Endpoint>& registered) -> asio::awaitable<std::set<std::string>> {
+        auto held = cni_.held();
+        if (held) co_return std::move(*held);
+        spdlog::warn("cannot list the CNI attachments: {}", held.error().detail);
+        std::set<std::string> all;
+        for (const auto& [name, endpoint] : registered) all.insert(name);
+        co_return all;
+      });
   options.interval = config.sync_interval;
   options.resync_interval = config.resync_interval;
-  options.busy = [&containers](const std::string& name) { return containers.busy(name); };
+  options.busy = [this](const std::string& name) { return containers_.busy(name); };
   return options;
 }
 
@@ -57,13 +67,14 @@ Agent::Agent(AgentIdentity self, const AgentConfig& config, std::unique_ptr<Data
       networks_(self_, *ipam_, *runtime_, *dataplane_),
       containers_(self_, *ipam_, *runtime_, networks_),
       docker_endpoints_(self_, *ipam_, *runtime_, networks_),
-      reconciler_(self_, *ipam_, *dataplane_, *runtime_, networks_,
-                  reconciler_options(config, containers_, docker_endpoints_)),
+      sandboxes_(std::make_unique<NetlinkSandboxes>()),
+      cni_(self_, *ipam_, networks_, *sandboxes_),
+      reconciler_(self_, *ipam_, *dataplane_, *runtime_, networks_, reconciler_options(config)),
       removals_(self_, *ipam_, *runtime_, [this](const std::string& name) { return containers_.busy(name); }),
       health_(*runtime_, config.sync_interval),
       warning_(open_api_warning(config.listen, config.token)),
       router_(make_agent_router({self_, containers_, networks_, *runtime_, *ipam_, *dataplane_, *prober_, reconciler_,
-                                 setup_, health_.observed(), warning_})),
+                                 setup_, health_.observed(), warning_, &cni_})),
       server_({.token = config.token}, {{io_.get_executor(), router_.get()}}),
       plugin_socket_(config.docker_plugin.empty() ? "" : config.plugin_dir + "/" + config.docker_plugin + ".sock"),
       plugin_driver_(docker_endpoints_),

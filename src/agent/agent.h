@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "agent/api.h"
+#include "agent/cni/cni_service.h"
 #include "agent/config.h"
 #include "agent/container_service.h"
 #include "agent/dns/resolv_conf.h"
@@ -32,8 +33,7 @@ class Agent {
   void run();
 
  private:
-  static ReconcilerOptions reconciler_options(const AgentConfig& config, const ContainerService& containers,
-                                              DockerEndpoints& docker_endpoints);
+  ReconcilerOptions reconciler_options(const AgentConfig& config);
   boost::asio::awaitable<Status> repair_host();
   boost::asio::awaitable<void> set_up();
   boost::asio::awaitable<void> heartbeat();
@@ -53,6 +53,8 @@ class Agent {
   HostNetworks networks_;
   ContainerService containers_;
   DockerEndpoints docker_endpoints_;
+  std::unique_ptr<Sandboxes> sandboxes_;
+  CniService cni_;
   Reconciler reconciler_;
   RemovalFollower removals_;
   SetupState setup_;

@@ -54,7 +54,9 @@ Result<proto::CreateRequest> parse_create(const HttpRequest& request) {
 class AgentApi : public Router {
  public:
   explicit AgentApi(AgentParts parts)
-      : parts_(parts), ping_check_(parts.containers, parts.ipam, parts.prober) {
+      : parts_(parts),
+        ping_check_(parts.containers, parts.ipam, parts.prober),
+        cni_api_(parts.cni ? std::make_optional<CniApi>(*parts.cni) : std::nullopt) {
     check_param("name", proto::validate_container_name);
     add("GET", "/health", this, &AgentApi::health);
     add("GET", "/", this, &AgentApi::health);
@@ -65,6 +67,7 @@ class AgentApi : public Router {
     add("POST", "/container/{name}/ping", this, &AgentApi::ping);
     add("GET", "/fdb", this, &AgentApi::fdb);
     add("POST", "/sync", this, &AgentApi::sync);
+    if (cni_api_) cni_api_->add_routes(*this);
   }
 
   // A container may not drive its host's agent (create containers, read others'), nor any other's.
@@ -145,6 +148,11 @@ class AgentApi : public Router {
     if (!containers) co_return error_response(containers.error());
     json::array out;
     for (const auto& container : *containers) out.push_back(to_json(wire_of(container)));
+    if (parts_.cni != nullptr) {
+      auto attached = co_await parts_.cni->list();
+      if (!attached) co_return error_response(attached.error());
+      for (const auto& attachment : *attached) out.push_back(to_json(attachment));
+    }
     co_return json_response(200, out);
   }
 
@@ -203,6 +211,7 @@ class AgentApi : public Router {
 
   AgentParts parts_;
   PingCheck ping_check_;
+  std::optional<CniApi> cni_api_;
 };
 
 }  // namespace

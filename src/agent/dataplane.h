@@ -104,6 +104,14 @@ class Dataplane {
   virtual Status add_neighbour(const std::string& device, const NeighbourEntry& entry) = 0;
   // Removing an absent entry is Ok.
   virtual Status remove_neighbour(const std::string& device, const NeighbourEntry& entry) = 0;
+
+  // Tells the containers on `bridge` that entry.ip is now at entry.mac: one gratuitous ARP
+  // broadcast on the bridge, never onto the underlay (the VXLAN device's proxy mode keeps ARP
+  // local). A container that restarts gets a new MAC from Docker for its old address, and one
+  // address may go to another container; without this, peers that talked to it keep the old MAC
+  // in their ARP caches for up to a minute and cannot reach it. kNotFound "unknown_device" when
+  // the bridge does not exist.
+  virtual Status announce(const std::string& bridge, const NeighbourEntry& entry) = 0;
 };
 
 }  // namespace vx::agent

@@ -95,10 +95,26 @@ asio::awaitable<Status> Reconciler::follow_once() {
       revision_.reset();  // the kernel lags the model: diff everything on the next step
       co_return applied;
     }
+    announce(change);
     ++state_.changes_applied;
   }
   revision_ = state_.revision = update->revision;
   co_return Ok{};
+}
+
+// After the plan, so that the VXLAN device's proxy answers the same MAC as the announcement. Best
+// effort: a cache it misses still learns the MAC when its entry goes stale.
+void Reconciler::announce(const proto::Change& change) {
+  if (change.kind != proto::Kind::kEndpoint || change.op != proto::Op::kPut) return;
+  const proto::Endpoint& endpoint = change.endpoint;
+  const NetworkSetup* setup = networks_.find(endpoint.network);
+  auto ip = Ipv4::parse(endpoint.ip_address);
+  if (setup == nullptr || !ip || endpoint.mac_address.empty()) return;
+  NeighbourEntry entry{*ip, endpoint.mac_address};
+  if (Status sent = dataplane_.announce(setup->devices.bridge, entry); !sent) {
+    spdlog::debug("cannot announce {} at {} on {}: {}", endpoint.ip_address, endpoint.mac_address,
+                  setup->devices.bridge, sent.error().detail);
+  }
 }
 
 Status Reconciler::replace(const proto::Snapshot& snapshot) {
@@ -238,7 +254,7 @@ asio::awaitable<Status> Reconciler::housekeeping() {
     }
     co_await restore(container.name, container.ip_address, container.mac_address, network_of(container), registered);
   }
-  if (options_.docker_held) present.merge(co_await options_.docker_held(registered));
+  for (const auto& holder : options_.holders) present.merge(co_await holder(registered));
   co_await release_orphans(registered, present);
   co_return Ok{};
 }

@@ -31,6 +31,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "agent/dataplane.h"
 #include "agent/host_networks.h"
@@ -55,10 +56,12 @@ struct ReconcilerOptions {
   // released at once (removal_follower.h).
   std::chrono::seconds orphan_grace{20};
   std::function<bool(const std::string&)> busy;  // names with a create or remove in flight
-  // The names of this host's registry that containers Docker ran by itself hold (and claims them,
-  // docker_plugin/docker_endpoints.h), which no orphan check may release; none when unset.
-  std::function<boost::asio::awaitable<std::set<std::string>>(const std::map<std::string, proto::Endpoint>&)>
-      docker_held = {};
+  // Who else holds names of this host's registry, which no orphan check may release: containers
+  // Docker ran by itself (claimed on the way, docker_plugin/docker_endpoints.h) and CNI attachments
+  // (cni/cni_service.h).
+  using Holder =
+      std::function<boost::asio::awaitable<std::set<std::string>>(const std::map<std::string, proto::Endpoint>&)>;
+  std::vector<Holder> holders = {};
 };
 
 // What the loops publish, for /health.
@@ -103,6 +106,8 @@ class Reconciler {
  private:
   Status replace(const proto::Snapshot& snapshot);
   Status apply_plans(const NetworkPlans& plans);
+  // Tells the containers on this host where an endpoint's address now is (Dataplane::announce).
+  void announce(const proto::Change& change);
   Status apply_plan(const std::string& device, const DevicePlan& plan);
   void count_entries();  // state_'s figures from the per-device ones
   // Sets up the networks of local containers that this host does not carry yet: after a restart.

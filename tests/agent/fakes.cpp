@@ -502,6 +502,12 @@ Status FakeDataplane::remove_neighbour(const std::string& device, const Neighbou
   return Ok{};
 }
 
+Status FakeDataplane::announce(const std::string& bridge, const NeighbourEntry& entry) {
+  if (auto failed = faults.enter("announce")) return *failed;
+  announced.emplace_back(bridge, entry);
+  return Ok{};
+}
+
 
 // ---------------------------------------------------------------- FakeProber
 

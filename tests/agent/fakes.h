@@ -210,6 +210,8 @@ class FakeDataplane : public Dataplane {
   Result<std::vector<NeighbourEntry>> neighbours(const std::string& device) override;
   Status add_neighbour(const std::string& device, const NeighbourEntry& entry) override;
   Status remove_neighbour(const std::string& device, const NeighbourEntry& entry) override;
+  std::vector<std::pair<std::string, NeighbourEntry>> announced;  // bridge and entry, in order
+  Status announce(const std::string& bridge, const NeighbourEntry& entry) override;
 
   // add_fdb and remove_fdb calls together.
   int changes() const { return faults.calls("add_fdb") + faults.calls("remove_fdb"); }

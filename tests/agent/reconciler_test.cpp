@@ -322,6 +322,28 @@ TEST_F(ReconcilerFollowTest, ChangesReachTheKernelOneByOne) {
   EXPECT_EQ(sorted(fdb()), sorted({{kFloodMac, ip("10.99.0.13")}, {"02:42:ac:14:00:09", ip("10.99.0.14")}}));
 }
 
+// A container Docker restarts comes back with a new MAC for its old address: the containers here
+// that talked to it must hear of it at once, not when their ARP entry expires.
+TEST_F(ReconcilerFollowTest, EveryEndpointWithAMacIsAnnouncedOnItsNetworksBridge) {
+  ASSERT_TRUE(follow().ok());
+  ASSERT_TRUE(host.dataplane.announced.empty()) << "a snapshot announces nothing";
+  ASSERT_TRUE(run(host.ipam.record_endpoint("a", {"host2", "02:42:ac:14:00:77"})).ok());
+  host.ipam.hold("nomac", "host2");
+  host.ipam.add_network("blue", "10.30.0.0/16", 300);
+  host.ipam.hold("elsewhere", "host2", "02:42:0a:1e:00:02", "blue");
+  host.ipam.hold("local", host.self.host_id, "02:42:ac:14:00:78");
+  ASSERT_TRUE(follow().ok());
+  ASSERT_EQ(host.dataplane.announced.size(), 2u);
+  EXPECT_EQ(host.dataplane.announced[0].first, host.self.bridge);
+  EXPECT_EQ(host.dataplane.announced[0].second.ip.to_string(), host.ipam.names.at("a").ip_address);
+  EXPECT_EQ(host.dataplane.announced[0].second.mac, "02:42:ac:14:00:77");
+  EXPECT_EQ(host.dataplane.announced[1].second.mac, "02:42:ac:14:00:78");
+  host.dataplane.faults.fail("announce", unavailable("arp_failed", "no socket"));
+  ASSERT_TRUE(run(host.ipam.record_endpoint("a", {"host2", "02:42:ac:14:00:79"})).ok());
+  EXPECT_TRUE(follow().ok()) << "an announcement that fails holds nothing up";
+  EXPECT_NE(std::find(fdb().begin(), fdb().end(), FdbEntry{"02:42:ac:14:00:79", ip("10.99.0.12")}), fdb().end());
+}
+
 TEST_F(ReconcilerFollowTest, AResetReplacesEverything) {
   ASSERT_TRUE(follow().ok());
   host.ipam.names.erase("a");  // lost without a change logged: only a snapshot shows it

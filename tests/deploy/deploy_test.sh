@@ -54,6 +54,10 @@ done
 expect_eq "/etc/vxlan/ipam.env 600 root (it may hold a Redis password)" "$(mode_of "$STAGE/etc/vxlan/ipam.env")" "600 root:root"
 expect_eq "/etc/vxlan/agent.env 600 root" "$(mode_of "$STAGE/etc/vxlan/agent.env")" "600 root:root"
 expect_eq "/etc/vxlan/redis.conf 640 root:redis (Redis reads it, nobody else)" "$(mode_of "$STAGE/etc/vxlan/redis.conf")" "640 root:redis"
+expect_eq "/opt/cni/bin/vxlan-cni 755 root, where CNI runtimes look" "$(mode_of "$STAGE/opt/cni/bin/vxlan-cni")" "755 root:root"
+check "/opt/cni/bin/vxlan-cni is the built plugin" cmp "$BIN_DIR/vxlan-cni" "$STAGE/opt/cni/bin/vxlan-cni"
+check "/etc/cni/net.d/10-vxlan.conflist names the plugin and the token" \
+  jq -e '.plugins[0].type == "vxlan-cni" and .plugins[0].token_file == "/etc/vxlan/token"' "$STAGE/etc/cni/net.d/10-vxlan.conflist"
 check "the units' Documentation= file is installed" test -s "$STAGE/usr/local/share/doc/vxlan-cluster/README.md"
 echo "VXLAN_IPAM_LOG_LEVEL=debug   # the operator's" >>"$STAGE/etc/vxlan/ipam.env"
 "$ROOT/deploy/install" --role all --root "$STAGE" --bin-dir "$BIN_DIR" >"$T/again" 2>&1

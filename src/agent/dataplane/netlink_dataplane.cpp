@@ -17,98 +17,27 @@
 #include <cstring>
 #include <optional>
 
-#include "agent/dataplane/netlink_handles.h"
+#include "agent/dataplane/gratuitous_arp.h"
+#include "agent/dataplane/netlink_common.h"
 #include "common/mac.h"
 
 namespace vx::agent {
 namespace {
+
+using nl::find_link, nl::for_each, nl::format_mac, nl::link_name, nl::netlink_error, nl::open_socket, nl::out_of_memory,
+    nl::require_link, nl::to_ipv4, nl::to_lladdr, nl::to_nl_addr;
 
 // libnl 3.7 sends IFLA_VXLAN_PORT as 4 bytes where the kernel reads 2 in network order. The kernel
 // takes the first two (logging "attribute type 15 has an invalid length"), and those hold the port
 // only on a little-endian machine.
 static_assert(std::endian::native == std::endian::little, "libnl 3.7 sends the vxlan port wrongly on big-endian");
 
-Error netlink_error(const std::string& doing, int err) {
-  return unavailable("netlink_error", doing + ": " + nl_geterror(err));
-}
-
-Error unknown_device(const std::string& name) {
-  return not_found("unknown_device", "no device named '" + name + "' in this network namespace");
-}
-
 Error not_vxlan(const std::string& name) {
   return conflict("not_vxlan", "device '" + name + "' exists and is not a vxlan device");
 }
 
-// libnl signals a failed allocation with a null object; report it like any other refusal.
-Error out_of_memory(const std::string& what) { return netlink_error("allocating " + what, NLE_NOMEM); }
-
-Result<nl::Socket> open_socket() {
-  nl::Socket sk(nl_socket_alloc());
-  if (!sk) return out_of_memory("a netlink socket");
-  if (int err = nl_connect(sk.get(), NETLINK_ROUTE); err < 0) return netlink_error("connecting to rtnetlink", err);
-  return sk;
-}
-
-// Visits every object of a cache as the type the cache holds.
-template <typename Object, typename Visit>
-void for_each(nl_cache* cache, Visit visit) {
-  for (nl_object* object = nl_cache_get_first(cache); object != nullptr; object = nl_cache_get_next(object)) {
-    visit(reinterpret_cast<Object*>(object));
-  }
-}
-
-nl::Addr to_nl_addr(Ipv4 ip) {
-  uint32_t network_order = htonl(ip.value());
-  return nl::Addr(nl_addr_build(AF_INET, &network_order, sizeof network_order));
-}
-
-std::optional<Ipv4> to_ipv4(nl_addr* addr) {
-  if (addr == nullptr || nl_addr_get_family(addr) != AF_INET || nl_addr_get_len(addr) != 4) return std::nullopt;
-  uint32_t network_order = 0;
-  std::memcpy(&network_order, nl_addr_get_binary_addr(addr), sizeof network_order);
-  return Ipv4(ntohl(network_order));
-}
-
-std::optional<std::string> format_mac(nl_addr* lladdr) {
-  if (lladdr == nullptr || nl_addr_get_len(lladdr) != 6) return std::nullopt;
-  auto* b = static_cast<const uint8_t*>(nl_addr_get_binary_addr(lladdr));
-  char text[18];
-  std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
-  return text;
-}
-
-// The link-layer address of an FDB or neighbour entry. Strict, so that a typo is an error
-// (kBadInput "invalid_mac") rather than another MAC.
-Result<nl::Addr> to_lladdr(const std::string& text) {
-  auto mac = parse_mac(text);
-  if (!mac) return mac.error();
-  nl_addr* raw = nullptr;
-  if (int err = nl_addr_parse(mac->c_str(), AF_LLC, &raw); err < 0) return netlink_error("parsing MAC " + *mac, err);
-  return nl::Addr(raw);
-}
-
 std::string describe(const FdbEntry& entry) { return entry.mac + " dst " + entry.dst.to_string(); }
 std::string describe(const NeighbourEntry& entry) { return entry.ip.to_string() + " lladdr " + entry.mac; }
-
-// The device of that name, or a null handle when there is none.
-Result<nl::Link> find_link(nl_sock* sk, const std::string& name) {
-  // The kernel answers a longer name with "invalid argument", which would read as a kernel failure.
-  if (name.empty() || name.size() >= IFNAMSIZ) {
-    return bad_input("invalid_device", "'" + name + "' is not a device name (1 to 15 characters)");
-  }
-  rtnl_link* link = nullptr;
-  int err = rtnl_link_get_kernel(sk, 0, name.c_str(), &link);
-  if (err == -NLE_NODEV) return nl::Link();
-  if (err < 0) return netlink_error("looking up device " + name, err);
-  return nl::Link(link);
-}
-
-Result<nl::Link> require_link(nl_sock* sk, const std::string& name) {
-  auto link = find_link(sk, name);
-  if (link.ok() && !*link) return unknown_device(name);
-  return link;
-}
 
 // The ifindex of a VXLAN device; FDB calls check the kind first because on any other device the
 // kernel would take the entry as an address for the device's own unicast filter.
@@ -117,15 +46,6 @@ Result<int> vxlan_ifindex(nl_sock* sk, const std::string& name) {
   if (!link) return link.error();
   if (!rtnl_link_is_vxlan(link->get())) return not_vxlan(name);
   return rtnl_link_get_ifindex(link->get());
-}
-
-Result<std::string> link_name(nl_sock* sk, int ifindex) {
-  rtnl_link* raw = nullptr;
-  if (int err = rtnl_link_get_kernel(sk, ifindex, nullptr, &raw); err < 0) {
-    return netlink_error("looking up device #" + std::to_string(ifindex), err);
-  }
-  nl::Link link(raw);
-  return std::string(rtnl_link_get_name(link.get()));
 }
 
 Result<std::vector<Ipv4>> ipv4_addresses(nl_sock* sk, int ifindex, const std::string& device) {
@@ -756,6 +676,10 @@ Status NetlinkDataplane::remove_neighbour(const std::string& device, const Neigh
   if (err < 0) return netlink_error("removing neighbour entry " + describe(normal) + " from " + device, err);
   spdlog::info("neighbour {}: removed {}", device, describe(normal));
   return Ok{};
+}
+
+Status NetlinkDataplane::announce(const std::string& bridge, const NeighbourEntry& entry) {
+  return send_gratuitous_arp(bridge, entry.ip, entry.mac);
 }
 
 }  // namespace vx::agent

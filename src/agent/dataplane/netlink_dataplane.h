@@ -66,6 +66,7 @@ class NetlinkDataplane final : public Dataplane {
   Result<std::vector<NeighbourEntry>> neighbours(const std::string& device) override;
   Status add_neighbour(const std::string& device, const NeighbourEntry& entry) override;
   Status remove_neighbour(const std::string& device, const NeighbourEntry& entry) override;
+  Status announce(const std::string& bridge, const NeighbourEntry& entry) override;
 };
 
 }  // namespace vx::agent

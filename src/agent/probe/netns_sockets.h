@@ -7,45 +7,14 @@
 // Errors are kUnavailable "netns_failed", saying which step failed and why.
 #pragma once
 
-#include <unistd.h>
-
 #include <boost/asio/awaitable.hpp>
 #include <utility>
 #include <vector>
 
 #include "common/error.h"
+#include "common/unique_fd.h"
 
 namespace vx::agent {
-
-// Owns one file descriptor; closes it unless released.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept {
-    if (this != &other) {
-      close();
-      fd_ = other.release();
-    }
-    return *this;
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() { close(); }
-
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-  explicit operator bool() const { return fd_ >= 0; }
-
- private:
-  void close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
-  int fd_ = -1;
-};
 
 // `count` IPv4 sockets of socket(2)'s `type` and `protocol`, created in the network namespace of
 // process `pid`.

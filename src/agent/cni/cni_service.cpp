@@ -1,0 +1,231 @@
+#include "agent/cni/cni_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <map>
+
+namespace vx::agent {
+
+namespace asio = boost::asio;
+using CniAttachment = proto::cni::Attachment;
+
+namespace {
+
+constexpr std::string_view kLabelPrefix = "vxlan-cni ";
+
+// FNV-1a: stable across builds and machines, unlike std::hash, since the names it makes outlive
+// the agent that made them.
+uint64_t fnv1a(std::string_view text, uint64_t seed) {
+  uint64_t hash = 14695981039346656037ull ^ seed;
+  for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
+  return hash;
+}
+
+// Both come from the registry and the network's set-up, which hold addresses only.
+Ipv4 address_of(const std::string& text) {
+  auto parsed = Ipv4::parse(text);
+  return parsed ? *parsed : Ipv4();
+}
+
+std::string key_of(const std::string& container_id, const std::string& ifname) { return container_id + '\0' + ifname; }
+
+}  // namespace
+
+std::string CniService::host_interface_of(const std::string& container_id, const std::string& ifname) {
+  char name[16];
+  std::snprintf(name, sizeof name, "vxc%012llx",
+                static_cast<unsigned long long>(fnv1a(key_of(container_id, ifname), 0) & 0xffffffffffffull));
+  return name;
+}
+
+// Locally administered and unicast (02:...), and never Docker's own 02:42: prefix.
+std::string CniService::mac_of(const std::string& container_id, const std::string& ifname) {
+  uint64_t bits = fnv1a(key_of(container_id, ifname), 1);
+  unsigned b[5];
+  for (int i = 0; i < 5; ++i) b[i] = static_cast<unsigned>((bits >> (8 * i)) & 0xff);
+  if (b[0] == 0x42) b[0] = 0x43;
+  char mac[18];
+  std::snprintf(mac, sizeof mac, "02:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4]);
+  return mac;
+}
+
+std::string CniService::label_of(const Label& label) {
+  return std::string(kLabelPrefix) + label.network + " " + label.name;
+}
+
+std::optional<CniService::Label> CniService::parse_label(const std::string& text) {
+  if (!text.starts_with(kLabelPrefix)) return std::nullopt;
+  std::string rest = text.substr(kLabelPrefix.size());
+  auto space = rest.find(' ');
+  if (space == std::string::npos) return std::nullopt;
+  Label label{rest.substr(0, space), rest.substr(space + 1)};
+  if (!proto::validate_network_name(label.network) || !proto::validate_container_name(label.name)) return std::nullopt;
+  return label;
+}
+
+std::optional<CniService::Label> CniService::label_at(const std::string& host_interface) {
+  auto ends = sandboxes_.host_ends(std::string(kLabelPrefix));
+  if (!ends) return std::nullopt;
+  for (const auto& end : *ends) {
+    if (end.host_interface == host_interface) return parse_label(end.label);
+  }
+  return std::nullopt;
+}
+
+CniAttachment CniService::attachment_of(const std::string& container_id, const std::string& ifname,
+                                     const std::string& netns, const Label& label, const NetworkSetup& setup,
+                                     const proto::Endpoint& endpoint) const {
+  return {container_id, ifname, netns, label.name, label.network, host_interface_of(container_id, ifname),
+          mac_of(container_id, ifname), endpoint.ip_address, setup.subnet.prefix_length(), setup.gateway,
+          self_.overlay_mtu()};
+}
+
+VethSpec CniService::veth_of(const CniAttachment& a, const NetworkSetup& setup) const {
+  return {a.netns, a.ifname, a.host_interface, label_of({a.network, a.name}), a.mac,
+          address_of(a.address), a.prefix_length, address_of(a.gateway), a.mtu,
+          setup.devices.bridge};
+}
+
+asio::awaitable<Result<CniAttachment>> CniService::add(const std::string& container_id, const std::string& ifname,
+                                                    const proto::cni::AttachRequest& request) {
+  if (proto::is_gateway_name(request.name) || proto::is_docker_endpoint_name(request.name)) {
+    co_return bad_input("reserved_name", "'" + request.name + "' is a name the agents keep for themselves");
+  }
+  auto setup = co_await networks_.ensure(request.network);
+  if (!setup) co_return setup.error();
+  if (auto label = label_at(host_interface_of(container_id, ifname))) {
+    if (label->network != request.network || label->name != request.name) {
+      co_return conflict("attached_elsewhere", "container " + container_id + " " + ifname + " is attached to " +
+                                                   label->network + " as " + label->name);
+    }
+    auto held = co_await ipam_.container(label->name);
+    if (held && held->host_id == self_.host_id) {
+      co_return attachment_of(container_id, ifname, request.netns, *label, *setup, *held);
+    }
+  }
+  if (!in_flight_.insert(request.name).second) {
+    co_return conflict("name_conflict", "an attachment named " + request.name + " is being made");
+  }
+  auto attached = co_await attach(container_id, ifname, request, *setup);
+  in_flight_.erase(request.name);
+  co_return attached;
+}
+
+asio::awaitable<Result<CniAttachment>> CniService::attach(const std::string& container_id, const std::string& ifname,
+                                                       const proto::cni::AttachRequest& request,
+                                                       const NetworkSetup& setup) {
+  std::string mac = mac_of(container_id, ifname);
+  proto::AllocateRequest wanted{request.name, self_.host_id, std::nullopt, request.network};
+  auto held = co_await ipam_.allocate(wanted);
+  if (!held) co_return held.error();
+  // Already this host's: ours only when an earlier add of this very attachment recorded its MAC.
+  if (!held->created && held->endpoint.mac_address != mac) {
+    co_return conflict("name_conflict", "name " + request.name + " is held by another container on " + self_.host_id);
+  }
+  CniAttachment attachment = attachment_of(container_id, ifname, request.netns, {request.network, request.name}, setup,
+                                        held->endpoint);
+  proto::EndpointRecord record{self_.host_id, mac};
+  Status done = co_await ipam_.record_endpoint(request.name, record);
+  if (done) done = sandboxes_.attach(veth_of(attachment, setup));
+  if (!done) {
+    if (Status released = co_await ipam_.release(request.name, self_.host_id); !released) {
+      spdlog::warn("cni: cannot release {} after a failed attach: {}", request.name, released.error().detail);
+    }
+    co_return done.error();
+  }
+  spdlog::info("cni: {} {} attached to {} as {} at {} ({})", container_id.substr(0, 12), ifname, request.network,
+               request.name, attachment.address, attachment.host_interface);
+  co_return attachment;
+}
+
+asio::awaitable<Result<CniAttachment>> CniService::check(const std::string& container_id, const std::string& ifname,
+                                                      const std::string& netns) {
+  std::string host_interface = host_interface_of(container_id, ifname);
+  auto label = label_at(host_interface);
+  if (!label) co_return not_found("unknown_attachment", "container " + container_id + " " + ifname + " is not attached here");
+  const NetworkSetup* setup = networks_.find(label->network);
+  if (setup == nullptr) co_return conflict("attachment_broken", "network " + label->network + " is not set up here");
+  auto held = co_await ipam_.container(label->name);
+  if (!held) co_return held.error();
+  std::string mac = mac_of(container_id, ifname);
+  if (held->host_id != self_.host_id || held->network != label->network || held->mac_address != mac) {
+    co_return conflict("attachment_broken", "the registry holds " + label->name + " for " + held->host_id + " on " +
+                                                held->network + " with MAC " + held->mac_address);
+  }
+  CniAttachment attachment = attachment_of(container_id, ifname, netns, *label, *setup, *held);
+  if (Status intact = sandboxes_.check(veth_of(attachment, *setup)); !intact) co_return intact.error();
+  co_return attachment;
+}
+
+asio::awaitable<Status> CniService::release_if_ours(const std::string& name, const std::string& mac) {
+  auto held = co_await ipam_.container(name);
+  if (!held) co_return held.error().kind == ErrorKind::kNotFound ? Status(Ok{}) : Status(held.error());
+  if (held->host_id != self_.host_id || held->mac_address != mac) co_return Ok{};  // another container's
+  Status released = co_await ipam_.release(name, self_.host_id);
+  if (!released && released.error().kind != ErrorKind::kNotFound) co_return released;
+  spdlog::info("cni: released {} ({})", name, held->ip_address);
+  co_return Ok{};
+}
+
+asio::awaitable<Status> CniService::del(const std::string& container_id, const std::string& ifname,
+                                        const std::string& name) {
+  std::string host_interface = host_interface_of(container_id, ifname);
+  auto label = label_at(host_interface);
+  if (Status gone = sandboxes_.detach(host_interface); !gone) co_return gone;
+  std::string held_as = label ? label->name : name;
+  if (held_as.empty()) co_return Ok{};
+  co_return co_await release_if_ours(held_as, mac_of(container_id, ifname));
+}
+
+asio::awaitable<Result<std::vector<std::string>>> CniService::gc(const proto::cni::GcRequest& request) {
+  std::set<std::string> kept;
+  for (const auto& valid : request.valid) kept.insert(host_interface_of(valid.container_id, valid.ifname));
+  auto ends = sandboxes_.host_ends(std::string(kLabelPrefix));
+  if (!ends) co_return ends.error();
+  std::vector<std::string> released;
+  for (const auto& end : *ends) {
+    auto label = parse_label(end.label);
+    if (!label || label->network != request.network || kept.count(end.host_interface)) continue;
+    auto held = co_await ipam_.container(label->name);
+    if (Status gone = sandboxes_.detach(end.host_interface); !gone) co_return gone.error();
+    if (held && held->host_id == self_.host_id && held->network == label->network) {
+      if (Status freed = co_await ipam_.release(label->name, self_.host_id); !freed) co_return freed.error();
+    }
+    spdlog::info("cni: gc released {} ({}), which the runtime no longer lists", label->name, end.host_interface);
+    released.push_back(label->name);
+  }
+  co_return released;
+}
+
+asio::awaitable<Result<std::vector<proto::Container>>> CniService::list() {
+  auto ends = sandboxes_.host_ends(std::string(kLabelPrefix));
+  if (!ends) co_return ends.error();
+  std::vector<proto::Container> out;
+  if (ends->empty()) co_return out;
+  auto registered = co_await ipam_.containers(self_.host_id);
+  if (!registered) co_return registered.error();
+  std::map<std::string, proto::Endpoint> by_name;
+  for (auto& endpoint : *registered) by_name[endpoint.container_name] = std::move(endpoint);
+  for (const auto& end : *ends) {
+    auto label = parse_label(end.label);
+    if (!label) continue;
+    auto held = by_name.find(label->name);
+    if (held == by_name.end()) continue;  // the registry lost it: housekeeping is not CNI's to do
+    out.push_back({end.host_interface, label->name, held->second.ip_address, held->second.mac_address, self_.host_id,
+                   "cni", "attached", label->network});
+  }
+  co_return out;
+}
+
+Result<std::set<std::string>> CniService::held() {
+  auto ends = sandboxes_.host_ends(std::string(kLabelPrefix));
+  if (!ends) return ends.error();
+  std::set<std::string> names = in_flight_;
+  for (const auto& end : *ends) {
+    if (auto label = parse_label(end.label)) names.insert(label->name);
+  }
+  return names;
+}
+
+}  // namespace vx::agent

@@ -1,0 +1,88 @@
+// Network namespaces that container runtimes attach to the cluster through the CNI plugin
+// (src/cni, proto/cni.h). An attachment is named by the runtime's container id and interface; its
+// address is held at the IPAM under the name the runtime gave (CNI_ARGS), with a MAC derived from
+// the id and interface, so that the peers' forwarding entries and the cluster's DNS follow it
+// exactly as they follow any container. On this host it is a veth pair whose host end is named
+// after the id and interface too ("vxc" and 12 hex digits) and labelled with its network and
+// name: the kernel holds the state, and a namespace deleted without a DEL takes it away, after
+// which the reconciler's orphan check releases the name (held() no longer lists it).
+//  - add() holds the address, records the MAC, then makes the pair; a failure undoes what it did.
+//    The same add again answers the same attachment.
+//  - del() deletes the pair and releases the name; unknown attachments are Ok (DEL is
+//    idempotent). An add that crashed before making its pair is released too: its name carries the
+//    MAC derived for it.
+//  - gc() does del() for this host's attachments of a network that are not in the runtime's list.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "agent/cni/sandboxes.h"
+#include "agent/host_networks.h"
+#include "agent/identity.h"
+#include "ipam/client/ipam_client.h"
+#include "proto/agent.h"
+#include "proto/cni.h"
+
+namespace vx::agent {
+
+class CniService {
+ public:
+  CniService(const AgentIdentity& self, ipam::IpamClient& ipam, HostNetworks& networks, Sandboxes& sandboxes)
+      : self_(self), ipam_(ipam), networks_(networks), sandboxes_(sandboxes) {}
+
+  // kConflict "name_conflict" when the name holds another container's address, "attached_elsewhere"
+  // when the id and interface are attached to another network; kBadInput "reserved_name" for the
+  // agent's own names.
+  boost::asio::awaitable<Result<proto::cni::Attachment>> add(const std::string& container_id, const std::string& ifname,
+                                                             const proto::cni::AttachRequest& request);
+  // kNotFound "unknown_attachment"; kConflict "attachment_broken" saying what differs from the
+  // registry or the kernel.
+  boost::asio::awaitable<Result<proto::cni::Attachment>> check(const std::string& container_id,
+                                                               const std::string& ifname, const std::string& netns);
+  // `name`: what the runtime's arguments name it, for an add that crashed before its pair existed.
+  boost::asio::awaitable<Status> del(const std::string& container_id, const std::string& ifname,
+                                     const std::string& name);
+  // The names released.
+  boost::asio::awaitable<Result<std::vector<std::string>>> gc(const proto::cni::GcRequest& request);
+
+  // The attachments on this host as the agent lists its containers: the host end stands for the
+  // container id, the image is "cni" and the status "attached".
+  boost::asio::awaitable<Result<std::vector<proto::Container>>> list();
+
+  // The registry names the attachments on this host hold, and those of adds in flight, which no
+  // orphan check may release.
+  Result<std::set<std::string>> held();
+
+  // What names an attachment on this host, from its container id and interface.
+  static std::string host_interface_of(const std::string& container_id, const std::string& ifname);
+  static std::string mac_of(const std::string& container_id, const std::string& ifname);
+
+ private:
+  struct Label {
+    std::string network;
+    std::string name;
+  };
+  static std::string label_of(const Label& label);
+  static std::optional<Label> parse_label(const std::string& text);
+  std::optional<Label> label_at(const std::string& host_interface);
+  proto::cni::Attachment attachment_of(const std::string& container_id, const std::string& ifname,
+                                       const std::string& netns, const Label& label, const NetworkSetup& setup,
+                                       const proto::Endpoint& endpoint) const;
+  VethSpec veth_of(const proto::cni::Attachment& attachment, const NetworkSetup& setup) const;
+  boost::asio::awaitable<Result<proto::cni::Attachment>> attach(const std::string& container_id,
+                                                                const std::string& ifname,
+                                                                const proto::cni::AttachRequest& request,
+                                                                const NetworkSetup& setup);
+  boost::asio::awaitable<Status> release_if_ours(const std::string& name, const std::string& mac);
+
+  const AgentIdentity& self_;
+  ipam::IpamClient& ipam_;
+  HostNetworks& networks_;
+  Sandboxes& sandboxes_;
+  std::set<std::string> in_flight_;
+};
+
+}  // namespace vx::agent
