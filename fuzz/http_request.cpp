@@ -147,6 +147,17 @@ class FakeStore : public ipam::Store {
     co_return held;
   }
 
+  asio::awaitable<Result<ipam::Allocation>> rename(const std::string& name, const std::string& to,
+                                                   const std::string& host_id, const std::string&) override {
+    auto held = owned(name, host_id);
+    if (!held) co_return held;
+    if (registry_.endpoints.count(to)) co_return conflict("name_conflict", "'" + to + "' holds an address");
+    registry_.erase(*held);
+    held->container_name = to;
+    registry_.put(*held);
+    co_return held;
+  }
+
   asio::awaitable<Status> check_health() override { co_return Ok{}; }
 
  private:

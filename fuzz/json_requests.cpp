@@ -1,4 +1,5 @@
-// Feeds the input to one of proto/'s JSON decoders (requests and answers) or ipam::parse_allocate:
+// Feeds the input to one of proto/'s JSON decoders (requests and answers, the CNI plugin's
+// configuration, Docker's IPAM plugin calls) or ipam::parse_allocate:
 // the first byte picks which ('a' the first), the rest is the body. Checks that a failure blames
 // the right side (kBadInput, kInternal "bad_answer") and that what decodes re-encodes to itself.
 #include <boost/json.hpp>
@@ -9,6 +10,8 @@
 #include "ipam/pool.h"
 #include "ipam/requests.h"
 #include "proto/agent.h"
+#include "proto/cni.h"
+#include "proto/docker_plugin.h"
 #include "proto/ipam.h"
 #include "proto/peers.h"
 
@@ -17,7 +20,11 @@ namespace {
 
 namespace json = boost::json;
 
-json::value encode(const auto& value) { return proto::to_json(value); }
+// By argument-dependent lookup: the CNI's codecs are in proto::cni.
+json::value encode(const auto& value) {
+  using proto::to_json;
+  return to_json(value);
+}
 
 template <typename T>
 json::value encode(const std::vector<T>& values) {
@@ -92,6 +99,22 @@ void allocate(std::string_view body) {
   if (parsed->ip_address) check(pool.check_member(*parsed->ip_address).ok(), "a wanted address is in the pool");
 }
 
+// Decoders with no encoder: what fails is the caller's fault, and nothing crashes.
+template <auto Parse>
+void decode_only(std::string_view body) {
+  auto parsed = Parse(body);
+  check_error(parsed);
+  if (!parsed) check(parsed.error().kind == ErrorKind::kBadInput, "a request that fails to decode is the caller's fault");
+}
+
+void docker_release(std::string_view body) {
+  for (bool with_address : {false, true}) {
+    auto parsed = proto::docker::parse_release(body, with_address);
+    check_error(parsed);
+    if (!parsed) check(parsed.error().kind == ErrorKind::kBadInput, "a bad Release is Docker's fault");
+  }
+}
+
 using Decoder = void (*)(std::string_view);
 constexpr Decoder kDecoders[] = {
     allocate,                                 // a
@@ -114,6 +137,14 @@ constexpr Decoder kDecoders[] = {
     answer<proto::parse_ping_report>,         // r
     answer<proto::parse_host_removal>,        // s
     answer<proto::parse_forwarding_entries>,  // t
+    request<proto::cni::parse_attach_request>,          // u
+    request<proto::cni::parse_gc_request>,              // v
+    answer<proto::cni::parse_attachment>,               // w
+    decode_only<proto::cni::parse_net_conf>,            // x
+    decode_only<proto::docker::parse_request_pool>,     // y
+    decode_only<proto::docker::parse_request_address>,  // z
+    docker_release,                                     // {
+    request<proto::parse_rename_request>,               // |
 };
 
 }  // namespace

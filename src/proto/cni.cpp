@@ -159,9 +159,13 @@ Result<Attachment> parse_attachment(const json::value& answer) {
   Fields fields(answer, kAnswer);
   Attachment a{fields.text("container_id"), fields.text("ifname"), fields.text("netns"), fields.text("name"),
                fields.text("network"), fields.text("host_interface"), fields.text("mac"), fields.text("address"),
-               static_cast<int>(fields.number("prefix_length")), fields.text("gateway"),
-               static_cast<int>(fields.number("mtu"))};
-  return finish(fields, std::move(a));
+               0, fields.text("gateway"), 0};
+  uint64_t prefix_length = fields.number("prefix_length"), mtu = fields.number("mtu");
+  if (Status read = fields.status(); !read) return read.error();
+  if (prefix_length > 32 || mtu > 65535) return internal("bad_answer", std::string(kAnswer) + " has a prefix or MTU out of range");
+  a.prefix_length = static_cast<int>(prefix_length);
+  a.mtu = static_cast<int>(mtu);
+  return a;
 }
 
 json::object result_of(const Attachment& a, std::string_view version) {
