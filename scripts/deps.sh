@@ -5,6 +5,8 @@ VX_PACKAGES=(
   libboost1.81-all-dev libhiredis-dev libnl-3-dev libnl-route-3-dev prometheus-cpp-dev
   libspdlog-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libldns-dev
   redis-server redis-tools wrk curl jq
+  # tests/e2e/prom_samples.py: the reference parser of Prometheus's text format
+  python3-prometheus-client
   docker.io busybox-static iproute2 iputils-ping tcpdump procps docker-compose systemd nftables
   # fuzz/run: libFuzzer comes with clang only; libclang-rt-14-dev holds its runtime and the
   # sanitizers', llvm-14 the symbolizer that puts file:line into a crash's stack.

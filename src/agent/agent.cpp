@@ -49,6 +49,7 @@ ReconcilerOptions Agent::reconciler_options(const AgentConfig& config) {
         for (const auto& [name, endpoint] : registered) all.insert(name);
         co_return all;
       });
+  options.on_sync = [this](double seconds, bool ok) { agent_metrics_.synced(seconds, ok); };
   options.interval = config.sync_interval;
   options.resync_interval = config.resync_interval;
   options.busy = [this](const std::string& name) { return containers_.busy(name); };
@@ -72,10 +73,11 @@ Agent::Agent(AgentIdentity self, const AgentConfig& config, std::unique_ptr<Data
       reconciler_(self_, *ipam_, *dataplane_, *runtime_, networks_, reconciler_options(config)),
       removals_(self_, *ipam_, *runtime_, [this](const std::string& name) { return containers_.busy(name); }),
       health_(*runtime_, config.sync_interval),
+      agent_metrics_(metrics_, {self_, containers_, cni_, networks_, *dataplane_, reconciler_, names_}),
       warning_(open_api_warning(config.listen, config.token)),
       router_(make_agent_router({self_, containers_, networks_, *runtime_, *ipam_, *dataplane_, *prober_, reconciler_,
-                                 setup_, health_.observed(), warning_, &cni_})),
-      server_({.token = config.token}, {{io_.get_executor(), router_.get()}}),
+                                 setup_, health_.observed(), warning_, &cni_, &agent_metrics_})),
+      server_({.token = config.token, .open_metrics = config.open_metrics}, {{io_.get_executor(), router_.get()}}),
       plugin_socket_(config.docker_plugin.empty() ? "" : config.plugin_dir + "/" + config.docker_plugin + ".sock"),
       plugin_driver_(docker_endpoints_),
       plugin_server_({}, {{io_.get_executor(), &plugin_driver_}}),

@@ -16,6 +16,7 @@
 #include "agent/dns/server.h"
 #include "agent/docker_plugin/ipam_driver.h"
 #include "agent/docker_plugin/network_follower.h"
+#include "agent/metrics.h"
 #include "agent/reconciler.h"
 #include "agent/removal_follower.h"
 #include "common/http_server.h"
@@ -59,6 +60,10 @@ class Agent {
   RemovalFollower removals_;
   SetupState setup_;
   HealthMonitor health_;
+  // Before the router, which times its requests from its construction; the name server it reads
+  // comes later, and is read at scrapes only.
+  Metrics metrics_;
+  AgentMetrics agent_metrics_;
   std::string warning_;  // serving without a token where others reach it
   std::unique_ptr<Router> router_;
   HttpServer server_;

@@ -68,6 +68,10 @@ class AgentApi : public Router {
     add("GET", "/fdb", this, &AgentApi::fdb);
     add("POST", "/sync", this, &AgentApi::sync);
     if (cni_api_) cni_api_->add_routes(*this);
+    if (parts.metrics != nullptr) {
+      parts.metrics->time_requests(*this);
+      add("GET", "/metrics", this, &AgentApi::metrics);
+    }
   }
 
   // A container may not drive its host's agent (create containers, read others'), nor any other's.
@@ -138,9 +142,17 @@ class AgentApi : public Router {
     if (!parts_.setup.done) {
       co_return error_response(unavailable("not_ready", "the host is not set up yet: " + parts_.setup.error));
     }
+    auto start = std::chrono::steady_clock::now();
     auto created = co_await parts_.containers.create(parsed->container_name, parsed->image, parsed->network);
+    if (parts_.metrics != nullptr && created) {
+      parts_.metrics->created(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
     if (!created) co_return error_response(created.error());
     co_return success_response(to_json(wire_of(*created)));
+  }
+
+  asio::awaitable<HttpResponse> metrics(const HttpRequest&, const PathParams&) {
+    co_return co_await parts_.metrics->scrape();
   }
 
   asio::awaitable<HttpResponse> list(const HttpRequest&, const PathParams&) {

@@ -10,6 +10,7 @@
 //                                   ICMP echoes or TCP connects sent from inside the container
 //                                   (ping_check.h); 200 with the outcome, reachable or not
 //   /cni/...                         the CNI plugin's calls (proto/cni.h)
+//   GET    /metrics                 Prometheus text (metrics.h)
 #pragma once
 
 #include <memory>
@@ -21,6 +22,7 @@
 #include "agent/dataplane.h"
 #include "agent/prober.h"
 #include "agent/health_monitor.h"
+#include "agent/metrics.h"
 #include "agent/reconciler.h"
 #include "common/http_router.h"
 
@@ -47,6 +49,7 @@ struct AgentParts {
   const Observed& observed;
   const std::string& warning;  // what /health adds under "warnings" (common/auth.h), or ""
   CniService* cni = nullptr;   // CNI attachments: their routes (cni/cni_api.h) and listing, when given
+  AgentMetrics* metrics = nullptr;  // GET /metrics and the create timings (metrics.h), when given
 };
 
 std::unique_ptr<Router> make_agent_router(AgentParts parts);

@@ -27,6 +27,8 @@ struct Flags {
   std::string network = AgentIdentity{}.network;
   std::string bridge = AgentIdentity{}.bridge;
   std::string log_level = "info";
+  std::string log_format = "text";
+  bool open_metrics = false;
   int sync_interval_ms = 500;
   int resync_interval_ms = 60000;
   int heartbeat_interval_ms = 500;
@@ -90,7 +92,7 @@ Result<AgentConfig> validate(Flags flags) {
                      std::chrono::milliseconds(flags.resync_interval_ms),
                      std::chrono::milliseconds(flags.heartbeat_interval_ms),
                      std::chrono::milliseconds(flags.timeout_ms), *token, flags.resolv_conf,
-                     flags.docker_plugin, flags.plugin_dir};
+                     flags.docker_plugin, flags.plugin_dir, flags.log_format, flags.open_metrics};
 }
 
 }  // namespace
@@ -118,6 +120,11 @@ std::variant<AgentConfig, ExitCode> parse_agent_config(int argc, char** argv) {
   app.add_option("--network", flags.network, "the Docker network containers join")->envname("VXLAN_AGENT_NETWORK");
   app.add_option("--bridge", flags.bridge, "the Linux bridge of that network")->envname("VXLAN_AGENT_BRIDGE");
   app.add_option("--log-level", flags.log_level, std::string("one of ") + kLogLevels)->envname("VXLAN_AGENT_LOG_LEVEL");
+  app.add_option("--log-format", flags.log_format, std::string("one of ") + kLogFormats + ": JSON lines for log shippers")
+      ->envname("VXLAN_AGENT_LOG_FORMAT");
+  app.add_flag("--metrics-open", flags.open_metrics,
+               "serve GET /metrics without the cluster token, for a scraper that cannot send one")
+      ->envname("VXLAN_AGENT_METRICS_OPEN");
   app.add_option("--sync-interval-ms", flags.sync_interval_ms,
                  "how often the VXLAN device is checked (and, ten times slower, the registry's record of this host)")
       ->envname("VXLAN_AGENT_SYNC_INTERVAL_MS");

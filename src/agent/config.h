@@ -37,6 +37,8 @@ struct AgentConfig {
   std::string resolv_conf;  // its nameservers answer the names outside the cluster (dns/server.h)
   std::string docker_plugin = "vxlan";  // the IPAM plugin's name (docker_plugin/); "": Docker's own allocator
   std::string plugin_dir = "/run/docker/plugins";  // where Docker looks for plugin sockets
+  std::string log_format = "text";  // or "json" (common/logging.h)
+  bool open_metrics = false;         // GET /metrics without the token (common/auth.h)
 };
 
 // The configuration, or the status to exit with: 0 after --help, 2 after an error already printed.

@@ -47,6 +47,12 @@ class PeerModel {
   std::vector<FdbEntry> desired(const std::string& network) const;
   std::vector<NeighbourEntry> desired_neighbours(const std::string& network) const;
   size_t hosts() const { return hosts_.size(); }
+  // The other hosts, alive (`alive`) or quiet.
+  size_t peers(bool alive, const std::string& self) const {
+    size_t count = 0;
+    for (const auto& [id, host] : hosts_) count += id != self && host.alive == alive;
+    return count;
+  }
   // Every endpoint the feed holds, by name, on every host and network: what names resolve to.
   const std::map<std::string, proto::Endpoint>& endpoints() const { return endpoints_; }
 

@@ -41,6 +41,10 @@ std::chrono::milliseconds Reconciler::jittered(std::chrono::milliseconds interva
   return interval + std::chrono::milliseconds(spread(random));
 }
 
+void Reconciler::synced(Clock::time_point start, const Status& status) {
+  if (options_.on_sync) options_.on_sync(std::chrono::duration<double>(Clock::now() - start).count(), status.ok());
+}
+
 void Reconciler::note(const Status& status, const char* what) {
   if (!status && status.error().detail != state_.last_error) {
     spdlog::warn("{} failed, keeping the data plane as it is: {}", what, status.error().detail);
@@ -54,10 +58,13 @@ asio::awaitable<void> Reconciler::follow() {
   auto next_resync = Clock::now() + jittered(options_.resync_interval);
   for (int resyncs = 1;;) {
     Status step = Ok{};
+    auto start = Clock::now();
     if (!revision_) {
       step = co_await sync_fdb();
+      synced(start, step);
     } else if (Clock::now() >= next_resync) {
       step = ++resyncs % 10 == 0 ? co_await sync_fdb() : diff_kernel();
+      synced(start, step);
       next_resync = Clock::now() + jittered(options_.resync_interval);
     } else {
       step = co_await follow_once();
@@ -81,25 +88,34 @@ asio::awaitable<Status> Reconciler::sync_fdb() {
 asio::awaitable<Status> Reconciler::follow_once() {
   if (!revision_) co_return co_await sync_fdb();
   auto update = co_await ipam_.watch_peers(revision_, options_.watch_wait);
-  if (!update) co_return update.error();
-  state_.last_answer = Clock::now();
-  if (update->full) {
-    spdlog::info("the IPAM cannot continue the feed from revision {}: taking its snapshot at {}", *revision_,
-                 update->revision);
-    housekeeping_due_ = true;
-    co_return replace(update->snapshot);
+  if (!update) {
+    synced(Clock::now(), update.error());
+    co_return update.error();
   }
-  for (const auto& change : update->changes) {
+  state_.last_answer = Clock::now();
+  Status applied = apply_update(*update);
+  synced(state_.last_answer, applied);
+  co_return applied;
+}
+
+Status Reconciler::apply_update(const proto::Update& update) {
+  if (update.full) {
+    spdlog::info("the IPAM cannot continue the feed from revision {}: taking its snapshot at {}", *revision_,
+                 update.revision);
+    housekeeping_due_ = true;
+    return replace(update.snapshot);
+  }
+  for (const auto& change : update.changes) {
     Status applied = apply_plans(model_.apply(change));
     if (!applied) {
       revision_.reset();  // the kernel lags the model: diff everything on the next step
-      co_return applied;
+      return applied;
     }
     announce(change);
     ++state_.changes_applied;
   }
-  revision_ = state_.revision = update->revision;
-  co_return Ok{};
+  revision_ = state_.revision = update.revision;
+  return Ok{};
 }
 
 // After the plan, so that the VXLAN device's proxy answers the same MAC as the announcement. Best

@@ -62,6 +62,9 @@ struct ReconcilerOptions {
   using Holder =
       std::function<boost::asio::awaitable<std::set<std::string>>(const std::map<std::string, proto::Endpoint>&)>;
   std::vector<Holder> holders = {};
+  // After each bringing of the kernel in line with the feed (an update, a snapshot, a full diff;
+  // never the feed's wait): how long it took, and whether it worked (metrics.h).
+  std::function<void(double seconds, bool ok)> on_sync = {};
 };
 
 // What the loops publish, for /health.
@@ -113,6 +116,8 @@ class Reconciler {
   // Sets up the networks of local containers that this host does not carry yet: after a restart.
   boost::asio::awaitable<void> bring_back_networks(const std::vector<ContainerInfo>& local);
   void note(const Status& status, const char* what);
+  void synced(std::chrono::steady_clock::time_point start, const Status& status);
+  Status apply_update(const proto::Update& update);
   std::chrono::milliseconds jittered(std::chrono::milliseconds interval) const;
 
   boost::asio::awaitable<void> restore(const std::string& name, const std::string& ip, const std::string& mac,

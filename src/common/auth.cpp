@@ -28,6 +28,10 @@ bool is_health_check(const HttpRequest& request) {
 
 }  // namespace
 
+bool is_metrics_scrape(const HttpRequest& request) {
+  return request.method == "GET" && request.segments.size() == 1 && request.segments[0] == "metrics";
+}
+
 Result<std::string> load_token(const std::string& path) {
   if (path.empty()) {
     const char* from_env = std::getenv("VXLAN_TOKEN");

@@ -24,6 +24,9 @@ Result<std::string> load_token(const std::string& path);
 // Ok when `token` is empty or the request carries it; compares in constant time.
 Status check_token(const HttpRequest& request, const std::string& token);
 
+// GET /metrics: what a daemon may serve without its token when told to (--metrics-open).
+bool is_metrics_scrape(const HttpRequest& request);
+
 // What a daemon serving without a token on an address other hosts can reach must say, at start and
 // in its health answer; "" when it has a token or listens on loopback only.
 std::string open_api_warning(const HostPort& listen, const std::string& token);

@@ -1,7 +1,7 @@
 // How every daemon starts: CLI11 parses its command line (--help prints and exits 0, a malformed
 // line prints the usage and exits non-zero), `validate` turns the flags into the daemon's
-// configuration, and the log is set up at the configuration's log_level with PROGRAM in each
-// line. A configuration error is one line on stderr, "PROGRAM: why", and exit status 2.
+// configuration, and the log is set up at the configuration's log_level and log_format with
+// PROGRAM in each line. A configuration error is one line on stderr, "PROGRAM: why", and exit status 2.
 // Header-only so that only the binaries that use it link CLI11.
 #pragma once
 
@@ -33,7 +33,7 @@ std::variant<Config, ExitCode> parse_command_line(CLI::App& app, int argc, char*
   };
   Result<Config> config = validate();
   if (!config) return fail(config.error());
-  if (Status logging = setup_logging(program, config->log_level); !logging) return fail(logging.error());
+  if (Status logging = setup_logging(program, config->log_level, config->log_format); !logging) return fail(logging.error());
   return std::move(*config);
 }
 

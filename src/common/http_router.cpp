@@ -1,5 +1,7 @@
 #include "common/http_router.h"
 
+#include <chrono>
+
 namespace vx {
 namespace {
 
@@ -22,7 +24,7 @@ bool is_param(const std::string& segment) {
 }  // namespace
 
 void Router::add(std::string method, std::string_view pattern, HttpHandler handler) {
-  routes_.push_back({std::move(method), split_pattern(pattern), std::move(handler)});
+  routes_.push_back({std::move(method), split_pattern(pattern), std::move(handler), std::string(pattern)});
 }
 
 void Router::check_param(std::string param, Status (*check)(std::string_view)) {
@@ -53,10 +55,19 @@ bool Router::match(const Route& route, const std::vector<std::string>& segments,
 }
 
 boost::asio::awaitable<HttpResponse> Router::handle(const HttpRequest& request) {
+  auto start = std::chrono::steady_clock::now();
+  std::string matched = "unmatched";
+  HttpResponse response = co_await route(request, matched);
+  if (observer_) observer_(matched, response.status, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  co_return response;
+}
+
+boost::asio::awaitable<HttpResponse> Router::route(const HttpRequest& request, std::string& matched) {
   std::string allowed;
   for (const Route& route : routes_) {
     PathParams params;
     if (!match(route, request.segments, params)) continue;
+    matched = route.text;
     if (route.method == request.method) {
       if (Status valid = check_params(params); !valid) co_return error_response(valid.error());
       co_return co_await route.handler(request, params);

@@ -40,6 +40,12 @@ class Router : public RequestHandler {
   // Every "{param}" of every route is checked by `check` before its handler runs.
   void check_param(std::string param, Status (*check)(std::string_view));
 
+  // Called once per request with the pattern it matched ("/container/{name}", or "unmatched"),
+  // its status and how long the router took to answer: what a duration metric needs, with
+  // labels that stay few whatever paths clients send.
+  using Observer = std::function<void(const std::string& route, int status, double seconds)>;
+  void observe(Observer observer) { observer_ = std::move(observer); }
+
   boost::asio::awaitable<HttpResponse> handle(const HttpRequest& request) override;
 
  private:
@@ -47,7 +53,9 @@ class Router : public RequestHandler {
     std::string method;
     std::vector<std::string> pattern;  // literal segments, or "{param}"
     HttpHandler handler;
+    std::string text;  // the pattern as added
   };
+  boost::asio::awaitable<HttpResponse> route(const HttpRequest& request, std::string& matched);
   static bool match(const Route& route, const std::vector<std::string>& segments,
                     PathParams& params);
 
@@ -55,6 +63,7 @@ class Router : public RequestHandler {
 
   std::vector<Route> routes_;
   std::map<std::string, Status (*)(std::string_view)> param_checks_;
+  Observer observer_;
 };
 
 }  // namespace vx

@@ -172,7 +172,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
     auto request = decode_request(message);
     if (!request) co_return error_response(request.error());
     request->peer = peer;
-    if (Status allowed = check_token(*request, options.token); !allowed) co_return error_response(allowed.error());
+    bool open = options.open_metrics && is_metrics_scrape(*request);
+    if (Status allowed = open ? Status(Ok{}) : check_token(*request, options.token); !allowed) {
+      co_return error_response(allowed.error());
+    }
     try {
       co_return co_await worker.parts.handler->handle(*request);
     } catch (const std::exception& e) {

@@ -31,6 +31,8 @@ struct HttpServerOptions {
   std::chrono::seconds shutdown_grace{5};
   std::string token;  // when set, every request but GET / and GET /health must carry it (auth.h)
   size_t max_connections = 10000;
+  // GET /metrics needs no token either: for scrapers that cannot send one (auth.h).
+  bool open_metrics = false;
 };
 
 struct HttpWorker {

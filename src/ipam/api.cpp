@@ -49,8 +49,17 @@ HttpResponse raw_json(std::string body) {
 class IpamApi : public Router {
  public:
   IpamApi(std::unique_ptr<Store> store, std::unique_ptr<HostRegistry> hosts, const PoolSpec& pool,
-          ClusterView& view, std::string warning)
-      : store_(std::move(store)), hosts_(std::move(hosts)), pool_(pool), view_(view), warning_(std::move(warning)) {
+          ClusterView& view, std::string warning, IpamMetrics* metrics)
+      : store_(std::move(store)),
+        hosts_(std::move(hosts)),
+        pool_(pool),
+        view_(view),
+        warning_(std::move(warning)),
+        metrics_(metrics) {
+    if (metrics_ != nullptr) {
+      metrics_->time_requests(*this);
+      add("GET", "/metrics", this, &IpamApi::metrics);
+    }
     check_param("name", validate_container_name);
     check_param("id", validate_host_id);
     check_param("network", proto::validate_network_name);
@@ -192,8 +201,15 @@ class IpamApi : public Router {
     auto parsed = parse_allocate(request.body, pool_);
     if (!parsed) co_return error_response(parsed.error());
     auto result = co_await store_->allocate(*parsed, request.instance);
+    if (metrics_ != nullptr) {
+      metrics_->allocation(parsed->network, result ? (result->created ? "created" : "existing") : result.error().code);
+    }
     if (!result) co_return error_response(result.error());
     co_return success_response(to_json(proto::Reservation{std::move(result->allocation), result->created}));
+  }
+
+  asio::awaitable<HttpResponse> metrics(const HttpRequest&, const PathParams&) {
+    co_return co_await metrics_->scrape(*store_, view_);
   }
 
   asio::awaitable<HttpResponse> release(const HttpRequest& request, const PathParams&) {
@@ -202,6 +218,7 @@ class IpamApi : public Router {
     auto released =
         co_await store_->release(parsed->container_name, parsed->host_id, request.instance, parsed->network);
     if (!released) co_return error_response(released.error());
+    if (metrics_ != nullptr) metrics_->release(released->network);
     co_return success_response(to_json(*released));
   }
 
@@ -324,6 +341,7 @@ class IpamApi : public Router {
   const PoolSpec& pool_;
   ClusterView& view_;
   std::string warning_;
+  IpamMetrics* metrics_;
   std::vector<Cidr> overlays_{pool_.subnet()};
   Clock::time_point overlays_read_{};
 };
@@ -331,8 +349,9 @@ class IpamApi : public Router {
 }  // namespace
 
 std::unique_ptr<Router> make_ipam_router(std::unique_ptr<Store> store, std::unique_ptr<HostRegistry> hosts,
-                                         const PoolSpec& pool, ClusterView& view, std::string warning) {
-  return std::make_unique<IpamApi>(std::move(store), std::move(hosts), pool, view, std::move(warning));
+                                         const PoolSpec& pool, ClusterView& view, std::string warning,
+                                         IpamMetrics* metrics) {
+  return std::make_unique<IpamApi>(std::move(store), std::move(hosts), pool, view, std::move(warning), metrics);
 }
 
 }  // namespace vx::ipam

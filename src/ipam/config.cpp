@@ -16,6 +16,8 @@ struct Flags {
   std::string range_start, range_end;
   std::vector<std::string> reserve;
   std::string log_level = "info";
+  std::string log_format = "text";
+  bool open_metrics = false;
   // Redis usually shares the machine and needs a core of its own: measured on 2 cores, one HTTP
   // thread allocates faster than two (bench/ipam_bench).
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency() / 2));
@@ -87,7 +89,7 @@ Result<IpamConfig> validate(const Flags& flags) {
                     std::chrono::milliseconds(flags.host_ttl_ms), *token,
                     static_cast<size_t>(flags.max_connections), std::chrono::milliseconds(flags.watch_pace_ms),
                     std::chrono::milliseconds(flags.quarantine_ms), flags.redis_ack_replicas,
-                    std::chrono::milliseconds(flags.host_expiry_ms)};
+                    std::chrono::milliseconds(flags.host_expiry_ms), flags.log_format, flags.open_metrics};
 }
 
 }  // namespace
@@ -109,6 +111,11 @@ std::variant<IpamConfig, ExitCode> parse_ipam_config(int argc, char** argv) {
       ->delimiter(',')
       ->envname("VXLAN_IPAM_RESERVE");
   app.add_option("--log-level", flags.log_level, std::string("one of ") + kLogLevels)->envname("VXLAN_IPAM_LOG_LEVEL");
+  app.add_option("--log-format", flags.log_format, std::string("one of ") + kLogFormats + ": JSON lines for log shippers")
+      ->envname("VXLAN_IPAM_LOG_FORMAT");
+  app.add_flag("--metrics-open", flags.open_metrics,
+               "serve GET /metrics without the cluster token, for a scraper that cannot send one")
+      ->envname("VXLAN_IPAM_METRICS_OPEN");
   app.add_option("--threads", flags.threads, "HTTP worker threads, each with its own Redis connection")
       ->envname("VXLAN_IPAM_THREADS");
   app.add_option("--redis-timeout-ms", flags.redis_timeout_ms, "deadline for each Redis command")

@@ -30,6 +30,8 @@ struct IpamConfig {
   std::chrono::milliseconds quarantine;  // after Redis lost the registry: only exact addresses
   int redis_ack_replicas;  // replicas an allocation must reach before it is answered (WAIT)
   std::chrono::milliseconds host_expiry;  // a host silent this long is removed for good; 0: never
+  std::string log_format = "text";  // or "json" (common/logging.h)
+  bool open_metrics = false;         // GET /metrics without the token (common/auth.h)
 };
 
 // The configuration, or the status to exit with: 0 after --help, 2 after an error already printed.

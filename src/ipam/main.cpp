@@ -85,12 +85,14 @@ int serve(int argc, char** argv) {
   std::vector<std::unique_ptr<boost::asio::io_context>> workers;
   std::vector<std::unique_ptr<Router>> routers;
   std::vector<HttpWorker> parts;
+  Metrics metrics;
+  IpamMetrics ipam_metrics(metrics);
   for (int i = 0; i < config.threads; ++i) {
     auto& io = *workers.emplace_back(std::make_unique<boost::asio::io_context>(1));
     auto redis = connect_to_registry(io, config.redis, config.redis_timeout);
     routers.push_back(make_ipam_router(std::make_unique<RedisStore>(redis, config.pool, state, durability),
                                            std::make_unique<RedisHostRegistry>(redis, config.host_ttl),
-                                           config.pool, view, warning));
+                                           config.pool, view, warning, &ipam_metrics));
     parts.push_back({io.get_executor(), routers.back().get()});
   }
   // Every replica expires hosts; removal is idempotent, so they need no coordination.
@@ -105,7 +107,8 @@ int serve(int argc, char** argv) {
     boost::asio::co_spawn(*workers.front(), expire_hosts(*expiry_store, *expiry_hosts, view, config.host_expiry, every),
                           boost::asio::detached);
   }
-  HttpServer server({.token = config.token, .max_connections = config.max_connections}, parts);
+  HttpServer server(
+      {.token = config.token, .max_connections = config.max_connections, .open_metrics = config.open_metrics}, parts);
   if (auto listening = server.listen_tcp(config.listen.host, config.listen.port); !listening) {
     spdlog::critical("{}", listening.error().detail);
     return 2;

@@ -74,6 +74,9 @@ Result<proto::NetworkStatus> ClusterClient::create_network(const proto::NetworkR
   return ask_ipam(ipam_->create_network(request));
 }
 Status ClusterClient::delete_network(const std::string& name) { return ask_ipam(ipam_->delete_network(name)); }
+Result<proto::Update> ClusterClient::watch(std::optional<uint64_t> since, std::chrono::milliseconds wait) {
+  return ask_ipam(ipam_->watch_peers(since, wait));
+}
 
 HttpCall ClusterClient::make_call(const std::string& method, const std::string& target, std::string body,
                                   std::chrono::milliseconds timeout) const {

@@ -47,6 +47,9 @@ class ClusterClient {
   // The network, whether this call created it or it existed already, identical.
   Result<proto::NetworkStatus> create_network(const proto::NetworkRequest& request);
   Status delete_network(const std::string& name);
+  // The change feed (proto/peers.h): without `since`, the snapshot; with it, the changes after it,
+  // waiting up to `wait` for one.
+  Result<proto::Update> watch(std::optional<uint64_t> since, std::chrono::milliseconds wait);
 
   // Calls go to the agent of `host_id`, found in the IPAM's host list (kNotFound "unknown_host").
   Result<std::string> agent_url_of(const std::string& host_id);

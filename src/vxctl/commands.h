@@ -13,6 +13,7 @@
 
 #include "common/error.h"
 #include "proto/names.h"
+#include "proto/peers.h"
 #include "vxctl/cluster_client.h"
 
 namespace vx::ctl {
@@ -73,5 +74,18 @@ Result<int> create_network(ClusterClient& cluster, const Output& output, const N
 Result<int> list_networks(ClusterClient& cluster, const Output& output);
 Result<int> inspect_network(ClusterClient& cluster, const Output& output, const std::string& name);
 Result<int> remove_network(ClusterClient& cluster, const Output& output, const std::string& name);
+
+// events (events.cpp): follows the change feed and prints one line per change, its time (as
+// received), revision, kind and what changed; --json prints each change as one JSON object. Starts
+// after `since` (a revision printed earlier), else from now. A reset (the IPAM could not continue
+// from there) is a line of its own. Stops after `count` changes, or never when 0; an IPAM that does
+// not answer is waited for, with a line on the warnings.
+struct EventsCommand {
+  std::optional<uint64_t> since;
+  int64_t count = 0;
+};
+Result<int> follow_events(ClusterClient& cluster, const Output& output, const EventsCommand& command);
+// One change as `events` prints it for people, `time` already formatted.
+std::string describe_change(const proto::Change& change, const std::string& time);
 
 }  // namespace vx::ctl

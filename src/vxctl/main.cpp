@@ -32,6 +32,8 @@ struct CommandLine {
   int64_t vni = 0;
   PingCommand ping;
   int port = 0;
+  EventsCommand events;
+  int64_t since = -1;
   Command command;
 };
 
@@ -154,6 +156,18 @@ void add_ping(CLI::App& app, CommandLine& line) {
   });
 }
 
+void add_events(CLI::App& app, CommandLine& line) {
+  auto* events = app.add_subcommand("events", "follow the cluster's changes: one line per host or container change");
+  events->add_option("--since", line.since, "resume after this revision (one printed earlier)")
+      ->check(CLI::NonNegativeNumber);
+  events->add_option("--count", line.events.count, "stop after this many changes (default: never)")
+      ->check(CLI::NonNegativeNumber);
+  events->callback([&line] {
+    if (line.since >= 0) line.events.since = static_cast<uint64_t>(line.since);
+    line.command = [&line](auto& cluster, auto& output) { return follow_events(cluster, output, line.events); };
+  });
+}
+
 // CLI11 reports a mistyped command (or a mistyped one of a group: host, network) as a missing
 // one; name it instead.
 std::string usage_error(CLI::App& app, int argc, char** argv, const CLI::ParseError& error) {
@@ -196,6 +210,7 @@ int run(int argc, char** argv) {
   add_network(app, line);
   add_check(app, line);
   add_ping(app, line);
+  add_events(app, line);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

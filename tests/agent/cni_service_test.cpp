@@ -9,39 +9,9 @@
 namespace vx::agent {
 namespace {
 
+using fakes::FakeSandboxes;
 using fakes::run;
 using fakes::TestHost;
-
-// The kernel's side in memory: host ends by name, with the spec that made them.
-class FakeSandboxes : public Sandboxes {
- public:
-  std::map<std::string, VethSpec> pairs;
-  std::optional<Error> attach_fails;
-
-  Status attach(const VethSpec& spec) override {
-    if (attach_fails) return *attach_fails;
-    if (pairs.count(spec.host_interface)) return conflict("interface_exists", spec.host_interface);
-    pairs[spec.host_interface] = spec;
-    return Ok{};
-  }
-  Status detach(const std::string& host_interface) override {
-    pairs.erase(host_interface);
-    return Ok{};
-  }
-  Result<std::vector<HostEnd>> host_ends(const std::string& prefix) override {
-    std::vector<HostEnd> ends;
-    for (const auto& [name, spec] : pairs) {
-      if (spec.label.starts_with(prefix)) ends.push_back({name, spec.label});
-    }
-    return ends;
-  }
-  Status check(const VethSpec& spec) override {
-    auto found = pairs.find(spec.host_interface);
-    if (found == pairs.end()) return conflict("attachment_broken", "no pair");
-    if (found->second.address != spec.address || found->second.mac != spec.mac) return conflict("attachment_broken", "differs");
-    return Ok{};
-  }
-};
 
 class CniServiceTest : public ::testing::Test {
  protected:

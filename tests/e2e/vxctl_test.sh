@@ -178,6 +178,70 @@ vx --json check web3
 expect_eq "web3's name is free after rm" "$(js .exists)" "false"
 expect_eq "and no container web3 is left on $web3_host" "$(lab docker "$web3_host" ps -aq -f name=^web3$)" ""
 
+echo "# metrics: they parse as Prometheus text and agree with Redis and Docker"
+# sample NAME{LABELS}: its value in $OUT/metrics, as prom_samples.py prints it.
+sample() { awk -v key="$1" '$1 == key {print $2}' "$OUT/metrics"; }
+scrape() {   # HOST PORT: that daemon's /metrics, parsed
+  lab exec "$1" curl -s -m 5 "http://127.0.0.1:$2/metrics" | "$ROOT/tests/e2e/prom_samples.py" >"$OUT/metrics"
+}
+metrics_agree() {
+  scrape ctl 8000 || return 1
+  local allocated available
+  allocated=$(lab exec ctl curl -s -m 5 http://127.0.0.1:8000/stats | jq -r .allocated_ips)
+  available=$(lab exec ctl curl -s -m 5 http://127.0.0.1:8000/stats | jq -r .available_ips)
+  [[ $(sample 'vxlan_ipam_pool_addresses{network="vxlan-net",state="allocated"}') == "$allocated" &&
+     $(sample 'vxlan_ipam_pool_addresses{network="vxlan-net",state="free"}') == "$available" ]] || return 1
+  scrape host1 8001 || return 1
+  [[ $(sample 'vxlan_agent_containers{network="vxlan-net"}') == \
+     $(lab docker host1 ps -q --filter network=vxlan-net --filter status=running | wc -l) ]]
+}
+check "the IPAM's /metrics parses as Prometheus text" scrape ctl 8000
+expect_eq "redis_up" "$(sample 'vxlan_ipam_redis_up{}')" 1
+expect_eq "two hosts alive" "$(sample 'vxlan_ipam_hosts{state="alive"}')" 2
+created=$(sample 'vxlan_ipam_allocations_total{network="vxlan-net",result="created"}')
+check "allocations are counted" test "${created:-0}" -ge 1
+check "request durations by route pattern" grep -q '^vxlan_ipam_http_request_duration_seconds_count{code="200",route="/allocate"} [1-9]' "$OUT/metrics"
+check "the revision is the feed's" test "$(sample 'vxlan_ipam_revision{}')" -ge "$(lab exec ctl curl -s -m 5 http://127.0.0.1:8000/peers | jq .revision)"
+check "an agent's /metrics parses" scrape host1 8001
+expect_eq "host1 sees one peer, alive" "$(sample 'vxlan_agent_peers{state="alive"}')" 1
+expect_eq "and one flood entry towards it" "$(sample 'vxlan_agent_fdb_entries{kind="flood",network="vxlan-net"}')" 1
+check "the pool and the containers agree with Redis and Docker" eventually 5 metrics_agree
+scrape ctl 8000 && cp "$OUT/metrics" "$OUT/ipam.metrics"
+scrape host1 8001 && cp "$OUT/metrics" "$OUT/agent.metrics"
+missing=""
+for name in $(grep -oh 'vxlan_[a-z_]*' "$ROOT"/deploy/monitoring/* | sed -E 's/_(bucket|count|sum)$//' | sort -u); do
+  grep -q "^$name" "$OUT/ipam.metrics" "$OUT/agent.metrics" || missing+=" $name"
+done
+expect_eq "every metric deploy/monitoring's Prometheus rules and Grafana dashboard use is served" "$missing" ""
+vx run metered nginx:alpine --host host1
+check "after a create too" eventually 5 metrics_agree
+check "which is timed" grep -q '^vxlan_agent_create_duration_seconds_count{} [1-9]' "$OUT/metrics"
+vx rm metered
+check "and after a removal" eventually 5 metrics_agree
+
+echo "# events"
+before=$(lab exec ctl curl -s -m 5 http://127.0.0.1:8000/peers | jq .revision)
+# Its own PID (timeout's, which the vxctl it runs is): stopped by that PID.
+timeout 60 "$ROOT/lab/lab" --prefix "$P" vxctl events >"$OUT/events" 2>"$OUT/events.err" &
+events_pid=$!
+timeout 60 "$ROOT/lab/lab" --prefix "$P" vxctl --json events >"$OUT/events.json" 2>&1 &
+json_pid=$!
+sleep 1
+vx run ev1 nginx:alpine --host host1
+expect_rc "vxctl run ev1 while events follow" 0
+vx rm ev1
+expect_rc "vxctl rm ev1" 0
+check "events prints ev1's put as it happens" eventually 10 grep -Eq "  r[0-9]+  endpoint put     ev1  172\.20\." "$OUT/events"
+check "and its delete" eventually 10 grep -Eq "  r[0-9]+  endpoint delete  ev1 " "$OUT/events"
+if_failed cat "$OUT/events" "$OUT/events.err"
+check "--json: one change per line, ev1's delete among them" eventually 10 bash -c \
+  "jq -e 'select(.op == \"delete\" and .container_name == \"ev1\")' $OUT/events.json"
+kill "$events_pid" "$json_pid" 2>/dev/null
+wait "$events_pid" "$json_pid" 2>/dev/null
+timeout 20 "$ROOT/lab/lab" --prefix "$P" vxctl --json events --since "$before" --count 2 >"$OUT/since" 2>&1
+expect_eq "--since resumes after a revision: the first change after it is next" \
+  "$(head -1 "$OUT/since" | jq .revision)" "$((before + 1))"
+
 echo "# errors: one line each, an exit status per kind"
 vx inspect ghost
 expect_one_line_error "inspect of an unknown container" 3 "no container named 'ghost'"

@@ -96,7 +96,9 @@ class FakeStore : public Store {
   }
   // Not counted in `calls`: every request reads the networks' subnets (at most once a second), to
   // refuse requests from containers on any of them.
+  bool networks_down = false;  // networks() alone fails: a Redis that died between two calls
   asio::awaitable<Result<std::vector<NetworkStatus>>> networks(const std::string& name) override {
+    if (networks_down) co_return unavailable("redis_unavailable", "down");
     std::vector<NetworkStatus> out;
     for (const auto& [network, status] : networks_by_name) {
       if (name.empty() || network == name) out.push_back(status);
@@ -412,6 +414,64 @@ TEST_F(IpamApiTest, ContainersOfOneHost) {
   ASSERT_EQ(list.as_array().size(), 1u);
   EXPECT_EQ(list.as_array()[0].at("container_name"), "cb");
   EXPECT_EQ(call("GET", "/containers").second.as_array().size(), 2u);
+}
+
+// The metrics (ipam/metrics.h) as a scrape reads them after requests: the counters by network and
+// result, the request durations by route pattern, the gauges from the store and the view.
+class IpamApiMetricsTest : public IpamApiTest {
+ protected:
+  IpamApiMetricsTest() {
+    auto store = std::make_unique<FakeStore>(log_);
+    store_ = store.get();
+    router_ = make_ipam_router(std::move(store), std::make_unique<FakeHosts>(log_), pool_, log_.view, "", &ipam_);
+  }
+  std::string scrape() {
+    HttpRequest request{"GET", "/metrics", {"metrics"}, {}, "", {}, std::nullopt, ""};
+    asio::io_context io;
+    HttpResponse response = run_blocking(io, router_->handle(request));
+    EXPECT_EQ(response.status, 200);
+    EXPECT_EQ(response.content_type, "text/plain; version=0.0.4; charset=utf-8");
+    return response.body;
+  }
+  static bool has(const std::string& text, const std::string& line) {
+    return text.find("\n" + line + "\n") != std::string::npos;
+  }
+
+  Metrics metrics_;
+  IpamMetrics ipam_{metrics_};
+};
+
+TEST_F(IpamApiMetricsTest, RequestsMoveTheCountersAndScrapesReadTheGauges) {
+  EXPECT_EQ(call("POST", "/allocate", R"({"container_name":"web","host_id":"h1"})").first, 200);
+  EXPECT_EQ(call("POST", "/allocate", R"({"container_name":"web","host_id":"h1"})").first, 200);
+  EXPECT_EQ(call("POST", "/allocate", R"({"container_name":"web","host_id":"h2"})").first, 409);
+  EXPECT_EQ(call("POST", "/release", R"({"container_name":"web"})").first, 200);
+  EXPECT_EQ(call("POST", "/allocate", R"({"container_name":"x"})").first, 400);  // no host: never counted
+  std::string text = scrape();
+  EXPECT_TRUE(has(text, R"(vxlan_ipam_allocations_total{network="vxlan-net",result="created"} 1)")) << text;
+  EXPECT_TRUE(has(text, R"(vxlan_ipam_allocations_total{network="vxlan-net",result="existing"} 1)")) << text;
+  EXPECT_TRUE(has(text, R"(vxlan_ipam_allocations_total{network="vxlan-net",result="name_conflict"} 1)")) << text;
+  EXPECT_TRUE(has(text, R"(vxlan_ipam_releases_total{network="vxlan-net"} 1)")) << text;
+  EXPECT_TRUE(has(text, R"(vxlan_ipam_http_request_duration_seconds_count{code="200",route="/allocate"} 2)")) << text;
+  EXPECT_TRUE(has(text, R"(vxlan_ipam_http_request_duration_seconds_count{code="400",route="/allocate"} 1)")) << text;
+  EXPECT_TRUE(has(text, R"(vxlan_ipam_pool_addresses{network="vxlan-net",state="free"} 65534)")) << text;
+  EXPECT_TRUE(has(text, R"(vxlan_ipam_pool_addresses{network="vxlan-net",state="reserved"} 0)")) << text;
+  EXPECT_TRUE(has(text, "vxlan_ipam_redis_up 1")) << text;
+  EXPECT_TRUE(has(text, "vxlan_ipam_revision " + std::to_string(log_.view.revision()))) << text;
+  store_->networks_down = true;
+  text = scrape();
+  EXPECT_TRUE(has(text, "vxlan_ipam_redis_up 0")) << text;
+  EXPECT_TRUE(has(text, R"(vxlan_ipam_pool_addresses{network="vxlan-net",state="free"} 65534)")) << "kept: " << text;
+}
+
+TEST_F(IpamApiMetricsTest, PathsClientsMakeUpAreOneRouteLabel) {
+  for (const char* path : {"/nope/1", "/nope/2", "/container/a/b/c"}) call("GET", path);
+  call("GET", "/container/web");
+  call("GET", "/container/db");
+  std::string text = scrape();
+  EXPECT_TRUE(has(text, R"(vxlan_ipam_http_request_duration_seconds_count{code="404",route="unmatched"} 3)")) << text;
+  EXPECT_TRUE(has(text, R"(vxlan_ipam_http_request_duration_seconds_count{code="404",route="/container/{name}"} 2)"))
+      << text;
 }
 
 }  // namespace

@@ -73,6 +73,39 @@ TEST(HttpClient, CallsAServerOnAUnixSocket) {
   EXPECT_EQ(refused->status, 401);
 }
 
+// Answers 200 to anything.
+struct Scraped : RequestHandler {
+  asio::awaitable<HttpResponse> handle(const HttpRequest&) override { co_return HttpResponse{}; }
+};
+
+// --metrics-open: GET /metrics alone is served without the token.
+TEST(HttpClient, AnOpenMetricsEndpointNeedsNoTokenAndNothingElseOpens) {
+  for (bool open : {false, true}) {
+    TempSocket socket(open ? "open" : "closed");
+    HttpServerOptions options;
+    options.token = "sesame";
+    options.open_metrics = open;
+    Served<Scraped> served(options);
+    ASSERT_TRUE(served.server().listen_unix(socket.path()).ok());
+    served.start();
+    HttpCall scrape;
+    scrape.target = "/metrics";
+    auto scraped = http_call_blocking(HttpEndpoint::unix_socket(socket.path()), scrape);
+    ASSERT_TRUE(scraped) << scraped.error().detail;
+    EXPECT_EQ(scraped->status, open ? 200 : 401) << "open: " << open;
+    for (const char* target : {"/metrics/x", "/containers"}) {
+      HttpCall other;
+      other.target = target;
+      auto refused = http_call_blocking(HttpEndpoint::unix_socket(socket.path()), other);
+      ASSERT_TRUE(refused) << refused.error().detail;
+      EXPECT_EQ(refused->status, 401) << target;
+    }
+    auto posted = http_call_blocking(HttpEndpoint::unix_socket(socket.path()), post("/metrics", ""));
+    ASSERT_TRUE(posted) << posted.error().detail;
+    EXPECT_EQ(posted->status, 401) << "only GET";
+  }
+}
+
 TEST(HttpClient, AnErrorStatusIsAnAnswer) {
   TempSocket socket("status");
   Served<Echo> served;

@@ -523,5 +523,57 @@ TEST_F(CommandsTest, NetworkRmRemovesOrSaysWhyNot) {
   EXPECT_EQ(ipam_.requests().size(), asked);
 }
 
+std::string changes_after(uint64_t revision, const std::vector<proto::Change>& changes) {
+  json::array out;
+  for (const auto& change : changes) out.push_back(proto::to_json(change));
+  return json::serialize(json::object{{"revision", revision}, {"changes", std::move(out)}});
+}
+
+proto::Change endpoint_change(uint64_t revision, proto::Op op) {
+  proto::Change change{revision, op, proto::Kind::kEndpoint, {}, {}};
+  change.endpoint = {"web", "172.20.0.5", "host1", op == proto::Op::kPut ? "02:42:ac:14:00:05" : "", "vxlan-net"};
+  return change;
+}
+
+TEST_F(CommandsTest, EventsFollowTheFeedFromNowOneLinePerChange) {
+  ipam_.answer("GET /peers", 200, R"({"revision":5,"hosts":[],"endpoints":[]})");
+  ipam_.answer("GET /peers?since=5&wait_ms=20000", 200,
+               changes_after(7, {endpoint_change(6, proto::Op::kPut), endpoint_change(7, proto::Op::kDelete)}));
+  auto status = run([](auto& cluster, auto& output) { return follow_events(cluster, output, {std::nullopt, 2}); });
+  ASSERT_TRUE(status.ok()) << status.error().detail;
+  std::string lines = out_.str();
+  EXPECT_NE(lines.find("  r6  endpoint put     web  172.20.0.5 on host1 (vxlan-net, 02:42:ac:14:00:05)\n"),
+            std::string::npos) << lines;
+  EXPECT_NE(lines.find("  r7  endpoint delete  web  172.20.0.5 on host1\n"), std::string::npos) << lines;
+  EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 2);
+}
+
+TEST_F(CommandsTest, EventsJsonIsOneChangePerLineAndSinceResumes) {
+  ipam_.answer("GET /peers?since=5&wait_ms=20000", 200, changes_after(6, {endpoint_change(6, proto::Op::kPut)}));
+  auto status = run([](auto& cluster, auto& output) { return follow_events(cluster, output, {5, 1}); }, true);
+  ASSERT_TRUE(status.ok()) << status.error().detail;
+  json::object line = json::parse(out_.str()).as_object();
+  EXPECT_EQ(line.at("revision"), 6);
+  EXPECT_EQ(line.at("op"), "put");
+  EXPECT_TRUE(line.at("time").as_string().ends_with("Z"));
+  for (const auto& request : ipam_.requests()) EXPECT_NE(request, "GET /peers") << "--since takes no snapshot";
+}
+
+TEST_F(CommandsTest, EventsSayWhenTheFeedWasReset) {
+  ipam_.answer("GET /peers?since=3&wait_ms=20000", 200, R"({"revision":9,"reset":true,"hosts":[],"endpoints":[]})");
+  ipam_.answer("GET /peers?since=9&wait_ms=20000", 200, changes_after(10, {endpoint_change(10, proto::Op::kPut)}));
+  auto status = run([](auto& cluster, auto& output) { return follow_events(cluster, output, {3, 1}); });
+  ASSERT_TRUE(status.ok()) << status.error().detail;
+  EXPECT_NE(out_.str().find("r9  reset: the IPAM cannot continue from r3"), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find("r10  endpoint put"), std::string::npos) << out_.str();
+}
+
+TEST_F(CommandsTest, EventsStopOnARefusal) {
+  ipam_.answer("GET /peers", 401, R"({"error":"unauthorized","detail":"a token is required"})");
+  auto status = run([](auto& cluster, auto& output) { return follow_events(cluster, output, {std::nullopt, 0}); });
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().kind, ErrorKind::kUnauthorized);
+}
+
 }  // namespace
 }  // namespace vx::ctl
