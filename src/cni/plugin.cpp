@@ -62,6 +62,12 @@ Status check_invocation(const Invocation& call, bool needs_netns) {
   return proto::validate_container_name(name_of(call));
 }
 
+// DEL must succeed as far as it can: a name no ADD could have used names nothing to release.
+std::string name_to_release(const Invocation& call) {
+  std::string name = name_of(call);
+  return proto::validate_container_name(name) ? name : std::string();
+}
+
 // CHECK: the address the runtime was given must still be the attachment's.
 Status check_previous(const cni::NetConf& conf, const cni::Attachment& attachment) {
   if (!conf.prev_result) return bad_input("missing_prev_result", "CHECK needs the prevResult of the ADD");
@@ -93,7 +99,7 @@ Outcome check(const cni::NetConf& conf, const Invocation& call, AgentCalls& agen
 }
 
 Outcome del(const cni::NetConf& conf, const Invocation& call, AgentCalls& agent) {
-  if (Status done = agent.del(call.container_id, call.ifname, name_of(call)); !done) {
+  if (Status done = agent.del(call.container_id, call.ifname, name_to_release(call)); !done) {
     return agent_failure(conf.cni_version, "detaching", done.error());
   }
   return {0, ""};
@@ -160,7 +166,8 @@ Outcome run(const std::map<std::string, std::string>& environment, const std::st
   if (!conf) return failure("", conf_code(conf.error()), conf.error().detail, conf.error().code);
   bool per_attachment = call->command == "ADD" || call->command == "DEL" || call->command == "CHECK";
   if (per_attachment) {
-    if (Status valid = check_invocation(*call, call->command != "DEL"); !valid) {
+    bool del = call->command == "DEL";
+    if (Status valid = check_invocation(*call, !del); !valid && !(del && valid.error().code == "invalid_name")) {
       return failure(conf->cni_version, cni::kInvalidEnvironment, valid.error().detail, valid.error().code);
     }
   }

@@ -3,6 +3,11 @@
 // ADD that crashed before its pair), GC, and the names the orphan check must leave alone.
 #include <gtest/gtest.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
 #include "agent/cni/cni_service.h"
 #include "fakes.h"
 
@@ -73,6 +78,42 @@ TEST_F(CniServiceTest, AnAddWhosePairFailsHoldsNothing) {
   EXPECT_EQ(failed.error().code, "unknown_netns");
   EXPECT_EQ(host.ipam.names.count("pod1"), 0u);
   EXPECT_TRUE(service.held()->empty());
+}
+
+// An ADD repeated for a live attachment, or after one that crashed, finds the name held with its
+// MAC: if its pair then fails, the name it did not make stays.
+TEST_F(CniServiceTest, AnAddThatFailsLeavesANameItFoundHeld) {
+  host.ipam.hold("pod1", host.self.host_id, CniService::mac_of("c0ffee00", "eth0"));
+  sandboxes.attach_fails = conflict("interface_exists", "eth0 exists");
+  ASSERT_FALSE(add("c0ffee00", "pod1").ok());
+  EXPECT_EQ(host.ipam.names.count("pod1"), 1u);
+}
+
+// A DEL while the ADD of that name waits on the IPAM: the runtime is told to try again, and the
+// ADD finishes with its name and pair.
+TEST_F(CniServiceTest, ADelDuringItsAddIsTryAgainLater) {
+  boost::asio::io_context io;
+  host.ipam.allocate_gate = std::make_shared<boost::asio::steady_timer>(io, std::chrono::hours(1));
+  std::optional<Result<proto::cni::Attachment>> added;
+  proto::cni::AttachRequest request{"/run/netns/c0ffee00", "vxlan-net", "pod1"};
+  boost::asio::co_spawn(
+      io, [&]() -> boost::asio::awaitable<void> { added.emplace(co_await service.add("c0ffee00", "eth0", request)); },
+      boost::asio::detached);
+  io.poll();
+  ASSERT_FALSE(added) << "the add waits on the IPAM";
+  std::optional<Status> deleted;
+  boost::asio::co_spawn(
+      io, [&]() -> boost::asio::awaitable<void> { deleted.emplace(co_await service.del("c0ffee00", "eth0", "pod1")); },
+      boost::asio::detached);
+  io.poll();
+  ASSERT_TRUE(deleted);
+  ASSERT_FALSE(deleted->ok());
+  EXPECT_EQ(deleted->error().kind, ErrorKind::kUnavailable);
+  host.ipam.allocate_gate->cancel();
+  io.run();
+  ASSERT_TRUE(added && added->ok());
+  EXPECT_EQ(host.ipam.names.count("pod1"), 1u);
+  EXPECT_EQ(sandboxes.pairs.size(), 1u);
 }
 
 TEST_F(CniServiceTest, TheAgentsOwnNamesAreRefused) {

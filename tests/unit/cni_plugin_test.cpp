@@ -188,6 +188,17 @@ TEST_F(CniPluginTest, DelNeedsNoNamespace) {
   EXPECT_EQ(calls.made, std::vector<std::string>{"del"});
 }
 
+// A pod name no ADD could have registered (too long, one character) must not make DEL fail for
+// ever: the runtime would never finish tearing the pod down.
+TEST_F(CniPluginTest, DelWithANameNoAddCouldUseStillSucceeds) {
+  auto environment = env("DEL");
+  environment["CNI_ARGS"] = "K8S_POD_NAME=" + std::string(200, 'a');
+  EXPECT_EQ(invoke(environment).exit_code, 0);
+  EXPECT_EQ(calls.made, std::vector<std::string>{"del"});
+  environment["CNI_COMMAND"] = "ADD";
+  EXPECT_EQ(code_of(invoke(environment)), 4) << "but ADD refuses it";
+}
+
 TEST_F(CniPluginTest, CheckComparesThePreviousResult) {
   std::string with = R"({"cniVersion":"1.0.0","name":"n","type":"vxlan-cni","prevResult":{"ips":[{"address":"172.20.0.9/16"}]}})";
   EXPECT_EQ(invoke(env("CHECK"), with).exit_code, 0);

@@ -129,8 +129,11 @@ asio::awaitable<Result<CniAttachment>> CniService::attach(const std::string& con
   Status done = co_await ipam_.record_endpoint(request.name, record);
   if (done) done = sandboxes_.attach(veth_of(attachment, setup));
   if (!done) {
-    if (Status released = co_await ipam_.release(request.name, self_.host_id); !released) {
-      spdlog::warn("cni: cannot release {} after a failed attach: {}", request.name, released.error().detail);
+    // Only what this add made: an entry it found (an earlier add's) may be a live attachment's.
+    if (held->created) {
+      if (Status released = co_await ipam_.release(request.name, self_.host_id); !released) {
+        spdlog::warn("cni: cannot release {} after a failed attach: {}", request.name, released.error().detail);
+      }
     }
     co_return done.error();
   }
@@ -172,8 +175,12 @@ asio::awaitable<Status> CniService::del(const std::string& container_id, const s
                                         const std::string& name) {
   std::string host_interface = host_interface_of(container_id, ifname);
   auto label = label_at(host_interface);
-  if (Status gone = sandboxes_.detach(host_interface); !gone) co_return gone;
   std::string held_as = label ? label->name : name;
+  // An add half-way (its MAC recorded, its pair not made yet) must not lose its name under it.
+  if (in_flight_.count(held_as)) {
+    co_return unavailable("busy", "an ADD of " + held_as + " is in flight here: try again once it is answered");
+  }
+  if (Status gone = sandboxes_.detach(host_interface); !gone) co_return gone;
   if (held_as.empty()) co_return Ok{};
   co_return co_await release_if_ours(held_as, mac_of(container_id, ifname));
 }
@@ -187,6 +194,7 @@ asio::awaitable<Result<std::vector<std::string>>> CniService::gc(const proto::cn
   for (const auto& end : *ends) {
     auto label = parse_label(end.label);
     if (!label || label->network != request.network || kept.count(end.host_interface)) continue;
+    if (in_flight_.count(label->name)) continue;
     auto held = co_await ipam_.container(label->name);
     if (Status gone = sandboxes_.detach(end.host_interface); !gone) co_return gone.error();
     if (held && held->host_id == self_.host_id && held->network == label->network) {

@@ -10,7 +10,9 @@
 //    The same add again answers the same attachment.
 //  - del() deletes the pair and releases the name; unknown attachments are Ok (DEL is
 //    idempotent). An add that crashed before making its pair is released too: its name carries the
-//    MAC derived for it.
+//    MAC derived for it. A del while the add of that name is still in flight is kUnavailable
+//    "busy" (the runtime tries again), so an add never loses its name half-way. A failed add
+//    releases only a name it made itself.
 //  - gc() does del() for this host's attachments of a network that are not in the runtime's list.
 #pragma once
 
