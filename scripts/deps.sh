@@ -7,6 +7,8 @@ VX_PACKAGES=(
   redis-server redis-tools wrk curl jq
   # tests/e2e/prom_samples.py: the reference parser of Prometheus's text format
   python3-prometheus-client
+  # tests/e2e/ui_test.py: the dashboard in a real, headless browser
+  chromium chromium-driver python3-selenium
   docker.io busybox-static iproute2 iputils-ping tcpdump procps docker-compose systemd nftables
   # fuzz/run: libFuzzer comes with clang only; libclang-rt-14-dev holds its runtime and the
   # sanitizers', llvm-14 the symbolizer that puts file:line into a crash's stack.

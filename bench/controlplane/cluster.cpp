@@ -36,7 +36,7 @@ asio::awaitable<void> register_host_share(uint16_t port, size_t count, size_t la
 asio::awaitable<void> register_container_share(uint16_t port, size_t count, size_t hosts, size_t lane, size_t lanes) {
   HttpConnection connection(co_await asio::this_coro::executor, port);
   for (size_t i : share(count, lane, lanes)) {
-    co_await add_endpoint(connection, "c-" + std::to_string(i), host_id(i % hosts), mac_address(0, i));
+    co_await add_endpoint(connection, container_name(i), host_id(i % hosts), mac_address(0, i));
   }
 }
 
@@ -56,6 +56,8 @@ asio::awaitable<void> time_allocation_share(uint16_t port, const std::string& pr
 }  // namespace
 
 std::string host_id(size_t index) { return "h-" + std::to_string(index); }
+
+std::string container_name(size_t index) { return "c-" + std::to_string(index); }
 
 std::string mac_address(uint8_t tag, size_t index) {
   char text[18];

@@ -17,6 +17,8 @@ namespace cpbench {
 constexpr std::chrono::seconds kRequestTimeout{10};
 
 std::string host_id(size_t index);
+// "c-INDEX": the name register_containers() gives container `index`, which it puts on host index % hosts.
+std::string container_name(size_t index);
 // A locally administered MAC: 02:TAG: and the index in the last four bytes.
 std::string mac_address(uint8_t tag, size_t index);
 

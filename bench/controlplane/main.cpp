@@ -1,10 +1,11 @@
 // controlplane_bench: the IPAM's control plane at cluster scale, from one process on one io_context,
 // but for the timed requests, which run on a thread of their own (timing_thread.h).
-// H hosts register and heartbeat for the whole run, C containers get an address and a MAC, then W
-// watchers long-poll the change feed while allocations are timed, endpoints are timed until every
-// watcher has seen them, and the IPAM's and Redis's CPU is read while the cluster idles. One more
-// follower of the feed (the mirror) rebuilds the registry from it, and must match GET /peers at the
-// end. Prints each number beside its target; exits 1 only when something broke.
+// H hosts register and heartbeat for the whole run, C containers get an address and a MAC, the real
+// vxctl lists them (cli_timing.h), then W watchers long-poll the change feed while allocations are
+// timed, endpoints are timed until every watcher has seen them, and the IPAM's and Redis's CPU is
+// read while the cluster idles. One more follower of the feed (the mirror) rebuilds the registry
+// from it, and must match GET /peers at the end. Prints each number beside its target; exits 1 only
+// when something broke.
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -15,6 +16,9 @@
 #include <cstdio>
 #include <memory>
 
+#include "child_process.h"
+#include "cli_output.h"
+#include "cli_timing.h"
 #include "cluster.h"
 #include "cpu_time.h"
 #include "feed.h"
@@ -41,6 +45,10 @@ constexpr int kSnapshotSamples = 5;
 constexpr size_t kSpareAddresses = 16;  // beside the probes: the latency runs hold up to 8 at a time, markers 3
 constexpr uint8_t kProbeMacTag = 1;
 constexpr uint8_t kMarkerMacTag = 2;
+constexpr size_t kCliRuns = 20;
+// The issue's, at 1,000 hosts and 60,000 containers: `vxctl hosts` lists them all, `stats` counts.
+constexpr double kListingTargetMs = 500;
+constexpr double kStatsTargetMs = 100;
 
 double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -83,6 +91,7 @@ class Benchmark {
  public:
   Benchmark(const Options& options, asio::any_io_executor executor)
       : options_(options),
+        vxctl_(program_beside_this_one("vxctl")),
         executor_(executor),
         background_(executor),
         control_(executor, options.port),
@@ -95,11 +104,12 @@ class Benchmark {
     co_await check_pool_room();
     co_await start_hosts();
     co_await register_all_containers();
+    co_await time_vxctl();
     co_await time_snapshots();
-    auto alone = co_await time_allocations_now("4/9", "lat-alone", "no watchers");
+    auto alone = co_await time_allocations_now("5/10", "lat-alone", "no watchers");
     co_await attach_watchers();
     auto watched =
-        co_await time_allocations_now("6/9", "lat-watched", std::to_string(options_.watchers) + " watchers");
+        co_await time_allocations_now("7/10", "lat-watched", std::to_string(options_.watchers) + " watchers");
     report_allocations(alone, watched);
     auto bytes_per_change = co_await time_propagation();
     co_await measure_idle_cpu();
@@ -131,7 +141,7 @@ class Benchmark {
     Snapshot snapshot = co_await fetch_snapshot(control_);
     mirror_.on_snapshot(snapshot.view);
     background_.spawn(mirror_follower_.follow(snapshot.revision, kLongPoll));
-    progress("[1/9] " + std::to_string(options_.hosts) + " hosts registered in " + ms_text(ms_since(started)) +
+    progress("[1/10] " + std::to_string(options_.hosts) + " hosts registered in " + ms_text(ms_since(started)) +
              ", heartbeating every 500 ms from " + std::to_string(kHeartbeatLanes) + " connections");
   }
 
@@ -173,11 +183,50 @@ class Benchmark {
     summary_.info("register " + std::to_string(options_.containers) + " containers (allocate + endpoint, " +
                       std::to_string(kRegistrationLanes) + " connections)",
                   value);
-    progress("[2/9] " + std::to_string(options_.containers) + " containers registered: " + value);
+    progress("[2/10] " + std::to_string(options_.containers) + " containers registered: " + value);
     progress(phase_cost(meter));
   }
 
-  // 3
+  // 3: on the timing thread, with nothing but the heartbeats going on; the output is checked too.
+  asio::awaitable<void> time_vxctl() {
+    auto meter = phase_meter();
+    VxctlRuns runs = vxctl_runs(vxctl_, options_.port, probe_control_, container_name(0));
+    co_await timing_.run(time_in_turns(runs.all(), kCliRuns));
+    background_.rethrow_failure();
+    check_vxctl_output(runs, options_.hosts, options_.containers);
+    std::string cluster =
+        std::to_string(options_.hosts) + " hosts, " + std::to_string(options_.containers) + " containers";
+    report_vxctl(runs, cluster);
+    std::string times;
+    for (const Timed* timed : runs.all()) times += (times.empty() ? "" : ", ") + timed->name + " " + timed_text(*timed);
+    progress("[3/10] " + std::to_string(kCliRuns) + " runs each, p50 / p99: " + times + "; output matches the " +
+             cluster);
+    progress(phase_cost(meter));
+  }
+
+  void report_vxctl(const VxctlRuns& runs, const std::string& cluster) {
+    auto check = [&](const Timed& timed, double target_ms) {
+      summary_.check(timed_metric(timed) + " at " + cluster, timed_text(timed), "p99 <= " + ms_text(target_ms),
+                     latencies_of(timed.ms).p99 <= target_ms);
+    };
+    check(runs.hosts, kListingTargetMs);
+    check(runs.json_hosts, kListingTargetMs);
+    check(runs.stats, kStatsTargetMs);
+    summary_.info("  baseline: " + timed_metric(runs.baseline) + ", its start and one small answer",
+                  timed_text(runs.baseline));
+    for (const Timed* timed : {&runs.get_hosts, &runs.get_stats, &runs.get_health}) {
+      summary_.info("  " + timed_metric(*timed) + " on this benchmark's own connection", timed_text(*timed));
+    }
+    summary_.info("vxctl hosts, --json hosts and stats == the registered cluster", "yes: " + cluster);
+  }
+
+  static std::string timed_metric(const Timed& timed) {
+    return "`" + timed.name + "` p50 / p99 (" + std::to_string(timed.out.size()) + " B)";
+  }
+
+  static std::string timed_text(const Timed& timed) { return latencies_of(timed.ms).text(); }
+
+  // 4
   asio::awaitable<void> time_snapshots() {
     std::vector<double> times;
     size_t bytes = 0;
@@ -189,10 +238,10 @@ class Benchmark {
     }
     std::string value = ms_text(percentile(times, 0.5)) + ", " + std::to_string(bytes) + " bytes";
     summary_.info("GET /peers snapshot, median of " + std::to_string(kSnapshotSamples), value);
-    progress("[3/9] GET /peers: " + value);
+    progress("[4/10] GET /peers: " + value);
   }
 
-  // 4 and 6: new names, each released right after, on the timing thread. Its own lateness goes
+  // 5 and 7: new names, each released right after, on the timing thread. Its own lateness goes
   // into the summary beside the latencies: that much of them is the benchmark's.
   asio::awaitable<Latencies> time_allocations_now(const std::string& step, const std::string& prefix,
                                                   const std::string& watchers) {
@@ -221,7 +270,7 @@ class Benchmark {
                    ratio <= 2 || watched.p99 <= 5);
   }
 
-  // 5: one snapshot's revision for all, then a marker every watcher must see.
+  // 6: one snapshot's revision for all, then a marker every watcher must see.
   asio::awaitable<void> attach_watchers() {
     Snapshot snapshot = co_await fetch_snapshot(control_);
     auto started = Clock::now();
@@ -233,7 +282,7 @@ class Benchmark {
     co_await settle();
     std::string value = std::to_string(options_.watchers) + " in " + ms_text(ms_since(started));
     summary_.info("watchers attached and following the feed", value);
-    progress("[5/9] watchers attached and following: " + value);
+    progress("[6/10] watchers attached and following: " + value);
   }
 
   // Records a marker endpoint and waits until every watcher and the mirror have seen it: with
@@ -281,8 +330,8 @@ class Benchmark {
     return answers;
   }
 
-  // 7: the probes are spaced out, so each is timed on its own rather than in a batch. Answers
-  // what each watcher received meanwhile per change, for 9.
+  // 8: the probes are spaced out, so each is timed on its own rather than in a batch. Answers
+  // what each watcher received meanwhile per change, for 10.
   asio::awaitable<std::vector<double>> time_propagation() {
     co_await settle();
     auto meter = phase_meter();
@@ -315,7 +364,7 @@ class Benchmark {
     double p99 = percentile(times, 0.99);
     std::string value = ms_text(percentile(times, 0.5)) + " / " + ms_text(p99) + " / " + ms_text(percentile(times, 1));
     summary_.check("endpoint recorded -> seen by every watcher, p50 / p99 / max", value, "p99 <= 1000 ms", p99 <= 1000);
-    progress("[7/9] " + std::to_string(names.size()) + " endpoints, recorded -> seen by all " +
+    progress("[8/10] " + std::to_string(names.size()) + " endpoints, recorded -> seen by all " +
              std::to_string(options_.watchers) + " watchers, p50 / p99 / max: " + value);
   }
 
@@ -330,15 +379,15 @@ class Benchmark {
     return per_change;
   }
 
-  // 9
+  // 10
   void report_bytes_per_change(const std::vector<double>& per_change) {
     double worst = percentile(per_change, 1);
     std::string value = fixed(worst, 0) + " B (median " + fixed(percentile(per_change, 0.5), 0) + " B)";
     summary_.check("bytes received per change per watcher, worst watcher", value, "<= 2048 B", worst <= 2048);
-    progress("[9/9] bytes per change per watcher during [7]: " + value);
+    progress("[10/10] bytes per change per watcher during [8]: " + value);
   }
 
-  // 8: (a) a whole idle cluster, heartbeats included; (b) the watchers alone, heartbeats paused.
+  // 9: (a) a whole idle cluster, heartbeats included; (b) the watchers alone, heartbeats paused.
   asio::awaitable<void> measure_idle_cpu() {
     co_await settle();
     auto [ipam_busy, redis_busy, answers_busy] = co_await measure_cpu_window();
@@ -354,7 +403,7 @@ class Benchmark {
                    redis_idle <= 5);
     summary_.info("feed answers to watchers while idle, (a) / (b)",
                   std::to_string(answers_busy) + " / " + std::to_string(answers_idle));
-    progress("[8/9] idle CPU (% of one core) over " + std::to_string(options_.cpu_window.count()) +
+    progress("[9/10] idle CPU (% of one core) over " + std::to_string(options_.cpu_window.count()) +
              " s, vxlan-ipam / redis-server: (a) with heartbeats " + fixed(ipam_busy, 1) + " / " +
              fixed(redis_busy, 1) + ", (b) heartbeats paused " + fixed(ipam_idle, 1) + " / " + fixed(redis_idle, 1));
   }
@@ -399,6 +448,7 @@ class Benchmark {
   }
 
   Options options_;
+  std::string vxctl_;  // found when the benchmark starts, not when it has registered 60,000 containers
   asio::any_io_executor executor_;
   Background background_;
   TimingThread timing_;     // declared before probe_control_: its socket must go before the io_context

@@ -11,9 +11,10 @@ namespace cpbench {
 namespace {
 
 constexpr const char* kUsage = R"(usage: controlplane_bench --port PORT --ipam-pid PID --redis-pid PID [options]
-Drives the vxlan-ipam on 127.0.0.1:PORT (with its Redis): hosts that heartbeat, containers, watchers
-long-polling GET /peers?since=R, and prints each number beside its target. bench/controlplane_bench
-starts both daemons and passes --port, --ipam-pid, --redis-pid and --host-ttl-ms itself.
+Drives the vxlan-ipam on 127.0.0.1:PORT (with its Redis): hosts that heartbeat, containers, the vxctl
+beside this program, watchers long-polling GET /peers?since=R, and prints each number beside its
+target. bench/controlplane_bench starts both daemons and passes --port, --ipam-pid, --redis-pid and
+--host-ttl-ms itself.
   --hosts N          hosts registered and heartbeating every 500 ms              (1000)
   --containers N     containers registered: address, then MAC                     (60000)
   --watchers N       long-polling watchers, one connection each                   (1000)

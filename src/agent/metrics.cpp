@@ -55,8 +55,8 @@ asio::awaitable<void> AgentMetrics::refresh() {
     for (const auto& container : *listed) running[container.network] += container.status == "running";
     for (const auto& [network, count] : running) containers_.Add({{"network", network}}).Set(count);
   }
-  if (auto cni = co_await sources_.cni.list()) {
-    for (const auto& attachment : *cni) attached[attachment.network] += 1;
+  if (auto cni = sources_.cni.count_by_network()) {
+    for (const auto& [network, count] : *cni) attached[network] = static_cast<double>(count);
     for (const auto& [network, count] : attached) attachments_.Add({{"network", network}}).Set(count);
   }
   count_entries();

@@ -83,7 +83,7 @@ Status check_previous(const cni::NetConf& conf, const cni::Attachment& attachmen
 }
 
 Outcome add(const cni::NetConf& conf, const Invocation& call, AgentCalls& agent) {
-  cni::AttachRequest request{call.netns, conf.network, name_of(call)};
+  cni::AttachRequest request{call.netns, conf.network, name_of(call), conf.name};
   auto attached = agent.add(call.container_id, call.ifname, request);
   if (!attached) return agent_failure(conf.cni_version, "attaching to " + conf.network, attached.error());
   return {0, json::serialize(cni::result_of(*attached, conf.cni_version)) + "\n"};
@@ -105,13 +105,18 @@ Outcome del(const cni::NetConf& conf, const Invocation& call, AgentCalls& agent)
   return {0, ""};
 }
 
+// Without the runtime's list, every attachment would look stale: GC refuses rather than guess.
 Outcome gc(const cni::NetConf& conf, AgentCalls& agent) {
-  for (const auto& kept : conf.valid_attachments) {
+  if (!conf.valid_attachments) {
+    return failure(conf.cni_version, cni::kInvalidConfig, "GC needs the attachments to keep, in cni.dev/valid-attachments",
+                   "cni.dev/valid-attachments");
+  }
+  for (const auto& kept : *conf.valid_attachments) {
     Status valid = cni::validate_container_id(kept.container_id);
     if (valid) valid = cni::validate_ifname(kept.ifname);
     if (!valid) return failure(conf.cni_version, cni::kInvalidConfig, valid.error().detail, "cni.dev/valid-attachments");
   }
-  if (Status done = agent.gc({conf.network, conf.valid_attachments}); !done) {
+  if (Status done = agent.gc({conf.name, *conf.valid_attachments}); !done) {
     return agent_failure(conf.cni_version, "collecting garbage", done.error());
   }
   return {0, ""};

@@ -21,16 +21,15 @@ bool same(std::string_view a, std::string_view b) {
   return differ == 0;
 }
 
+bool is_get_of(const HttpRequest& request, std::string_view path) {
+  return request.method == "GET" && request.segments.size() == 1 && request.segments[0] == path;
+}
+
 bool is_health_check(const HttpRequest& request) {
-  return request.method == "GET" &&
-         (request.segments.empty() || (request.segments.size() == 1 && request.segments[0] == "health"));
+  return (request.method == "GET" && request.segments.empty()) || is_get_of(request, "health");
 }
 
 }  // namespace
-
-bool is_metrics_scrape(const HttpRequest& request) {
-  return request.method == "GET" && request.segments.size() == 1 && request.segments[0] == "metrics";
-}
 
 Result<std::string> load_token(const std::string& path) {
   if (path.empty()) {
@@ -46,8 +45,10 @@ Result<std::string> load_token(const std::string& path) {
   return token;
 }
 
-Status check_token(const HttpRequest& request, const std::string& token) {
-  if (token.empty() || is_health_check(request)) return Ok{};
+Status check_token(const HttpRequest& request, const std::string& token, bool metrics_open) {
+  // The dashboard's page holds no data: it asks for the token itself (ipam/ui/dashboard_page.h).
+  if (token.empty() || is_health_check(request) || is_get_of(request, "ui")) return Ok{};
+  if (metrics_open && is_get_of(request, "metrics")) return Ok{};
   constexpr std::string_view kScheme = "Bearer ";
   std::string_view given = request.authorization;
   if (given.starts_with(kScheme) && same(given.substr(kScheme.size()), token)) return Ok{};

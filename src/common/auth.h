@@ -1,8 +1,8 @@
 // The cluster's shared secret. Daemons started with a token answer every request except the
-// health checks (GET / and GET /health, for load balancers and monitors) with 401 unless it
-// carries "Authorization: Bearer TOKEN"; clients send it. The token comes from the environment
-// variable VXLAN_TOKEN or from a file (--token-file), never from the command line, where every
-// user of the machine could read it.
+// health checks (GET / and GET /health, for load balancers and monitors) and the dashboard's page,
+// which holds no data (GET /ui), with 401 unless it carries "Authorization: Bearer TOKEN"; clients
+// send it. The token comes from the environment variable VXLAN_TOKEN or from a file
+// (--token-file), never from the command line, where every user of the machine could read it.
 #pragma once
 
 #include <optional>
@@ -21,11 +21,10 @@ namespace vx {
 // "" (no authentication). A file that cannot be read or holds nothing is an error.
 Result<std::string> load_token(const std::string& path);
 
-// Ok when `token` is empty or the request carries it; compares in constant time.
-Status check_token(const HttpRequest& request, const std::string& token);
-
-// GET /metrics: what a daemon may serve without its token when told to (--metrics-open).
-bool is_metrics_scrape(const HttpRequest& request);
+// Ok when `token` is empty or the request carries it; compares in constant time. The health checks
+// need no token, nor the dashboard's page (GET /ui), nor GET /metrics when `metrics_open`
+// (--metrics-open).
+Status check_token(const HttpRequest& request, const std::string& token, bool metrics_open = false);
 
 // What a daemon serving without a token on an address other hosts can reach must say, at start and
 // in its health answer; "" when it has a token or listens on loopback only.

@@ -57,12 +57,12 @@ bool Router::match(const Route& route, const std::vector<std::string>& segments,
 boost::asio::awaitable<HttpResponse> Router::handle(const HttpRequest& request) {
   auto start = std::chrono::steady_clock::now();
   std::string matched = "unmatched";
-  HttpResponse response = co_await route(request, matched);
+  HttpResponse response = co_await dispatch(request, matched);
   if (observer_) observer_(matched, response.status, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   co_return response;
 }
 
-boost::asio::awaitable<HttpResponse> Router::route(const HttpRequest& request, std::string& matched) {
+boost::asio::awaitable<HttpResponse> Router::dispatch(const HttpRequest& request, std::string& matched) {
   std::string allowed;
   for (const Route& route : routes_) {
     PathParams params;
@@ -80,7 +80,7 @@ boost::asio::awaitable<HttpResponse> Router::route(const HttpRequest& request, s
   HttpResponse response = error_response(
       {ErrorKind::kMethod, "method_not_allowed",
        request.method + " is not allowed on " + request.target + "; allowed: " + allowed});
-  response.allow = allowed;
+  response.headers["Allow"] = allowed;
   co_return response;
 }
 

@@ -55,7 +55,7 @@ class Router : public RequestHandler {
     HttpHandler handler;
     std::string text;  // the pattern as added
   };
-  boost::asio::awaitable<HttpResponse> route(const HttpRequest& request, std::string& matched);
+  boost::asio::awaitable<HttpResponse> dispatch(const HttpRequest& request, std::string& matched);
   static bool match(const Route& route, const std::vector<std::string>& segments,
                     PathParams& params);
 

@@ -91,7 +91,7 @@ http::response<http::string_body> encode_response(const HttpResponse& response, 
   http::response<http::string_body> message{static_cast<http::status>(response.status), version};
   message.set(http::field::server, "vxlan-cluster");
   message.set(http::field::content_type, response.content_type);
-  if (!response.allow.empty()) message.set(http::field::allow, response.allow);
+  for (const auto& [name, value] : response.headers) message.set(name, value);
   message.keep_alive(keep_alive);
   message.body() = response.body;
   message.prepare_payload();
@@ -172,8 +172,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
     auto request = decode_request(message);
     if (!request) co_return error_response(request.error());
     request->peer = peer;
-    bool open = options.open_metrics && is_metrics_scrape(*request);
-    if (Status allowed = open ? Status(Ok{}) : check_token(*request, options.token); !allowed) {
+    if (Status allowed = check_token(*request, options.token, options.open_metrics); !allowed) {
       co_return error_response(allowed.error());
     }
     try {

@@ -33,7 +33,7 @@ struct HttpResponse {
   int status = 200;
   std::string body;
   std::string content_type = "application/json";
-  std::string allow;  // the Allow header of a 405, empty otherwise
+  std::map<std::string, std::string> headers;  // more headers: a 405's Allow, a page's policies
 };
 
 HttpResponse json_response(int status, const boost::json::value& body);

@@ -7,6 +7,7 @@
 #include "common/auth.h"
 #include "ipam/host_removal.h"
 #include "ipam/requests.h"
+#include "ipam/ui/dashboard_page.h"
 #include "proto/ipam.h"
 #include "proto/names.h"
 
@@ -83,6 +84,7 @@ class IpamApi : public Router {
     add("POST", "/networks", this, &IpamApi::create_network);
     add("GET", "/networks/{network}", this, &IpamApi::network);
     add("DELETE", "/networks/{network}", this, &IpamApi::delete_network);
+    add("GET", "/ui", this, &IpamApi::dashboard);
   }
 
   // The containers whose addresses this IPAM hands out may not drive it.
@@ -306,6 +308,8 @@ class IpamApi : public Router {
     if (!body) body = "{\"revision\":" + std::to_string(**since) + ",\"changes\":[]}";
     co_return raw_json(std::move(*body));
   }
+
+  asio::awaitable<HttpResponse> dashboard(const HttpRequest&, const PathParams&) { co_return ui::dashboard_page(); }
 
   asio::awaitable<HttpResponse> list_networks(const HttpRequest&, const PathParams&) {
     auto networks = co_await store_->networks("");

@@ -14,6 +14,8 @@ namespace {
 
 constexpr const char* kAnswer = "the agent's CNI answer";
 constexpr size_t kMaxContainerId = 256;
+// An attachment's label in the kernel carries the name, so it must fit there.
+constexpr size_t kMaxConfigName = 64;
 
 bool id_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-'; }
 
@@ -63,6 +65,15 @@ Status validate_container_id(std::string_view id) {
   return Ok{};
 }
 
+Status validate_config_name(std::string_view name) {
+  bool well_formed = !name.empty() && name.size() <= kMaxConfigName && std::isalnum(static_cast<unsigned char>(name[0]));
+  for (char c : name) well_formed = well_formed && id_char(c);
+  if (!well_formed) {
+    return invalid_config("a network configuration's name is 1 to 64 of [A-Za-z0-9_.-], starting with a letter or a digit");
+  }
+  return Ok{};
+}
+
 Status validate_ifname(std::string_view ifname) {
   bool well_formed = !ifname.empty() && ifname.size() < 16 && ifname != "." && ifname != "..";
   for (char c : ifname) {
@@ -96,11 +107,15 @@ Result<NetConf> parse_net_conf(std::string_view text) {
                           {"agent_url", &conf.agent_url}, {"token_file", &conf.token_file}}) {
     if (Status read = read_optional(config, key, *out); !read) return read.error();
   }
+  if (Status valid = validate_config_name(conf.name); !valid) return valid.error();
   if (Status valid = validate_network_name(conf.network); !valid) return invalid_config(valid.error().detail);
-  if (const json::value* kept = config.if_contains("cni.dev/valid-attachments")) {
-    auto list = read_kept(*kept, "cni.dev/valid-attachments");
+  for (std::string_view key : {"cni.dev/valid-attachments", "cni.dev/attachments"}) {
+    const json::value* kept = config.if_contains(key);
+    if (kept == nullptr) continue;
+    auto list = read_kept(*kept, key);
     if (!list) return list.error();
     conf.valid_attachments = std::move(*list);
+    break;
   }
   if (const json::value* prev = config.if_contains("prevResult"); prev != nullptr && !prev->is_null()) {
     if (!prev->is_object()) return invalid_config("field 'prevResult' must be an object");
@@ -110,7 +125,7 @@ Result<NetConf> parse_net_conf(std::string_view text) {
 }
 
 json::object to_json(const AttachRequest& request) {
-  return {{"netns", request.netns}, {"network", request.network}, {"name", request.name}};
+  return {{"netns", request.netns}, {"network", request.network}, {"name", request.name}, {"config", request.config}};
 }
 
 json::object to_json(const Attachment& a) {
@@ -123,13 +138,13 @@ json::object to_json(const Attachment& a) {
 json::object to_json(const GcRequest& request) {
   json::array valid;
   for (const auto& kept : request.valid) valid.push_back({{"containerID", kept.container_id}, {"ifname", kept.ifname}});
-  return {{"network", request.network}, {"valid", std::move(valid)}};
+  return {{"config", request.config}, {"valid", std::move(valid)}};
 }
 
 Result<AttachRequest> parse_attach_request(std::string_view body) {
   auto request = read_request(body, [](Fields& fields) {
     return AttachRequest{fields.text("netns"), fields.maybe_text("network").value_or(std::string(kDefaultNetwork)),
-                         fields.text("name")};
+                         fields.text("name"), fields.text("config")};
   });
   if (!request) return request.error();
   if (request->netns.empty() || request->netns.front() != '/') {
@@ -137,6 +152,7 @@ Result<AttachRequest> parse_attach_request(std::string_view body) {
   }
   if (Status valid = validate_network_name(request->network); !valid) return valid.error();
   if (Status valid = validate_container_name(request->name); !valid) return valid.error();
+  if (Status valid = validate_config_name(request->config); !valid) return valid.error();
   return request;
 }
 
@@ -144,13 +160,17 @@ Result<GcRequest> parse_gc_request(std::string_view body) {
   auto value = parse_request_body(body);
   if (!value) return value.error();
   Fields fields(*value, {});
-  GcRequest request{fields.text("network"), {}};
+  GcRequest request{fields.text("config"), {}};
   if (Status read = fields.status(); !read) return read.error();
-  if (Status valid = validate_network_name(request.network); !valid) return valid.error();
+  if (Status valid = validate_config_name(request.config); !valid) return valid.error();
   const json::value* valid = value->get_object().if_contains("valid");
   if (valid == nullptr) return bad_input("missing_field", "field 'valid' is required");
   auto kept = read_kept(*valid, "valid");
   if (!kept) return bad_input("wrong_type", kept.error().detail);
+  for (const auto& entry : *kept) {
+    if (Status id = validate_container_id(entry.container_id); !id) return id.error();
+    if (Status ifname = validate_ifname(entry.ifname); !ifname) return ifname.error();
+  }
   request.valid = std::move(*kept);
   return request;
 }

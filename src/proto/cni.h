@@ -6,8 +6,8 @@
 //   GET    /cni/{container_id}/{ifname}   the Attachment, checked against the kernel and the
 //                                          registry (CHECK); 404 when there is none
 //   DELETE /cni/{container_id}/{ifname}   (DEL) 200 whether or not there was one
-//   POST   /cni/gc                         GcRequest (GC): releases this host's attachments of the
-//                                          network that are not in the list
+//   POST   /cni/gc                         GcRequest (GC): releases this host's attachments made
+//                                          with that network configuration that are not in the list
 // Requests that fail to decode are kBadInput naming the field; answers that fail are kInternal
 // "bad_answer".
 #pragma once
@@ -49,10 +49,13 @@ Status validate_container_id(std::string_view id);
 Status validate_ifname(std::string_view ifname);
 
 // The network configuration on stdin. Of the spec's fields only cniVersion, name and type are
-// read; `network` is the cluster network to attach to (the default network when absent),
-// `agent_url` the local agent (http://127.0.0.1:8001 when absent), `token_file` a file holding
-// the cluster's token when the agent wants one. GC's list of attachments to keep comes in
-// "cni.dev/valid-attachments"; CHECK's previous result in "prevResult".
+// read; the name ([A-Za-z0-9][A-Za-z0-9_.-]*, as the spec has it, at most 64 characters here) is
+// what GC collects by. `network` is the cluster network to attach to (the default network when
+// absent), `agent_url` the local agent (http://127.0.0.1:8001 when absent), `token_file` a file
+// holding the cluster's token when the agent wants one. GC's list of attachments to keep comes in
+// "cni.dev/valid-attachments", or in "cni.dev/attachments", the name an earlier text of the spec
+// gave it (libcni sends both); none at all is not an empty list. CHECK's previous result comes in
+// "prevResult".
 struct NetConf {
   std::string cni_version;
   std::string name;
@@ -63,20 +66,23 @@ struct NetConf {
     std::string container_id;
     std::string ifname;
   };
-  std::vector<Kept> valid_attachments;
+  std::optional<std::vector<Kept>> valid_attachments;
   std::optional<boost::json::object> prev_result;
 };
 // kBadInput "invalid_json" for what is not JSON, "invalid_config" (naming the field) for a
 // configuration that is not one of ours, "incompatible_version" for a cniVersion not spoken.
 Result<NetConf> parse_net_conf(std::string_view text);
 
-// PUT /cni/{container_id}/{ifname}: the namespace (a path to its file, CNI_NETNS), the network
-// and the name the container goes by in the registry and the cluster's DNS.
+// PUT /cni/{container_id}/{ifname}: the namespace (a path to its file, CNI_NETNS), the network,
+// the name the container goes by in the registry and the cluster's DNS, and the name of the
+// runtime's network configuration, which GC names again.
 struct AttachRequest {
   std::string netns;
   std::string network;
   std::string name;
+  std::string config;
 };
+Status validate_config_name(std::string_view name);
 
 // One network namespace attached to a cluster network: its interface `ifname` with `mac` and
 // `address`/`prefix_length`, the veth's other end `host_interface` on the network's bridge, and
@@ -95,8 +101,9 @@ struct Attachment {
   int mtu = 0;
 };
 
+// POST /cni/gc: the runtime's network configuration and the attachments of it to keep.
 struct GcRequest {
-  std::string network;
+  std::string config;
   std::vector<NetConf::Kept> valid;
 };
 
@@ -104,6 +111,8 @@ boost::json::object to_json(const AttachRequest& request);
 boost::json::object to_json(const Attachment& attachment);
 boost::json::object to_json(const GcRequest& request);
 Result<AttachRequest> parse_attach_request(std::string_view body);
+// Each kept attachment's id and interface are checked as validate_container_id and
+// validate_ifname check them.
 Result<GcRequest> parse_gc_request(std::string_view body);
 Result<Attachment> parse_attachment(const boost::json::value& answer);
 

@@ -20,8 +20,9 @@ using fakes::TestHost;
 
 class CniServiceTest : public ::testing::Test {
  protected:
-  Result<proto::cni::Attachment> add(const std::string& id, const std::string& name, const std::string& ifname = "eth0") {
-    proto::cni::AttachRequest request{"/run/netns/" + id, "vxlan-net", name};
+  Result<proto::cni::Attachment> add(const std::string& id, const std::string& name, const std::string& ifname = "eth0",
+                                     const std::string& config = "overlay") {
+    proto::cni::AttachRequest request{"/run/netns/" + id, "vxlan-net", name, config};
     return run(service.add(id, ifname, request));
   }
 
@@ -95,7 +96,7 @@ TEST_F(CniServiceTest, ADelDuringItsAddIsTryAgainLater) {
   boost::asio::io_context io;
   host.ipam.allocate_gate = std::make_shared<boost::asio::steady_timer>(io, std::chrono::hours(1));
   std::optional<Result<proto::cni::Attachment>> added;
-  proto::cni::AttachRequest request{"/run/netns/c0ffee00", "vxlan-net", "pod1"};
+  proto::cni::AttachRequest request{"/run/netns/c0ffee00", "vxlan-net", "pod1", "overlay"};
   boost::asio::co_spawn(
       io, [&]() -> boost::asio::awaitable<void> { added.emplace(co_await service.add("c0ffee00", "eth0", request)); },
       boost::asio::detached);
@@ -157,16 +158,42 @@ TEST_F(CniServiceTest, CheckComparesTheRegistryAndTheKernel) {
   EXPECT_EQ(unknown.error().code, "unknown_attachment");
 }
 
-TEST_F(CniServiceTest, GcReleasesWhatTheRuntimeNoLongerLists) {
+// Two runtimes (or two configurations of one) may attach to the same cluster network: each one's GC
+// lists its own attachments only, and must not take the other's.
+TEST_F(CniServiceTest, GcReleasesWhatTheRuntimeNoLongerListsOfItsConfigurationOnly) {
   ASSERT_TRUE(add("keep1", "pod1").ok());
   ASSERT_TRUE(add("drop1", "pod2").ok());
-  proto::cni::GcRequest request{"vxlan-net", {{"keep1", "eth0"}}};
+  ASSERT_TRUE(add("theirs1", "pod3", "eth0", "other-runtime").ok());
+  proto::cni::GcRequest request{"overlay", {{"keep1", "eth0"}}};
   auto released = run(service.gc(request));
-  ASSERT_TRUE(released.ok());
+  ASSERT_TRUE(released.ok()) << released.error().detail;
   EXPECT_EQ(*released, std::vector<std::string>{"pod2"});
   EXPECT_EQ(host.ipam.names.count("pod1"), 1u);
   EXPECT_EQ(host.ipam.names.count("pod2"), 0u);
+  EXPECT_EQ(host.ipam.names.count("pod3"), 1u);
+  EXPECT_EQ(sandboxes.pairs.size(), 2u);
+}
+
+// The stale pair goes; the name, which another container on this host holds by now (its MAC), stays.
+TEST_F(CniServiceTest, GcLeavesANameThatPassedToAnotherContainer) {
+  ASSERT_TRUE(add("drop1", "pod2").ok());
+  host.ipam.names.at("pod2").mac_address = "02:42:ac:14:00:09";
+  auto released = run(service.gc({"overlay", {}}));
+  ASSERT_TRUE(released.ok()) << released.error().detail;
+  EXPECT_TRUE(sandboxes.pairs.empty());
+  EXPECT_EQ(host.ipam.names.at("pod2").mac_address, "02:42:ac:14:00:09");
+}
+
+// Pairs made before labels named their configuration and MAC stay visible (no orphan check takes
+// their names) but no GC can judge them.
+TEST_F(CniServiceTest, AnAttachmentLabelledTheOldWayIsHeldAndNotCollected) {
+  ASSERT_TRUE(add("old1", "pod1").ok());
+  VethSpec& pair = sandboxes.pairs.begin()->second;
+  pair.label = "vxlan-cni vxlan-net pod1";
+  EXPECT_EQ(*service.held(), std::set<std::string>{"pod1"});
+  EXPECT_TRUE(run(service.gc({"overlay", {}}))->empty());
   EXPECT_EQ(sandboxes.pairs.size(), 1u);
+  EXPECT_TRUE(run(service.check("old1", "eth0", "/run/netns/old1")).ok());
 }
 
 TEST_F(CniServiceTest, HeldListsWhatTheKernelHoldsSoThatNoOrphanCheckTakesIt) {

@@ -125,6 +125,12 @@ check "and still reaches host2" eventually 10 in_ns "${NETNS[0]}" ping -c 1 -W 1
 echo "# GC and DEL"
 cni ADD c0ffee04 "${NETNS[3]}" bare4 >"$OUT/add4"
 must "ADD bare4" test "$(rc)" = 0
+cni GC "" "" "" '{"cniVersion":"1.1.0","name":"overlay","type":"vxlan-cni"}' >"$OUT/gc-bare"
+expect_eq "GC without the list to keep is refused: code 7" "$(rc) $(jq -r .code "$OUT/gc-bare")" "1 7"
+cni GC "" "" "" '{"cniVersion":"1.1.0","name":"other-runtime","type":"vxlan-cni","cni.dev/valid-attachments":[]}' >"$OUT/gc-other"
+expect_eq "GC of another configuration, which keeps nothing, succeeds" "$(rc)" 0
+expect_eq "and leaves this configuration's attachments alone" "$(registered bare4 | cut -d' ' -f1)" host1
+expect_eq "with their interfaces" "$(in_ns "${NETNS[3]}" ip -o link show | grep -c eth0)" 1
 gc='{"cniVersion":"1.1.0","name":"overlay","type":"vxlan-cni","cni.dev/valid-attachments":[{"containerID":"c0ffee01","ifname":"eth0"}]}'
 cni GC "" "" "" "$gc" >"$OUT/gc"
 expect_eq "GC succeeds" "$(rc)" 0

@@ -173,6 +173,12 @@ class IpamApiTest : public ::testing::Test {
 
   std::pair<int, json::value> call(std::string method, std::string path, std::string body = "",
                                    std::optional<Ipv4> peer = std::nullopt, std::string instance = "") {
+    HttpResponse response = respond(std::move(method), std::move(path), std::move(body), peer, std::move(instance));
+    return {response.status, json::parse(response.body)};
+  }
+
+  HttpResponse respond(std::string method, std::string path, std::string body = "",
+                       std::optional<Ipv4> peer = std::nullopt, std::string instance = "") {
     HttpRequest request{method, path, {}, {}, body, {}, peer, std::move(instance)};
     if (size_t mark = path.find('?'); mark != std::string::npos) {
       for (size_t start = mark + 1; start < path.size();) {
@@ -190,8 +196,7 @@ class IpamApiTest : public ::testing::Test {
       start = slash + 1;
     }
     asio::io_context io;
-    HttpResponse response = run_blocking(io, router_->handle(request));
-    return {response.status, json::parse(response.body)};
+    return run_blocking(io, router_->handle(request));
   }
 
   PoolSpec pool_;
@@ -289,6 +294,31 @@ TEST_F(IpamApiTest, RoutingErrors) {
   auto [method, method_body] = call("DELETE", "/stats");
   EXPECT_EQ(method, 405);
   EXPECT_EQ(method_body.at("error"), "method_not_allowed");
+  EXPECT_EQ(respond("DELETE", "/stats").headers["Allow"], "GET");
+}
+
+// The page's policy lets only its own script and style run, with a nonce no earlier load can
+// have handed out, and keeps it from being framed.
+TEST_F(IpamApiTest, TheDashboardIsOnePageWithAStrictPolicy) {
+  HttpResponse page = respond("GET", "/ui");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.content_type, "text/html; charset=utf-8");
+  const std::string& policy = page.headers["Content-Security-Policy"];
+  size_t at = policy.find("script-src 'nonce-");
+  ASSERT_NE(at, std::string::npos) << policy;
+  std::string nonce = policy.substr(at + 18, policy.find('\'', at + 18) - at - 18);
+  EXPECT_EQ(nonce.size(), 32u);
+  EXPECT_NE(page.body.find("<script nonce=\"" + nonce + "\">"), std::string::npos);
+  EXPECT_NE(page.body.find("<style nonce=\"" + nonce + "\">"), std::string::npos);
+  EXPECT_EQ(page.body.find("@NONCE@"), std::string::npos);
+  EXPECT_NE(policy.find("default-src 'none'"), std::string::npos);
+  EXPECT_NE(policy.find("connect-src 'self'"), std::string::npos);
+  EXPECT_NE(policy.find("frame-ancestors 'none'"), std::string::npos);
+  EXPECT_EQ(page.headers["X-Frame-Options"], "DENY");
+  EXPECT_EQ(respond("GET", "/ui").headers["Content-Security-Policy"].find(nonce), std::string::npos);
+  // Nothing from elsewhere: no address but the page's own origin is named.
+  EXPECT_EQ(page.body.find("src=\"http"), std::string::npos);
+  EXPECT_EQ(page.body.find("href=\"http"), std::string::npos);
 }
 
 TEST_F(IpamApiTest, ReadEndpoints) {

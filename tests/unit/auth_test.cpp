@@ -32,6 +32,15 @@ TEST(Token, RequiredEverywhereButTheHealthChecks) {
   EXPECT_FALSE(check_token(request("GET", {"health", "x"}, ""), token));
 }
 
+// The page holds nothing of the cluster's; what it then asks the API for needs the token.
+TEST(Token, NotForTheDashboardsPageAlone) {
+  const std::string token = "s3cret-token";
+  EXPECT_TRUE(check_token(request("GET", {"ui"}, ""), token));
+  EXPECT_FALSE(check_token(request("POST", {"ui"}, ""), token));
+  EXPECT_FALSE(check_token(request("GET", {"ui", "x"}, ""), token));
+  EXPECT_FALSE(check_token(request("GET", {"peers"}, ""), token));
+}
+
 // Security by default: a daemon open to other machines without a token says so.
 TEST(Token, ServingWithoutOneWhereOthersReachItIsAWarning) {
   EXPECT_NE(open_api_warning({"0.0.0.0", 8000}, "").find("serving without a token on 0.0.0.0:8000"), std::string::npos);

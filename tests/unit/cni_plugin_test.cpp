@@ -207,6 +207,34 @@ TEST_F(CniPluginTest, CheckComparesThePreviousResult) {
   EXPECT_EQ(code_of(invoke(env("CHECK"))), 100);  // no prevResult
 }
 
+// Without the runtime's list every attachment would look stale: GC is refused, and asks nothing.
+// The list's earlier name (libcni sends both) is read too.
+TEST_F(CniPluginTest, GcNeedsTheListOfAttachmentsToKeep) {
+  std::string bare = R"({"cniVersion":"1.1.0","name":"n","type":"vxlan-cni"})";
+  EXPECT_EQ(code_of(invoke({{"CNI_COMMAND", "GC"}}, bare)), 7);
+  EXPECT_TRUE(calls.made.empty());
+  std::string older = R"({"cniVersion":"1.1.0","name":"n","type":"vxlan-cni",
+                          "cni.dev/attachments":[{"containerID":"keep2","ifname":"eth1"}]})";
+  EXPECT_EQ(invoke({{"CNI_COMMAND", "GC"}}, older).exit_code, 0);
+  ASSERT_EQ(calls.last_gc.valid.size(), 1u);
+  EXPECT_EQ(calls.last_gc.valid[0].ifname, "eth1");
+  std::string empty = R"({"cniVersion":"1.1.0","name":"n","type":"vxlan-cni","cni.dev/valid-attachments":[]})";
+  EXPECT_EQ(invoke({{"CNI_COMMAND", "GC"}}, empty).exit_code, 0);
+  EXPECT_TRUE(calls.last_gc.valid.empty());
+}
+
+// The name goes into the kernel's label of each attachment, and GC finds them by it.
+TEST_F(CniPluginTest, TheConfigurationsNameIsTheSpecs) {
+  for (const char* name : {"", "-lead", "has space", "a/b"}) {
+    std::string config = R"({"cniVersion":"1.0.0","name":")" + std::string(name) + R"(","type":"vxlan-cni"})";
+    EXPECT_EQ(code_of(invoke(env("ADD"), config)), 7) << name;
+  }
+  EXPECT_EQ(code_of(invoke(env("ADD"), R"({"cniVersion":"1.0.0","name":")" + std::string(65, 'n') + R"(","type":"vxlan-cni"})")), 7);
+  EXPECT_TRUE(calls.made.empty());
+  EXPECT_EQ(invoke(env("ADD")).exit_code, 0);
+  EXPECT_EQ(calls.last_add.config, "overlay");
+}
+
 TEST_F(CniPluginTest, StatusAndGcAreOneOneZeros) {
   std::string v110 = R"({"cniVersion":"1.1.0","name":"n","type":"vxlan-cni",
                          "cni.dev/valid-attachments":[{"containerID":"keep1","ifname":"eth0"}]})";
@@ -214,6 +242,7 @@ TEST_F(CniPluginTest, StatusAndGcAreOneOneZeros) {
   EXPECT_EQ(invoke({{"CNI_COMMAND", "GC"}}, v110).exit_code, 0);
   ASSERT_EQ(calls.last_gc.valid.size(), 1u);
   EXPECT_EQ(calls.last_gc.valid[0].container_id, "keep1");
+  EXPECT_EQ(calls.last_gc.config, "n");
   EXPECT_EQ(code_of(invoke({{"CNI_COMMAND", "STATUS"}})), 1);  // kConfig is 1.0.0
   calls.fails = unavailable("unhealthy", "ipam: down");
   EXPECT_EQ(code_of(invoke({{"CNI_COMMAND", "STATUS"}}, v110)), 50);

@@ -63,10 +63,6 @@ asio::awaitable<HttpResponse> CniApi::del(const HttpRequest& request, const Path
 asio::awaitable<HttpResponse> CniApi::gc(const HttpRequest& request, const PathParams&) {
   auto parsed = proto::cni::parse_gc_request(request.body);
   if (!parsed) co_return error_response(parsed.error());
-  for (const auto& kept : parsed->valid) {
-    if (Status id = proto::cni::validate_container_id(kept.container_id); !id) co_return error_response(id.error());
-    if (Status ifname = proto::cni::validate_ifname(kept.ifname); !ifname) co_return error_response(ifname.error());
-  }
   auto released = co_await service_.gc(*parsed);
   if (!released) co_return error_response(released.error());
   json::array names;

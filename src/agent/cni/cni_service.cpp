@@ -5,6 +5,9 @@
 #include <cstdio>
 #include <map>
 
+#include "common/mac.h"
+#include "common/split.h"
+
 namespace vx::agent {
 
 namespace asio = boost::asio;
@@ -51,24 +54,41 @@ std::string CniService::mac_of(const std::string& container_id, const std::strin
 }
 
 std::string CniService::label_of(const Label& label) {
-  return std::string(kLabelPrefix) + label.network + " " + label.name;
+  std::string text = std::string(kLabelPrefix) + label.network + " " + label.name;
+  return label.config.empty() ? text : text + " " + label.config + " " + label.mac;
 }
 
+// "NETWORK NAME CONFIG MAC", or "NETWORK NAME" as labels were first written; none of the words
+// can hold a space.
 std::optional<CniService::Label> CniService::parse_label(const std::string& text) {
   if (!text.starts_with(kLabelPrefix)) return std::nullopt;
-  std::string rest = text.substr(kLabelPrefix.size());
-  auto space = rest.find(' ');
-  if (space == std::string::npos) return std::nullopt;
-  Label label{rest.substr(0, space), rest.substr(space + 1)};
-  if (!proto::validate_network_name(label.network) || !proto::validate_container_name(label.name)) return std::nullopt;
+  auto words = split(std::string_view(text).substr(kLabelPrefix.size()), ' ');
+  if (words.size() != 2 && words.size() != 4) return std::nullopt;
+  words.resize(4);
+  Label label{std::string(words[0]), std::string(words[1]), std::string(words[2]), std::string(words[3])};
+  bool valid = proto::validate_network_name(label.network) && proto::validate_container_name(label.name);
+  if (words[2].size() || words[3].size()) {
+    valid = valid && proto::cni::validate_config_name(label.config) && parse_mac(label.mac);
+  }
+  if (!valid) return std::nullopt;
   return label;
 }
 
-std::optional<CniService::Label> CniService::label_at(const std::string& host_interface) {
+Result<std::vector<CniService::Labelled>> CniService::attachments_here() {
   auto ends = sandboxes_.host_ends(std::string(kLabelPrefix));
-  if (!ends) return std::nullopt;
+  if (!ends) return ends.error();
+  std::vector<Labelled> out;
   for (const auto& end : *ends) {
-    if (end.host_interface == host_interface) return parse_label(end.label);
+    if (auto label = parse_label(end.label)) out.push_back({end.host_interface, std::move(*label)});
+  }
+  return out;
+}
+
+std::optional<CniService::Label> CniService::label_at(const std::string& host_interface) {
+  auto here = attachments_here();
+  if (!here) return std::nullopt;
+  for (const auto& attachment : *here) {
+    if (attachment.host_interface == host_interface) return attachment.label;
   }
   return std::nullopt;
 }
@@ -81,8 +101,8 @@ CniAttachment CniService::attachment_of(const std::string& container_id, const s
           self_.overlay_mtu()};
 }
 
-VethSpec CniService::veth_of(const CniAttachment& a, const NetworkSetup& setup) const {
-  return {a.netns, a.ifname, a.host_interface, label_of({a.network, a.name}), a.mac,
+VethSpec CniService::veth_of(const CniAttachment& a, const std::string& config, const NetworkSetup& setup) const {
+  return {a.netns, a.ifname, a.host_interface, label_of({a.network, a.name, config, config.empty() ? "" : a.mac}), a.mac,
           address_of(a.address), a.prefix_length, address_of(a.gateway), a.mtu,
           setup.devices.bridge};
 }
@@ -95,9 +115,11 @@ asio::awaitable<Result<CniAttachment>> CniService::add(const std::string& contai
   auto setup = co_await networks_.ensure(request.network);
   if (!setup) co_return setup.error();
   if (auto label = label_at(host_interface_of(container_id, ifname))) {
-    if (label->network != request.network || label->name != request.name) {
+    bool other_config = !label->config.empty() && label->config != request.config;
+    if (label->network != request.network || label->name != request.name || other_config) {
       co_return conflict("attached_elsewhere", "container " + container_id + " " + ifname + " is attached to " +
-                                                   label->network + " as " + label->name);
+                                                   label->network + " as " + label->name + " by configuration " +
+                                                   (label->config.empty() ? "(unnamed)" : label->config));
     }
     auto held = co_await ipam_.container(label->name);
     if (held && held->host_id == self_.host_id) {
@@ -123,11 +145,11 @@ asio::awaitable<Result<CniAttachment>> CniService::attach(const std::string& con
   if (!held->created && held->endpoint.mac_address != mac) {
     co_return conflict("name_conflict", "name " + request.name + " is held by another container on " + self_.host_id);
   }
-  CniAttachment attachment = attachment_of(container_id, ifname, request.netns, {request.network, request.name}, setup,
-                                        held->endpoint);
+  Label label{request.network, request.name, request.config, mac};
+  CniAttachment attachment = attachment_of(container_id, ifname, request.netns, label, setup, held->endpoint);
   proto::EndpointRecord record{self_.host_id, mac};
   Status done = co_await ipam_.record_endpoint(request.name, record);
-  if (done) done = sandboxes_.attach(veth_of(attachment, setup));
+  if (done) done = sandboxes_.attach(veth_of(attachment, request.config, setup));
   if (!done) {
     // Only what this add made: an entry it found (an earlier add's) may be a live attachment's.
     if (held->created) {
@@ -157,7 +179,7 @@ asio::awaitable<Result<CniAttachment>> CniService::check(const std::string& cont
                                                 held->network + " with MAC " + held->mac_address);
   }
   CniAttachment attachment = attachment_of(container_id, ifname, netns, *label, *setup, *held);
-  if (Status intact = sandboxes_.check(veth_of(attachment, *setup)); !intact) co_return intact.error();
+  if (Status intact = sandboxes_.check(veth_of(attachment, label->config, *setup)); !intact) co_return intact.error();
   co_return attachment;
 }
 
@@ -188,51 +210,59 @@ asio::awaitable<Status> CniService::del(const std::string& container_id, const s
 asio::awaitable<Result<std::vector<std::string>>> CniService::gc(const proto::cni::GcRequest& request) {
   std::set<std::string> kept;
   for (const auto& valid : request.valid) kept.insert(host_interface_of(valid.container_id, valid.ifname));
-  auto ends = sandboxes_.host_ends(std::string(kLabelPrefix));
-  if (!ends) co_return ends.error();
+  auto here = attachments_here();
+  if (!here) co_return here.error();
   std::vector<std::string> released;
-  for (const auto& end : *ends) {
-    auto label = parse_label(end.label);
-    if (!label || label->network != request.network || kept.count(end.host_interface)) continue;
-    if (in_flight_.count(label->name)) continue;
-    auto held = co_await ipam_.container(label->name);
-    if (Status gone = sandboxes_.detach(end.host_interface); !gone) co_return gone.error();
-    if (held && held->host_id == self_.host_id && held->network == label->network) {
-      if (Status freed = co_await ipam_.release(label->name, self_.host_id); !freed) co_return freed.error();
+  // One attachment that cannot be collected now does not keep the others: GC goes on, and says
+  // what it could not do.
+  Status first_failure = Ok{};
+  for (const auto& [host_interface, label] : *here) {
+    if (label.config != request.config || kept.count(host_interface) || in_flight_.count(label.name)) continue;
+    Status collected = sandboxes_.detach(host_interface);
+    if (collected) collected = co_await release_if_ours(label.name, label.mac);
+    if (!collected) {
+      spdlog::warn("cni: gc cannot release {} ({}): {}", label.name, host_interface, collected.error().detail);
+      if (first_failure) first_failure = collected;
+      continue;
     }
-    spdlog::info("cni: gc released {} ({}), which the runtime no longer lists", label->name, end.host_interface);
-    released.push_back(label->name);
+    spdlog::info("cni: gc released {} ({}), which the runtime no longer lists", label.name, host_interface);
+    released.push_back(label.name);
   }
+  if (!first_failure) co_return first_failure.error();
   co_return released;
 }
 
 asio::awaitable<Result<std::vector<proto::Container>>> CniService::list() {
-  auto ends = sandboxes_.host_ends(std::string(kLabelPrefix));
-  if (!ends) co_return ends.error();
+  auto here = attachments_here();
+  if (!here) co_return here.error();
   std::vector<proto::Container> out;
-  if (ends->empty()) co_return out;
+  if (here->empty()) co_return out;
   auto registered = co_await ipam_.containers(self_.host_id);
   if (!registered) co_return registered.error();
   std::map<std::string, proto::Endpoint> by_name;
   for (auto& endpoint : *registered) by_name[endpoint.container_name] = std::move(endpoint);
-  for (const auto& end : *ends) {
-    auto label = parse_label(end.label);
-    if (!label) continue;
-    auto held = by_name.find(label->name);
+  for (const auto& [host_interface, label] : *here) {
+    auto held = by_name.find(label.name);
     if (held == by_name.end()) continue;  // the registry lost it: housekeeping is not CNI's to do
-    out.push_back({end.host_interface, label->name, held->second.ip_address, held->second.mac_address, self_.host_id,
-                   "cni", "attached", label->network});
+    out.push_back({host_interface, label.name, held->second.ip_address, held->second.mac_address, self_.host_id,
+                   "cni", "attached", label.network});
   }
   co_return out;
 }
 
+Result<std::map<std::string, size_t>> CniService::count_by_network() {
+  auto here = attachments_here();
+  if (!here) return here.error();
+  std::map<std::string, size_t> counts;
+  for (const auto& attachment : *here) ++counts[attachment.label.network];
+  return counts;
+}
+
 Result<std::set<std::string>> CniService::held() {
-  auto ends = sandboxes_.host_ends(std::string(kLabelPrefix));
-  if (!ends) return ends.error();
+  auto here = attachments_here();
+  if (!here) return here.error();
   std::set<std::string> names = in_flight_;
-  for (const auto& end : *ends) {
-    if (auto label = parse_label(end.label)) names.insert(label->name);
-  }
+  for (const auto& attachment : *here) names.insert(attachment.label.name);
   return names;
 }
 

@@ -3,8 +3,8 @@
 // address is held at the IPAM under the name the runtime gave (CNI_ARGS), with a MAC derived from
 // the id and interface, so that the peers' forwarding entries and the cluster's DNS follow it
 // exactly as they follow any container. On this host it is a veth pair whose host end is named
-// after the id and interface too ("vxc" and 12 hex digits) and labelled with its network and
-// name: the kernel holds the state, and a namespace deleted without a DEL takes it away, after
+// after the id and interface too ("vxc" and 12 hex digits) and labelled with its network, name,
+// the runtime's network configuration and its MAC: the kernel holds the state, and a namespace deleted without a DEL takes it away, after
 // which the reconciler's orphan check releases the name (held() no longer lists it).
 //  - add() holds the address, records the MAC, then makes the pair; a failure undoes what it did.
 //    The same add again answers the same attachment.
@@ -13,10 +13,13 @@
 //    MAC derived for it. A del while the add of that name is still in flight is kUnavailable
 //    "busy" (the runtime tries again), so an add never loses its name half-way. A failed add
 //    releases only a name it made itself.
-//  - gc() does del() for this host's attachments of a network that are not in the runtime's list.
+//  - gc() does del() for this host's attachments made with the runtime's network configuration
+//    that are not in its list (another configuration's, on the same cluster network or not, are
+//    not its to judge). A name that has since passed to another container is left to it.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -54,6 +57,9 @@ class CniService {
   // container id, the image is "cni" and the status "attached".
   boost::asio::awaitable<Result<std::vector<proto::Container>>> list();
 
+  // The attachments on this host by network, from the kernel alone (no IPAM call: for metrics).
+  Result<std::map<std::string, size_t>> count_by_network();
+
   // The registry names the attachments on this host hold, and those of adds in flight, which no
   // orphan check may release.
   Result<std::set<std::string>> held();
@@ -63,17 +69,27 @@ class CniService {
   static std::string mac_of(const std::string& container_id, const std::string& ifname);
 
  private:
+  // An attachment made before labels named the configuration and MAC has both empty: no GC can
+  // judge it, and only its DEL or its namespace's end releases it.
   struct Label {
     std::string network;
     std::string name;
+    std::string config;
+    std::string mac;
+  };
+  struct Labelled {
+    std::string host_interface;
+    Label label;
   };
   static std::string label_of(const Label& label);
   static std::optional<Label> parse_label(const std::string& text);
+  // The host ends here that carry a label of ours, with what it says.
+  Result<std::vector<Labelled>> attachments_here();
   std::optional<Label> label_at(const std::string& host_interface);
   proto::cni::Attachment attachment_of(const std::string& container_id, const std::string& ifname,
                                        const std::string& netns, const Label& label, const NetworkSetup& setup,
                                        const proto::Endpoint& endpoint) const;
-  VethSpec veth_of(const proto::cni::Attachment& attachment, const NetworkSetup& setup) const;
+  VethSpec veth_of(const proto::cni::Attachment& attachment, const std::string& config, const NetworkSetup& setup) const;
   boost::asio::awaitable<Result<proto::cni::Attachment>> attach(const std::string& container_id,
                                                                 const std::string& ifname,
                                                                 const proto::cni::AttachRequest& request,

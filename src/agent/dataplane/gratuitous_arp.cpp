@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <string>
 
 #include "common/mac.h"
 #include "common/unique_fd.h"
@@ -38,12 +39,9 @@ Error failed(const std::string& doing) { return unavailable("arp_failed", doing 
 Result<Mac> mac_bytes(const std::string& text) {
   auto normal = parse_mac(text);
   if (!normal) return normal.error();
+  // Six hex pairs, which parse_mac checked.
   Mac bytes{};
-  unsigned b[ETH_ALEN];
-  if (std::sscanf(normal->c_str(), "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != ETH_ALEN) {
-    return bad_input("invalid_mac", "'" + text + "' is not a MAC address");
-  }
-  for (int i = 0; i < ETH_ALEN; ++i) bytes[i] = static_cast<uint8_t>(b[i]);
+  for (int i = 0; i < ETH_ALEN; ++i) bytes[i] = static_cast<uint8_t>(std::stoi(normal->substr(3 * i, 2), nullptr, 16));
   return bytes;
 }
 

@@ -81,4 +81,15 @@ Result<std::string> link_name(nl_sock* sk, int ifindex) {
   return std::string(rtnl_link_get_name(link.get()));
 }
 
+Status set_up(nl_sock* sk, rtnl_link* link, int master) {
+  Link changes(rtnl_link_alloc());
+  if (!changes) return out_of_memory("a link change");
+  if (master > 0) rtnl_link_set_master(changes.get(), master);
+  rtnl_link_set_flags(changes.get(), IFF_UP);
+  if (int err = rtnl_link_change(sk, link, changes.get(), 0); err < 0) {
+    return netlink_error(std::string("setting ") + rtnl_link_get_name(link) + " up", err);
+  }
+  return Ok{};
+}
+
 }  // namespace vx::agent::nl

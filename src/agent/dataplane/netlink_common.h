@@ -41,5 +41,7 @@ Result<Link> find_link(nl_sock* sk, const std::string& name);
 // The same, with no device as kNotFound "unknown_device".
 Result<Link> require_link(nl_sock* sk, const std::string& name);
 Result<std::string> link_name(nl_sock* sk, int ifindex);
+// Sets `link` up, and enslaves it to the device of `master` when that is not 0.
+Status set_up(nl_sock* sk, rtnl_link* link, int master = 0);
 
 }  // namespace vx::agent::nl

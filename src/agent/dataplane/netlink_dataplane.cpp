@@ -180,13 +180,7 @@ Status create_vxlan(nl_sock* sk, const VxlanSpec& spec, int underlay_ifindex, in
 Status bring_up(nl_sock* sk, const std::string& device) {
   auto current = require_link(sk, device);
   if (!current) return current.error();
-  nl::Link changes(rtnl_link_alloc());
-  if (!changes) return out_of_memory("a link");
-  rtnl_link_set_flags(changes.get(), IFF_UP);
-  if (int err = rtnl_link_change(sk, current->get(), changes.get(), 0); err < 0) {
-    return netlink_error("setting vxlan device " + device + " up", err);
-  }
-  return Ok{};
+  return nl::set_up(sk, current->get());
 }
 
 Error sysctl_error(const std::string& doing, int err) {

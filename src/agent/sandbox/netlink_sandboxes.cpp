@@ -26,8 +26,8 @@ namespace vx::agent {
 
 namespace {
 
-using nl::find_link, nl::for_each, nl::netlink_error, nl::open_socket, nl::out_of_memory, nl::to_ipv4, nl::to_lladdr,
-    nl::to_nl_addr;
+using nl::find_link, nl::for_each, nl::netlink_error, nl::open_socket, nl::out_of_memory, nl::set_up, nl::to_ipv4,
+    nl::to_lladdr, nl::to_nl_addr;
 
 Error unknown_netns(const std::string& path, const std::string& why) {
   return not_found("unknown_netns", "cannot use network namespace " + path + ": " + why);
@@ -69,17 +69,6 @@ Status inside(int netns_fd, const std::string& path, const std::function<Status(
     return unavailable("no_thread", std::string("cannot start a thread: ") + e.what());
   }
   return out;
-}
-
-Status set_up(nl_sock* sk, rtnl_link* current, int master) {
-  nl::Link changes(rtnl_link_alloc());
-  if (!changes) return out_of_memory("a link change");
-  if (master > 0) rtnl_link_set_master(changes.get(), master);
-  rtnl_link_set_flags(changes.get(), IFF_UP);
-  if (int err = rtnl_link_change(sk, current, changes.get(), 0); err < 0) {
-    return netlink_error(std::string("setting ") + rtnl_link_get_name(current) + " up", err);
-  }
-  return Ok{};
 }
 
 Result<nl::Link> require(nl_sock* sk, const std::string& name, const std::string& where) {
