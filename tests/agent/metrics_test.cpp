@@ -42,7 +42,7 @@ TEST_F(AgentMetricsTest, AScrapeReadsDockerTheKernelAndTheView) {
   host.ipam.add_host("host3", "10.99.0.13", false);
   host.ipam.hold("remote", "host2", "02:42:ac:14:00:09");
   ASSERT_TRUE(run(host.reconciler.sync_fdb()).ok());
-  ASSERT_TRUE(run(cni.add("c0ffee00", "eth0", {"/run/netns/x", "vxlan-net", "pod1"})).ok());
+  ASSERT_TRUE(run(cni.add("c0ffee00", "eth0", {"/run/netns/x", "vxlan-net", "pod1", "overlay"})).ok());
   std::string text = scrape();
   EXPECT_TRUE(has(text, R"(vxlan_agent_containers{network="vxlan-net"} 2)")) << text;
   EXPECT_TRUE(has(text, R"(vxlan_agent_cni_attachments{network="vxlan-net"} 1)")) << text;
