@@ -7,7 +7,7 @@ VX_PACKAGES=(
   redis-server redis-tools wrk curl jq
   # tests/e2e/prom_samples.py: the reference parser of Prometheus's text format
   python3-prometheus-client
-  # tests/e2e/ui_test.py: the dashboard in a real, headless browser
+  # tests/e2e/ui_browser.py: the dashboard in a real, headless browser
   chromium chromium-driver python3-selenium
   docker.io busybox-static iproute2 iputils-ping tcpdump procps docker-compose systemd nftables
   # fuzz/run: libFuzzer comes with clang only; libclang-rt-14-dev holds its runtime and the

@@ -44,10 +44,18 @@ Outcome agent_failure(const std::string& version, const std::string& doing, cons
   return failure(version, code_of(error), doing + ": " + error.detail, error.code);
 }
 
+std::string arg(const Invocation& call, const std::string& key) {
+  auto found = call.args.find(key);
+  return found == call.args.end() ? std::string() : found->second;
+}
+
+// Kubernetes names a pod within its namespace: "web" in two namespaces is two pods, so its
+// registry (and DNS) name is "POD.NAMESPACE".
 std::string name_of(const Invocation& call) {
-  for (const char* key : {"VXLAN_NAME", "K8S_POD_NAME"}) {
-    auto found = call.args.find(key);
-    if (found != call.args.end() && !found->second.empty()) return found->second;
+  if (std::string name = arg(call, "VXLAN_NAME"); !name.empty()) return name;
+  if (std::string pod = arg(call, "K8S_POD_NAME"); !pod.empty()) {
+    std::string space = arg(call, "K8S_POD_NAMESPACE");
+    return space.empty() ? pod : pod + "." + space;
   }
   return "cni-" + call.container_id.substr(0, kDefaultNameIdLength);
 }
@@ -56,8 +64,8 @@ std::string name_of(const Invocation& call) {
 Status check_invocation(const Invocation& call, bool needs_netns) {
   if (Status id = cni::validate_container_id(call.container_id); !id) return id;
   if (Status ifname = cni::validate_ifname(call.ifname); !ifname) return ifname;
-  if (needs_netns && (call.netns.empty() || call.netns.front() != '/')) {
-    return bad_input("invalid_netns", "CNI_NETNS must be the absolute path of a network namespace");
+  if (needs_netns) {
+    if (Status netns = cni::validate_netns_path(call.netns); !netns) return netns;
   }
   return proto::validate_container_name(name_of(call));
 }

@@ -91,6 +91,9 @@ http::response<http::string_body> encode_response(const HttpResponse& response, 
   http::response<http::string_body> message{static_cast<http::status>(response.status), version};
   message.set(http::field::server, "vxlan-cluster");
   message.set(http::field::content_type, response.content_type);
+  // Answers are of the moment and often echo what was sent: never cached, never sniffed as markup.
+  message.set(http::field::cache_control, "no-store");
+  message.set("X-Content-Type-Options", "nosniff");
   for (const auto& [name, value] : response.headers) message.set(name, value);
   message.keep_alive(keep_alive);
   message.body() = response.body;

@@ -2,7 +2,10 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+
 #include "common/ipv4.h"
+#include "common/split.h"
 #include "proto/fields.h"
 #include "proto/names.h"
 
@@ -14,8 +17,6 @@ namespace {
 
 constexpr const char* kAnswer = "the agent's CNI answer";
 constexpr size_t kMaxContainerId = 256;
-// An attachment's label in the kernel carries the name, so it must fit there.
-constexpr size_t kMaxConfigName = 64;
 
 bool id_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-'; }
 
@@ -63,6 +64,30 @@ Status validate_container_id(std::string_view id) {
                      "a container id is 1 to 256 of [A-Za-z0-9_.-], starting with a letter or a digit");
   }
   return Ok{};
+}
+
+namespace {
+
+bool all_digits(std::string_view text) {
+  return !text.empty() && text.size() <= 10 && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool is_file_name(std::string_view name) { return !name.empty() && name.size() <= 255 && name != "." && name != ".."; }
+
+}  // namespace
+
+Status validate_netns_path(std::string_view path) {
+  auto parts = split(path, '/');  // an absolute path's first part is ""
+  auto at = [&](size_t i) { return i < parts.size() ? parts[i] : std::string_view(); };
+  bool of_process = parts.size() == 5 && at(1) == "proc" && all_digits(at(2)) && at(3) == "ns" && at(4) == "net";
+  bool of_thread = parts.size() == 7 && at(1) == "proc" && all_digits(at(2)) && at(3) == "task" && all_digits(at(4)) &&
+                   at(5) == "ns" && at(6) == "net";
+  bool bound = ((parts.size() == 4 && at(1) == "run" && at(2) == "netns") ||
+                (parts.size() == 5 && at(1) == "var" && at(2) == "run" && at(3) == "netns")) &&
+               is_file_name(parts.back());
+  if (parts.front().empty() && (of_process || of_thread || bound)) return Ok{};
+  return bad_input("invalid_netns", "a network namespace is /proc/PID/ns/net, /proc/PID/task/TID/ns/net, "
+                                    "/run/netns/NAME or /var/run/netns/NAME, not '" + std::string(path.substr(0, 256)) + "'");
 }
 
 Status validate_config_name(std::string_view name) {
@@ -147,9 +172,7 @@ Result<AttachRequest> parse_attach_request(std::string_view body) {
                          fields.text("name"), fields.text("config")};
   });
   if (!request) return request.error();
-  if (request->netns.empty() || request->netns.front() != '/') {
-    return bad_input("invalid_netns", "netns must be the absolute path of a network namespace");
-  }
+  if (Status valid = validate_netns_path(request->netns); !valid) return valid.error();
   if (Status valid = validate_network_name(request->network); !valid) return valid.error();
   if (Status valid = validate_container_name(request->name); !valid) return valid.error();
   if (Status valid = validate_config_name(request->config); !valid) return valid.error();

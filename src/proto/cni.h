@@ -47,6 +47,11 @@ enum Code : int {
 // characters, none of '/', ':', or white space, and neither "." nor "..").
 Status validate_container_id(std::string_view id);
 Status validate_ifname(std::string_view ifname);
+// Where runtimes keep a network namespace: a process's (/proc/PID/ns/net, /proc/PID/task/TID/ns/net)
+// or a file bound under /run/netns or /var/run/netns (ip netns, containerd, CRI-O, podman).
+// Nothing else is ever opened: the agent runs as root, and opening a device can arm or rewind it.
+// kBadInput "invalid_netns" otherwise.
+Status validate_netns_path(std::string_view path);
 
 // The network configuration on stdin. Of the spec's fields only cniVersion, name and type are
 // read; the name ([A-Za-z0-9][A-Za-z0-9_.-]*, as the spec has it, at most 64 characters here) is
@@ -82,6 +87,9 @@ struct AttachRequest {
   std::string name;
   std::string config;
 };
+// The name of a network configuration goes into the kernel's label of each attachment, where room
+// is short.
+inline constexpr size_t kMaxConfigName = 64;
 Status validate_config_name(std::string_view name);
 
 // One network namespace attached to a cluster network: its interface `ifname` with `mac` and

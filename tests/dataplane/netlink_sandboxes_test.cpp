@@ -5,9 +5,14 @@
 // detach takes both ends away and is idempotent; a taken name, a namespace that is gone and the
 // host's own namespace, and a file that is no network namespace (a FIFO among them, which must not
 // hang the agent) are refused, leaving nothing behind.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
 
 #include "agent/sandbox/netlink_sandboxes.h"
 #include "dataplane/test_netns.h"
@@ -99,10 +104,25 @@ TEST_F(NetlinkSandboxesTest, RefusalsLeaveNothingBehind) {
     ASSERT_FALSE(refused_file.ok()) << not_netns;
     EXPECT_EQ(refused_file.error().code, "unknown_netns") << not_netns;
   }
+  // What is not a namespace's file is never opened: a writer waiting for a reader of this FIFO
+  // would be let through by an open, and stays waiting.
+  ::unlink("/tmp/vsc-fifo");
   ASSERT_EQ(::mkfifo("/tmp/vsc-fifo", 0600), 0);
+  std::atomic<bool> writer_through{false};
+  std::thread writer([&] {
+    int fd = ::open("/tmp/vsc-fifo", O_WRONLY);
+    writer_through = true;
+    if (fd >= 0) ::close(fd);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the writer waits in open()
   VethSpec fifo = spec();
   fifo.netns = "/tmp/vsc-fifo";
-  Status refused_fifo = attach(fifo);  // returns: a FIFO with no writer must not hang the agent
+  Status refused_fifo = attach(fifo);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_FALSE(writer_through) << "the FIFO was opened";
+  int release = ::open("/tmp/vsc-fifo", O_RDONLY | O_NONBLOCK);  // lets the writer go
+  writer.join();
+  if (release >= 0) ::close(release);
   ::unlink("/tmp/vsc-fifo");
   ASSERT_FALSE(refused_fifo.ok());
   EXPECT_EQ(refused_fifo.error().code, "unknown_netns");

@@ -13,6 +13,8 @@ the console but the refusals it was meant to meet. Prints one "ok"/"FAIL" line p
 import base64
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -22,6 +24,7 @@ import urllib.request
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 IPAM, TOKEN_FILE, SHOTS = sys.argv[1:4]
 TOKEN = open(TOKEN_FILE).read().strip()
@@ -106,11 +109,15 @@ def status():
     return driver.find_element(By.ID, "status").get_attribute("data-state")
 
 
+# The profile holds the tab's session storage, the token in it: it goes when the browser does.
+PROFILE = tempfile.mkdtemp(prefix="ui-chromium-")
+
+
 def browser():
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--window-size=1400,1100", "--user-data-dir=" + tempfile.mkdtemp(prefix="ui-chromium-")):
+                 "--window-size=1400,1100", "--user-data-dir=" + PROFILE):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
@@ -126,25 +133,52 @@ def drain_console():
     return entries
 
 
-def only_refusals(entries, why):
+def only_refusals(entries, *statuses):
     """Entries that are not the network's report of a refusal the test caused on purpose."""
-    return [e for e in entries if not (e[0] == "network" and why in e[1])]
+    expected = ["status of %d" % code for code in statuses if isinstance(code, int)] + \
+               [text for text in statuses if isinstance(text, str)]
+    return [e for e in entries if not (e[0] == "network" and any(x in e[1] for x in expected))]
 
 
+def requests_of(path):
+    """The page's requests of `path` (with or without a query) so far, by the browser's own count."""
+    return driver.execute_script("""
+        return performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname)
+            .filter((p) => p === arguments[0]).length;""", path)
+
+
+def dialog_shown():
+    return driver.find_element(By.ID, "token-dialog").is_displayed()
+
+
+def give_token(token):
+    box = driver.find_element(By.ID, "token-input")
+    box.send_keys(token)
+    driver.find_element(By.CSS_SELECTOR, "#token-form button").click()
+
+
+# SIGTERM (ctest's timeout, the shell's trap) still quits the browser and removes its profile.
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 driver = browser()
 try:
     # ---- the token: asked once, never in a URL
     driver.get(IPAM + "/ui")
+    driver.execute_script("performance.setResourceTimingBufferSize(100000);")  # 250 by default: counts would stall
     report(wait_for(lambda: status() == "token", 10) is not None, "without a token the page asks for it",
            "status " + status())
-    report(driver.find_element(By.ID, "token-dialog").is_displayed(), "the token dialog is shown")
-    box = driver.find_element(By.ID, "token-input")
-    report(box.get_attribute("type") == "password", "the token is typed into a password field")
-    box.send_keys(TOKEN)
-    driver.find_element(By.CSS_SELECTOR, "#token-form button").click()
+    report(dialog_shown(), "the token dialog is shown")
+    report(driver.find_element(By.ID, "token-input").get_attribute("type") == "password",
+           "the token is typed into a password field")
+    driver.find_element(By.ID, "token-input").send_keys(Keys.ESCAPE)
+    time.sleep(0.3)
+    report(dialog_shown() and status() == "token", "Esc does not leave the page stuck without its question")
+    give_token("not-" + TOKEN)
+    report(wait_for(lambda: dialog_shown() and "does not match" in driver.find_element(By.ID, "token-why").text, 10)
+           is not None, "a wrong token is asked for again, saying why")
+    give_token(TOKEN)
     report(wait_for(lambda: status() == "live", 10) is not None, "with the token the page follows the feed",
            "status " + status())
-    stray = only_refusals(drain_console(), "401")
+    stray = only_refusals(drain_console(), 401)
     report(not stray, "the only console errors so far are the 401s that asked for the token", repr(stray))
 
     # ---- what it shows agrees with the IPAM
@@ -185,6 +219,20 @@ try:
     report(sorted(g.get_attribute("data-host") for g in drawn) == sorted(h["host_id"] for h in hosts),
            "the topology draws every host")
     full_page_shot(os.path.join(SHOTS, "dashboard.png"))
+
+    # ---- the filter
+    driver.find_element(By.ID, "filter").send_keys("db1")
+    report(wait_for(lambda: list(rows(CONTAINERS)) == ["db1"], 5) is not None, "the filter narrows the list",
+           repr(list(rows(CONTAINERS))))
+    driver.find_element(By.ID, "filter").clear()
+    driver.find_element(By.ID, "filter").send_keys(" ")  # an input event, as typing gives
+    report(wait_for(lambda: len(rows(CONTAINERS)) == len(endpoints), 5) is not None, "and clearing it lists all again")
+
+    # ---- it watches the feed: quiet, it holds one long-poll, and never lists again
+    before = requests_of("/peers")
+    time.sleep(3)
+    polls = requests_of("/peers") - before
+    report(polls <= 1, "a quiet cluster costs at most one /peers request in 3 s (a long-poll)", "%d requests" % polls)
 
     # ---- live: a create and a removal made after the page loaded show without a reload
     driver.execute_script("window.loadedOnce = true;" + WATCH_ROWS)
@@ -233,12 +281,13 @@ try:
     driver.save_screenshot(os.path.join(SHOTS, "dashboard-lost.png"))
     started = lab("restart", "ipam")
     report(started.returncode == 0, "the IPAM started again", started.stderr)
-    back = wait_for(lambda: status() == "live" and not driver.find_element(By.ID, "banner").is_displayed(), 20)
+    back = wait_for(lambda: status() == "live" and not driver.find_element(By.ID, "banner").is_displayed(), 30)
     report(back is not None, "the page recovers by itself", "status " + status())
     created = lab("vxctl", "run", "uiback", "nginx:alpine", "--host", "host1")
     report(created.returncode == 0 and wait_for(lambda: "uiback" in rows(CONTAINERS), 5) is not None,
            "and follows the feed again", created.stderr)
-    stray = only_refusals(drain_console(), "ERR_CONNECTION_REFUSED")
+    # A replica just started may answer 503 until its view has loaded; the page waits that out.
+    stray = only_refusals(drain_console(), "ERR_CONNECTION_REFUSED", 503)
     report(not stray, "the only console errors of the outage are its refused connections", repr(stray))
     lab("vxctl", "rm", "uiback")
 finally:
@@ -246,6 +295,7 @@ finally:
         driver.save_screenshot(os.path.join(SHOTS, "dashboard-last.png"))
     finally:
         driver.quit()
+        shutil.rmtree(PROFILE, ignore_errors=True)
 
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(0 if failed == 0 else 1)

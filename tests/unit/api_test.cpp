@@ -314,7 +314,10 @@ TEST_F(IpamApiTest, TheDashboardIsOnePageWithAStrictPolicy) {
   EXPECT_NE(policy.find("default-src 'none'"), std::string::npos);
   EXPECT_NE(policy.find("connect-src 'self'"), std::string::npos);
   EXPECT_NE(policy.find("frame-ancestors 'none'"), std::string::npos);
+  EXPECT_NE(policy.find("base-uri 'none'"), std::string::npos);
+  EXPECT_NE(policy.find("form-action 'none'"), std::string::npos);
   EXPECT_EQ(page.headers["X-Frame-Options"], "DENY");
+  EXPECT_EQ(page.headers["Referrer-Policy"], "no-referrer");
   EXPECT_EQ(respond("GET", "/ui").headers["Content-Security-Policy"].find(nonce), std::string::npos);
   // Nothing from elsewhere: no address but the page's own origin is named.
   EXPECT_EQ(page.body.find("src=\"http"), std::string::npos);

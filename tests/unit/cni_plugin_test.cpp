@@ -116,11 +116,41 @@ TEST_F(CniPluginTest, AddAnswersTheSpecsResult) {
   EXPECT_EQ(calls.last_add.network, "vxlan-net");
 }
 
+// The agent runs as root: it opens only where runtimes keep namespaces, never a path a caller
+// chose (a device's open can arm or rewind it).
+TEST_F(CniPluginTest, TheNamespaceMustBeWhereRuntimesKeepThem) {
+  auto environment = env("ADD");
+  for (const char* path : {"/proc/42/ns/net", "/proc/42/task/43/ns/net", "/run/netns/cni-1234", "/var/run/netns/x"}) {
+    environment["CNI_NETNS"] = path;
+    EXPECT_EQ(invoke(environment).exit_code, 0) << path;
+  }
+  calls.made.clear();
+  for (const char* path : {"/dev/watchdog", "/etc/passwd", "/run/netns/..", "/run/netns/", "/run/netns/a/b",
+                           "/proc/self/ns/net", "/proc/42/ns/mnt", "/proc/42/ns/net/", "run/netns/x", "/tmp/netns",
+                           "//run/netns/x", "/var/run/netns/../../dev/sda"}) {
+    environment["CNI_NETNS"] = path;
+    Outcome refused = invoke(environment);
+    EXPECT_EQ(code_of(refused), 4) << path;
+    EXPECT_EQ(parsed(refused).at("details"), "invalid_netns") << path;
+  }
+  EXPECT_TRUE(calls.made.empty());
+}
+
+// Two pods called web-1 in two namespaces are two names in the registry, never one.
 TEST_F(CniPluginTest, TheNameComesFromTheArgumentsOrTheContainerId) {
   auto environment = env("ADD");
   environment["CNI_ARGS"] = "K8S_POD_NAMESPACE=default;K8S_POD_NAME=web-1";
   ASSERT_EQ(invoke(environment).exit_code, 0);
+  EXPECT_EQ(calls.last_add.name, "web-1.default");
+  environment["CNI_ARGS"] = "K8S_POD_NAMESPACE=shop;K8S_POD_NAME=web-1";
+  ASSERT_EQ(invoke(environment).exit_code, 0);
+  EXPECT_EQ(calls.last_add.name, "web-1.shop");
+  environment["CNI_ARGS"] = "K8S_POD_NAME=web-1";
+  ASSERT_EQ(invoke(environment).exit_code, 0);
   EXPECT_EQ(calls.last_add.name, "web-1");
+  environment["CNI_ARGS"] = "K8S_POD_NAMESPACE=shop;K8S_POD_NAME=web-1;VXLAN_NAME=front";
+  ASSERT_EQ(invoke(environment).exit_code, 0);
+  EXPECT_EQ(calls.last_add.name, "front");
   environment["CNI_ARGS"] = "";
   environment["CNI_CONTAINERID"] = "0123456789abcdef0123";
   ASSERT_EQ(invoke(environment).exit_code, 0);

@@ -39,9 +39,7 @@ asio::awaitable<HttpResponse> CniApi::add(const HttpRequest& request, const Path
 asio::awaitable<HttpResponse> CniApi::check(const HttpRequest& request, const PathParams& params) {
   if (Status valid = valid_attachment(params); !valid) co_return error_response(valid.error());
   std::string netns = query_value(request, "netns");
-  if (netns.empty() || netns.front() != '/') {
-    co_return error_response(bad_input("invalid_netns", "?netns= must be the absolute path of a network namespace"));
-  }
+  if (Status valid = proto::cni::validate_netns_path(netns); !valid) co_return error_response(valid.error());
   auto checked = co_await service_.check(params.at("container_id"), params.at("ifname"), netns);
   if (!checked) co_return error_response(checked.error());
   co_return json_response(200, proto::cni::to_json(*checked));

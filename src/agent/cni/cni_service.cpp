@@ -16,6 +16,10 @@ using CniAttachment = proto::cni::Attachment;
 namespace {
 
 constexpr std::string_view kLabelPrefix = "vxlan-cni ";
+// The kernel keeps an alias of up to 255 bytes: the longest label must fit.
+static_assert(kLabelPrefix.size() + proto::kMaxNetworkName + 1 + proto::kMaxContainerName + 1 +
+                  proto::cni::kMaxConfigName + 1 + std::string_view("02:00:00:00:00:00").size() <=
+              255);
 
 // FNV-1a: stable across builds and machines, unlike std::hash, since the names it makes outlive
 // the agent that made them.

@@ -10,7 +10,9 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <spdlog/spdlog.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 
 #include <cerrno>
 #include <cstring>
@@ -35,10 +37,17 @@ Error unknown_netns(const std::string& path, const std::string& why) {
 
 Error broken(const std::string& what) { return conflict("attachment_broken", what); }
 
-// The namespace's file, opened; never the agent's own namespace.
+// The namespace's file, opened; never the agent's own namespace. It is looked at through O_PATH
+// first, which opens nothing: only a file of nsfs is then opened for real, so that a device or a
+// FIFO at that path is never opened (as root, a device's open can arm or rewind it).
 Result<UniqueFd> open_netns(const std::string& path) {
-  // O_NONBLOCK: a FIFO at that path must not hang the agent; the type check then refuses it.
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  UniqueFd handle(::open(path.c_str(), O_PATH | O_CLOEXEC));
+  if (!handle) return unknown_netns(path, std::strerror(errno));
+  struct statfs where {};
+  if (::fstatfs(handle.get(), &where) != 0) return unknown_netns(path, std::strerror(errno));
+  if (where.f_type != NSFS_MAGIC) return unknown_netns(path, "not a namespace's file");
+  std::string through = "/proc/self/fd/" + std::to_string(handle.get());
+  UniqueFd fd(::open(through.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) return unknown_netns(path, std::strerror(errno));
   if (::ioctl(fd.get(), NS_GET_NSTYPE) != CLONE_NEWNET) return unknown_netns(path, "not a network namespace");
   struct stat target {}, own {};

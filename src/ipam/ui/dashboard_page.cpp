@@ -44,11 +44,9 @@ HttpResponse dashboard_page() {
   response.content_type = "text/html; charset=utf-8";
   response.headers = {
       {"Content-Security-Policy", "default-src 'none'; script-src 'nonce-" + nonce + "'; style-src 'nonce-" + nonce +
-                                      "'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"},
-      {"X-Content-Type-Options", "nosniff"},
+                                      "'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"},
       {"X-Frame-Options", "DENY"},
       {"Referrer-Policy", "no-referrer"},
-      {"Cache-Control", "no-store"},
   };
   return response;
 }
