@@ -20,6 +20,14 @@ constexpr size_t kMaxContainerId = 256;
 
 bool id_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-'; }
 
+// [A-Za-z0-9][A-Za-z0-9_.-]*, 1 to `max_length` characters: the spec's rule for container ids
+// and network configuration names.
+bool is_spec_name(std::string_view text, size_t max_length) {
+  bool well_formed = !text.empty() && text.size() <= max_length && std::isalnum(static_cast<unsigned char>(text[0]));
+  for (char c : text) well_formed = well_formed && id_char(c);
+  return well_formed;
+}
+
 Error invalid_config(const std::string& detail) { return bad_input("invalid_config", detail); }
 
 Result<std::vector<NetConf::Kept>> read_kept(const json::value& list, std::string_view key) {
@@ -57,9 +65,7 @@ bool is_supported_version(std::string_view version) {
 }
 
 Status validate_container_id(std::string_view id) {
-  bool well_formed = !id.empty() && id.size() <= kMaxContainerId && std::isalnum(static_cast<unsigned char>(id[0]));
-  for (char c : id) well_formed = well_formed && id_char(c);
-  if (!well_formed) {
+  if (!is_spec_name(id, kMaxContainerId)) {
     return bad_input("invalid_container_id",
                      "a container id is 1 to 256 of [A-Za-z0-9_.-], starting with a letter or a digit");
   }
@@ -91,9 +97,7 @@ Status validate_netns_path(std::string_view path) {
 }
 
 Status validate_config_name(std::string_view name) {
-  bool well_formed = !name.empty() && name.size() <= kMaxConfigName && std::isalnum(static_cast<unsigned char>(name[0]));
-  for (char c : name) well_formed = well_formed && id_char(c);
-  if (!well_formed) {
+  if (!is_spec_name(name, kMaxConfigName)) {
     return invalid_config("a network configuration's name is 1 to 64 of [A-Za-z0-9_.-], starting with a letter or a digit");
   }
   return Ok{};

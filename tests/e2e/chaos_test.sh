@@ -17,7 +17,7 @@ use_lab "${E2E_PREFIX:-ch}" chaos
 export LAB_BIN_DIR=${1:-${LAB_BIN_DIR:-$ROOT/build/bin}}
 SECONDS_OF_CHAOS=${CHAOS_SECONDS:-90}
 LOAD=""
-trap '[[ -n $LOAD ]] && kill "$LOAD" 2>/dev/null; lab down >/dev/null 2>&1 || lab down; rm -rf --one-file-system "$OUT"' EXIT
+before_lab_down() { [[ -z $LOAD ]] || kill "$LOAD" 2>/dev/null; }
 
 healthy() { [[ $(lab exec "host$1" curl -s -m 5 -o /dev/null -w '%{http_code}' http://127.0.0.1:8001/health) == 200 ]]; }
 redis() { lab exec ctl redis-cli "$@"; }

@@ -5,12 +5,13 @@ PASS=0
 FAIL=0
 
 # use_lab PREFIX NAME: `lab` commands go to lab PREFIX; OUT is a scratch folder; both are removed
-# when the script exits, however it exits.
+# when the script exits, however it exits. A script that starts more of its own (a load, a
+# browser) defines before_lab_down, which stops it first.
 use_lab() {
   P=$1
   OUT=$(mktemp -d "/tmp/$1-$2.XXXXXX")
   # --one-file-system: a test may leave a mount of the lab's below OUT; lab down unmounts those.
-  trap 'lab down >/dev/null 2>&1 || lab down; rm -rf --one-file-system "$OUT"' EXIT
+  trap 'declare -F before_lab_down >/dev/null && before_lab_down; lab down >/dev/null 2>&1 || lab down; rm -rf --one-file-system "$OUT"' EXIT
   trap 'exit 130' INT TERM
 }
 lab() { "$ROOT/lab/lab" --prefix "$P" "$@"; }

@@ -25,7 +25,7 @@ remove_netns() {
   return 0
 }
 remove_netns  # leftovers of a crashed run
-trap 'remove_netns; lab down >/dev/null 2>&1 || lab down; rm -rf --one-file-system "$OUT"' EXIT
+before_lab_down() { remove_netns; }
 
 V11='{"cniVersion":"1.1.0","name":"overlay","type":"vxlan-cni"}'
 # cni COMMAND CONTAINER_ID NETNS NAME [CONFIG]: the plugin's stdout; its exit status in $OUT/rc.

@@ -16,7 +16,7 @@ source "$ROOT/tests/e2e/checks.sh"
 use_lab "${E2E_PREFIX:-rc}" reclaim
 export LAB_BIN_DIR=${1:-${LAB_BIN_DIR:-$ROOT/build/bin}}
 IMPOSTOR=""
-trap '[[ -n $IMPOSTOR ]] && kill "$IMPOSTOR" 2>/dev/null; lab down >/dev/null 2>&1 || lab down; rm -rf --one-file-system "$OUT"' EXIT
+before_lab_down() { [[ -z $IMPOSTOR ]] || kill "$IMPOSTOR" 2>/dev/null; }
 
 healthy() { [[ $(lab exec "host$1" curl -s -m 5 -o /dev/null -w '%{http_code}' http://127.0.0.1:8001/health) == 200 ]]; }
 redis() { lab exec ctl redis-cli "$@"; }

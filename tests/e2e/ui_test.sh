@@ -12,7 +12,7 @@ use_lab "${E2E_PREFIX:-ui}" ui
 # The browser runs in a session of its own, so that every exit path takes chromedriver and
 # Chromium with it.
 BROWSER=""
-trap '[[ -z $BROWSER ]] || kill -- -"$BROWSER" 2>/dev/null; lab down >/dev/null 2>&1 || lab down; rm -rf --one-file-system "$OUT"' EXIT
+before_lab_down() { [[ -z $BROWSER ]] || kill -- -"$BROWSER" 2>/dev/null; }
 export LAB_BIN_DIR=${1:-${LAB_BIN_DIR:-$ROOT/build/bin}}
 SHOTS=${2:-$ROOT/build/artifacts}
 mkdir -p "$SHOTS"
