@@ -94,9 +94,9 @@ class FakeStore : public ipam::Store {
     co_return ipam::AllocateResult{std::move(endpoint), true};
   }
 
-  asio::awaitable<Result<ipam::Allocation>> release(const std::string& name, const std::string& host_id,
-                                                    const std::string&, const std::string&) override {
-    auto held = owned(name, host_id);
+  asio::awaitable<Result<ipam::Allocation>> release(const proto::ReleaseRequest& request,
+                                                    const std::string&) override {
+    auto held = owned(request.container_name, request.host_id);
     if (held) registry_.erase(*held);
     co_return held;
   }

@@ -1,4 +1,5 @@
 #include "child_process.h"
+#include "common/no_throw.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +21,7 @@ extern char** environ;
 namespace cpbench {
 
 namespace asio = boost::asio;
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+using vx::kNoThrow;
 
 namespace {
 

@@ -1,4 +1,5 @@
 #include "http_connection.h"
+#include "common/no_throw.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -9,10 +10,10 @@
 namespace cpbench {
 
 namespace asio = boost::asio;
+using vx::kNoThrow;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 // A full snapshot of a large registry is several MB; a change-feed answer holds at most 10,000 changes.
 constexpr uint64_t kBodyLimit = 256ull * 1024 * 1024;
 // The IPAM closes a connection idle for 60 s. Reopening one idle for half that never races the

@@ -1,4 +1,5 @@
 #include "tasks.h"
+#include "common/no_throw.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -10,7 +11,7 @@
 namespace cpbench {
 
 namespace asio = boost::asio;
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+using vx::kNoThrow;
 
 asio::awaitable<void> run_all(std::vector<asio::awaitable<void>> tasks) {
   auto executor = co_await asio::this_coro::executor;

@@ -24,17 +24,18 @@
 #include "agent/dns/ldns_handles.h"
 #include "agent/dns/message.h"
 #include "agent/dns/server.h"
+#include "common/no_throw.h"
 
 namespace {
 
 namespace asio = boost::asio;
 namespace dns = vx::agent::dns;
+using vx::kNoThrow;
 using namespace asio::experimental::awaitable_operators;
 using asio::ip::udp;
 using Clock = std::chrono::steady_clock;
 using Bytes = std::vector<uint8_t>;
 
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr int kNames = 60000;
 constexpr auto kReplyTimeout = std::chrono::seconds(1);
 const auto kLoopback = asio::ip::make_address_v4("127.0.0.1");

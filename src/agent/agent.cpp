@@ -39,20 +39,11 @@ ReconcilerOptions Agent::reconciler_options(const AgentConfig& config) {
       return docker_endpoints_.keep(registered);
     });
   }
-  // A kernel that cannot list the attachments holds every name until it can.
-  options.holders.push_back(
-      [this](const std::map<std::string, proto::Endpoint>& registered) -> asio::awaitable<std::set<std::string>> {
-        auto held = cni_.held();
-        if (held) co_return std::move(*held);
-        spdlog::warn("cannot list the CNI attachments: {}", held.error().detail);
-        std::set<std::string> all;
-        for (const auto& [name, endpoint] : registered) all.insert(name);
-        co_return all;
-      });
+  options.attachments = [this] { return cni_.attached(); };
   options.on_sync = [this](double seconds, bool ok) { agent_metrics_.synced(seconds, ok); };
   options.interval = config.sync_interval;
   options.resync_interval = config.resync_interval;
-  options.busy = [this](const std::string& name) { return containers_.busy(name); };
+  options.busy = [this](const std::string& name) { return claims_.taken(name); };
   return options;
 }
 
@@ -66,12 +57,12 @@ Agent::Agent(AgentIdentity self, const AgentConfig& config, std::unique_ptr<Data
           ipam::IpamClientOptions{config.ipam, config.call_timeout, config.token, self_.instance_id})),
       prober_(std::make_unique<NetnsProber>()),
       networks_(self_, *ipam_, *runtime_, *dataplane_),
-      containers_(self_, *ipam_, *runtime_, networks_),
+      containers_(self_, *ipam_, *runtime_, networks_, claims_, [this](const std::string& name) { return cni_.holds(name); }),
       docker_endpoints_(self_, *ipam_, *runtime_, networks_),
       sandboxes_(std::make_unique<NetlinkSandboxes>()),
-      cni_(self_, *ipam_, networks_, *sandboxes_),
+      cni_(self_, *ipam_, networks_, *sandboxes_, claims_, *runtime_),
       reconciler_(self_, *ipam_, *dataplane_, *runtime_, networks_, reconciler_options(config)),
-      removals_(self_, *ipam_, *runtime_, [this](const std::string& name) { return containers_.busy(name); }),
+      removals_(self_, *ipam_, *runtime_, [this](const std::string& name) { return claims_.taken(name); }),
       health_(*runtime_, config.sync_interval),
       agent_metrics_(metrics_, {self_, containers_, cni_, networks_, *dataplane_, reconciler_, names_}),
       warning_(open_api_warning(config.listen, config.token)),

@@ -52,6 +52,7 @@ class Agent {
   std::unique_ptr<ipam::IpamClient> ipam_;
   std::unique_ptr<Prober> prober_;
   HostNetworks networks_;
+  NameClaims claims_;
   ContainerService containers_;
   DockerEndpoints docker_endpoints_;
   std::unique_ptr<Sandboxes> sandboxes_;

@@ -11,11 +11,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-bool is_managed(const ContainerInfo& info) {
-  auto label = info.labels.find(kManagedLabel);
-  return label != info.labels.end() && label->second == "true";
-}
-
 Error unknown_container(const std::string& name) {
   return not_found("unknown_container", "no container '" + name + "' is managed on this host");
 }
@@ -33,6 +28,11 @@ Status refuse_gateway_name(const std::string& name) {
 }
 
 }  // namespace
+
+bool is_managed(const ContainerInfo& info) {
+  auto label = info.labels.find(kManagedLabel);
+  return label != info.labels.end() && label->second == "true";
+}
 
 std::string network_of(const ContainerInfo& info) {
   auto label = info.labels.find(kNetworkLabel);
@@ -52,12 +52,19 @@ ManagedContainer ContainerService::describe(const ContainerInfo& info) const {
           info.state, self_.host_id, info.pid,        network_of(info)};
 }
 
-Result<std::unique_ptr<ContainerService::NameGuard>> ContainerService::claim(const std::string& name) {
+Result<NameClaims::Claim> ContainerService::claim(const std::string& name) {
   if (Status allowed = refuse_gateway_name(name); !allowed) return allowed.error();
-  if (!in_flight_.insert(name).second) {
-    return conflict("operation_in_progress", "a create or remove of '" + name + "' is under way; try again");
-  }
-  return std::make_unique<NameGuard>(in_flight_, name);
+  auto claimed = claims_.take({name});
+  if (!claimed) return conflict("operation_in_progress", "an operation on '" + name + "' is under way here; try again");
+  return std::move(*claimed);
+}
+
+Status ContainerService::refuse_attached(const std::string& name, const std::string& code, const std::string& why) {
+  if (!attached_) return Ok{};
+  auto attached = attached_(name);
+  if (!attached) return attached.error();
+  if (*attached) return conflict(code, "'" + name + "' is a CNI attachment's on " + self_.host_id + ": " + why);
+  return Ok{};
 }
 
 asio::awaitable<Result<ManagedContainer>> ContainerService::create(const std::string& name, const std::string& image,
@@ -84,6 +91,8 @@ asio::awaitable<Result<ManagedContainer>> ContainerService::create_claimed(const
       co_return conflict("container_exists", "container '" + name + "' exists already on " + self_.host_id +
                                                  " with address " + reservation->endpoint.ip_address);
     }
+    // Nor is it a create that died when an attachment holds it: that pod would share the address.
+    if (Status free = refuse_attached(name, "name_conflict", "choose another name"); !free) co_return free.error();
   }
   co_return co_await create_reserved(name, image, reservation->endpoint.ip_address, *carried);
 }
@@ -217,6 +226,10 @@ asio::awaitable<Result<ManagedContainer>> ContainerService::remove_claimed(const
     if (Status gone = co_await runtime_.remove_container((*info)->id); !gone && gone.error().kind != ErrorKind::kNotFound) {
       co_return gone.error();
     }
+  }
+  if (!info->has_value()) {
+    Status ours = refuse_attached(name, "not_managed", "its runtime removes it (CNI DEL)");
+    if (!ours) co_return ours.error();
   }
   Status released = co_await ipam_.release(name, self_.host_id);
   auto elsewhere = released_elsewhere_.find(name);

@@ -7,13 +7,15 @@
 //  remove: removes the container and releases its address, even if the container was gone.
 // Only containers carrying the managed label are listed or removed, and the name of a gateway
 // reservation (proto/names.h) is never a container's. An address is never released while a container
-// that may hold it might still exist. A second create or remove of a name while one is in flight
-// is refused (kConflict "operation_in_progress"): the two would judge each other's half-made
-// state and could free the address under the other's container.
+// that may hold it might still exist. A create or remove of a name that another operation of this
+// agent has claimed (name_claims.h) is refused (kConflict "operation_in_progress"). A name that a
+// CNI attachment of this host holds is not a container's either: a create of it is kConflict
+// "name_conflict", a remove kConflict "not_managed" (the runtime's DEL releases it).
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -23,6 +25,7 @@
 
 #include "agent/host_networks.h"
 #include "agent/identity.h"
+#include "agent/name_claims.h"
 #include "ipam/client/ipam_client.h"
 #include "agent/runtime.h"
 
@@ -40,13 +43,19 @@ struct ManagedContainer {
   std::string network = std::string(proto::kDefaultNetwork);
 };
 
+// Whether the agent created the container (its managed label).
+bool is_managed(const ContainerInfo& info);
 // The cluster network a managed container is on, from its label (none: the default network).
 std::string network_of(const ContainerInfo& info);
 
 class ContainerService {
  public:
-  ContainerService(const AgentIdentity& self, ipam::IpamClient& ipam, Runtime& runtime, HostNetworks& networks)
-      : self_(self), ipam_(ipam), runtime_(runtime), networks_(networks) {}
+  // Whether a CNI attachment on this host holds the name (cni/cni_service.h).
+  using AttachedHere = std::function<Result<bool>(const std::string& name)>;
+
+  ContainerService(const AgentIdentity& self, ipam::IpamClient& ipam, Runtime& runtime, HostNetworks& networks,
+                   NameClaims& claims, AttachedHere attached)
+      : self_(self), ipam_(ipam), runtime_(runtime), networks_(networks), claims_(claims), attached_(std::move(attached)) {}
 
   boost::asio::awaitable<Result<ManagedContainer>> create(const std::string& name, const std::string& image,
                                                           const std::string& network);
@@ -58,23 +67,10 @@ class ContainerService {
   // a remove of it within a minute still answers as removed, as it would have a moment earlier.
   void released_elsewhere(const std::string& name);
 
-  // Whether a create or remove of `name` is under way.
-  bool busy(const std::string& name) const { return in_flight_.count(name) > 0; }
-
  private:
-  // Marks a name busy for the lifetime of the guard.
-  class NameGuard {
-   public:
-    NameGuard(std::set<std::string>& names, std::string name) : names_(names), name_(std::move(name)) {}
-    ~NameGuard() { names_.erase(name_); }
-    NameGuard(const NameGuard&) = delete;
-    NameGuard& operator=(const NameGuard&) = delete;
-
-   private:
-    std::set<std::string>& names_;
-    std::string name_;
-  };
-  Result<std::unique_ptr<NameGuard>> claim(const std::string& name);
+  Result<NameClaims::Claim> claim(const std::string& name);
+  // kConflict `code` when a CNI attachment here holds the name.
+  Status refuse_attached(const std::string& name, const std::string& code, const std::string& why);
   boost::asio::awaitable<Result<ManagedContainer>> create_claimed(const std::string& name, const std::string& image,
                                                                   const std::string& network);
   boost::asio::awaitable<Result<ManagedContainer>> remove_claimed(const std::string& name);
@@ -92,7 +88,8 @@ class ContainerService {
   ipam::IpamClient& ipam_;
   Runtime& runtime_;
   HostNetworks& networks_;
-  std::set<std::string> in_flight_;
+  NameClaims& claims_;
+  AttachedHere attached_;
   std::map<std::string, std::chrono::steady_clock::time_point> released_elsewhere_;
 };
 

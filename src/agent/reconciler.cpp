@@ -252,9 +252,14 @@ asio::awaitable<Status> Reconciler::housekeeping() {
   for (auto& endpoint : *registry) {
     if (endpoint.host_id == self_.host_id) registered[endpoint.container_name] = std::move(endpoint);
   }
+  Result<std::vector<proto::Endpoint>> listed = std::vector<proto::Endpoint>();
+  if (options_.attachments) listed = options_.attachments();
+  if (!listed) spdlog::warn("cannot list the CNI attachments: {}", listed.error().detail);
+  std::vector<proto::Endpoint> attached = listed ? std::move(*listed) : std::vector<proto::Endpoint>();
   networks_in_use_.clear();
   for (const auto& container : *local) networks_in_use_.insert(network_of(container));
-  co_await bring_back_networks(*local);
+  for (const auto& endpoint : attached) networks_in_use_.insert(endpoint.network);
+  co_await bring_back_networks();
   // Copied: restoring a gateway may set its network up again, which changes the map.
   std::map<std::string, NetworkSetup> carried = networks_.all();
   for (const auto& [network, setup] : carried) {
@@ -270,14 +275,21 @@ asio::awaitable<Status> Reconciler::housekeeping() {
     }
     co_await restore(container.name, container.ip_address, container.mac_address, network_of(container), registered);
   }
+  if (!listed) {
+    for (const auto& [name, endpoint] : registered) present.insert(name);
+  }
+  for (const auto& endpoint : attached) {
+    present.insert(endpoint.container_name);
+    if (options_.busy && options_.busy(endpoint.container_name)) continue;
+    co_await restore(endpoint.container_name, endpoint.ip_address, endpoint.mac_address, endpoint.network, registered);
+  }
   for (const auto& holder : options_.holders) present.merge(co_await holder(registered));
   co_await release_orphans(registered, present);
   co_return Ok{};
 }
 
-asio::awaitable<void> Reconciler::bring_back_networks(const std::vector<ContainerInfo>& local) {
-  std::set<std::string> needed;
-  for (const auto& container : local) needed.insert(network_of(container));
+asio::awaitable<void> Reconciler::bring_back_networks() {
+  std::set<std::string> needed = networks_in_use_;  // a copy: iterated across awaits
   for (const auto& network : needed) {
     if (network == proto::kDefaultNetwork || networks_.find(network)) continue;
     spdlog::info("setting network {} up again for the containers on it here", network);

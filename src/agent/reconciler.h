@@ -62,6 +62,10 @@ struct ReconcilerOptions {
   using Holder =
       std::function<boost::asio::awaitable<std::set<std::string>>(const std::map<std::string, proto::Endpoint>&)>;
   std::vector<Holder> holders = {};
+  // The names this host holds outside Docker that the kernel keeps, CNI attachments
+  // (cni/cni_service.h), with their addresses where it keeps them: reserved again and their
+  // networks set up again as a container's are. One that cannot be listed holds every name.
+  std::function<Result<std::vector<proto::Endpoint>>()> attachments = {};
   // After each bringing of the kernel in line with the feed (an update, a snapshot, a full diff;
   // never the feed's wait): how long it took, and whether it worked (metrics.h).
   std::function<void(double seconds, bool ok)> on_sync = {};
@@ -114,7 +118,7 @@ class Reconciler {
   Status apply_plan(const std::string& device, const DevicePlan& plan);
   void count_entries();  // state_'s figures from the per-device ones
   // Sets up the networks of local containers that this host does not carry yet: after a restart.
-  boost::asio::awaitable<void> bring_back_networks(const std::vector<ContainerInfo>& local);
+  boost::asio::awaitable<void> bring_back_networks();
   void note(const Status& status, const char* what);
   void synced(std::chrono::steady_clock::time_point start, const Status& status);
   Status apply_update(const proto::Update& update);

@@ -2,6 +2,7 @@
 
 #include "common/run_blocking.h"
 #include "common/split.h"
+#include "common/no_throw.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -24,7 +25,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using local = asio::local::stream_protocol;
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 static_assert(kMaxUnixSocketPath == sizeof(sockaddr_un::sun_path) - 1);
 

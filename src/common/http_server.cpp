@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "common/auth.h"
+#include "common/no_throw.h"
 
 namespace vx {
 
@@ -33,7 +34,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using unix_socket = asio::local::stream_protocol;
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 

@@ -217,8 +217,7 @@ class IpamApi : public Router {
   asio::awaitable<HttpResponse> release(const HttpRequest& request, const PathParams&) {
     auto parsed = proto::parse_release_request(request.body);
     if (!parsed) co_return error_response(parsed.error());
-    auto released =
-        co_await store_->release(parsed->container_name, parsed->host_id, request.instance, parsed->network);
+    auto released = co_await store_->release(*parsed, request.instance);
     if (!released) co_return error_response(released.error());
     if (metrics_ != nullptr) metrics_->release(released->network);
     co_return success_response(to_json(*released));

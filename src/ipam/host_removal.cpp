@@ -22,7 +22,8 @@ asio::awaitable<Result<HostRemoved>> remove_dead_host(Store& store, HostRegistry
   }
   HostRemoved removed{host_id, 0};
   for (const auto& endpoint : view.endpoints(host_id)) {
-    auto released = co_await store.release(endpoint.container_name, host_id, "", "");
+    proto::ReleaseRequest release{endpoint.container_name, host_id};
+    auto released = co_await store.release(release, "");
     if (released) {
       ++removed.released;
     } else if (released.error().kind != ErrorKind::kNotFound) {

@@ -61,11 +61,11 @@ class Store {
   virtual boost::asio::awaitable<Result<AllocateResult>> allocate(const AllocateRequest& request,
                                                                   const std::string& instance) = 0;
 
-  // Frees the name's address. With a host, only if the name belongs to that host; with a network
-  // ("" for any), only if it is on that network.
-  virtual boost::asio::awaitable<Result<Allocation>> release(const std::string& name, const std::string& host_id,
-                                                             const std::string& instance,
-                                                             const std::string& network) = 0;
+  // Frees the name's address, only if it is held as the request says: by its host (kConflict
+  // "host_mismatch"; none given: by a host that is not alive, else "host_alive"), on its network
+  // ("network_mismatch") and with its MAC ("mac_mismatch"), each where given.
+  virtual boost::asio::awaitable<Result<Allocation>> release(const proto::ReleaseRequest& request,
+                                                             const std::string& instance) = 0;
 
   virtual boost::asio::awaitable<Result<std::optional<Allocation>>> find(const std::string& name) = 0;
   virtual boost::asio::awaitable<Result<PoolStats>> stats(const std::string& network) = 0;

@@ -12,7 +12,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr const char* kAnswer = "the agent's answer";
+constexpr const char* kAgentAnswer = "the agent's answer";
 
 struct Range {
   int64_t low;
@@ -128,7 +128,7 @@ Result<PingRequest> parse_ping_request(std::string_view body) {
 }
 
 Result<Container> parse_container(const json::value& answer) {
-  Fields fields(answer, kAnswer);
+  Fields fields(answer, kAgentAnswer);
   Container container{fields.text("container_id"), fields.text("container_name"), fields.text("ip_address"),
                       fields.text("mac_address"),  fields.text("host_id"),        fields.text("image"),
                       fields.text("status"),       fields.maybe_text("network").value_or(std::string(kDefaultNetwork))};
@@ -136,27 +136,27 @@ Result<Container> parse_container(const json::value& answer) {
 }
 
 Result<std::vector<Container>> parse_containers(const json::value& answer) {
-  return parse_list<Container>(answer, kAnswer, parse_container);
+  return parse_list<Container>(answer, kAgentAnswer, parse_container);
 }
 
 json::object to_json(const ForwardingEntry& entry) { return {{"mac", entry.mac}, {"dst", entry.dst}}; }
 
 Result<std::vector<ForwardingEntry>> parse_forwarding_entries(const json::value& answer) {
-  return parse_list<ForwardingEntry>(answer, kAnswer, [](const json::value& entry) -> Result<ForwardingEntry> {
-    Fields fields(entry, kAnswer);
+  return parse_list<ForwardingEntry>(answer, kAgentAnswer, [](const json::value& entry) -> Result<ForwardingEntry> {
+    Fields fields(entry, kAgentAnswer);
     return finish(fields, ForwardingEntry{fields.text("mac"), fields.text("dst")});
   });
 }
 
 Result<PingReport> parse_ping_report(const json::value& answer) {
-  Fields fields(answer, kAnswer);
+  Fields fields(answer, kAgentAnswer);
   PingReport report{fields.text("container_name"), fields.text("host_id"), fields.text("source_ip"),
                     fields.text("target"),         fields.text("target_ip"), std::nullopt,
                     fields.number("sent"),         fields.numbers("rtt_ms")};
   std::optional<int64_t> port = fields.maybe_integer("port");
   if (Status read = fields.status(); !read) return read.error();
   if (port) {
-    if (*port < 1 || *port > 65535) return internal("bad_answer", std::string(kAnswer) + " names port " + std::to_string(*port));
+    if (*port < 1 || *port > 65535) return internal("bad_answer", std::string(kAgentAnswer) + " names port " + std::to_string(*port));
     report.port = static_cast<uint16_t>(*port);
   }
   return report;

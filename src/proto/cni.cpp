@@ -15,7 +15,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr const char* kAnswer = "the agent's CNI answer";
+constexpr const char* kCniAnswer = "the agent's CNI answer";
 constexpr size_t kMaxContainerId = 256;
 
 bool id_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-'; }
@@ -203,13 +203,13 @@ Result<GcRequest> parse_gc_request(std::string_view body) {
 }
 
 Result<Attachment> parse_attachment(const json::value& answer) {
-  Fields fields(answer, kAnswer);
+  Fields fields(answer, kCniAnswer);
   Attachment a{fields.text("container_id"), fields.text("ifname"), fields.text("netns"), fields.text("name"),
                fields.text("network"), fields.text("host_interface"), fields.text("mac"), fields.text("address"),
                0, fields.text("gateway"), 0};
   uint64_t prefix_length = fields.number("prefix_length"), mtu = fields.number("mtu");
   if (Status read = fields.status(); !read) return read.error();
-  if (prefix_length > 32 || mtu > 65535) return internal("bad_answer", std::string(kAnswer) + " has a prefix or MTU out of range");
+  if (prefix_length > 32 || mtu > 65535) return internal("bad_answer", std::string(kCniAnswer) + " has a prefix or MTU out of range");
   a.prefix_length = static_cast<int>(prefix_length);
   a.mtu = static_cast<int>(mtu);
   return a;

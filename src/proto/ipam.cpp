@@ -11,7 +11,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr const char* kAnswer = "the IPAM's answer";
+constexpr const char* kIpamAnswer = "the IPAM's answer";
 
 }  // namespace
 
@@ -26,6 +26,7 @@ json::object to_json(const ReleaseRequest& request) {
   json::object out{{"container_name", request.container_name}};
   if (!request.host_id.empty()) out["host_id"] = request.host_id;
   if (!request.network.empty()) out["network"] = request.network;
+  if (!request.mac_address.empty()) out["mac_address"] = request.mac_address;
   return out;
 }
 
@@ -128,7 +129,8 @@ Result<AllocateRequest> parse_allocate_request(std::string_view body) {
 
 Result<ReleaseRequest> parse_release_request(std::string_view body) {
   auto given = read_request(body, [](Fields& fields) {
-    return Given<ReleaseRequest>{{fields.text("container_name"), "", fields.maybe_text("network").value_or("")},
+    return Given<ReleaseRequest>{{fields.text("container_name"), "", fields.maybe_text("network").value_or(""),
+                                  fields.maybe_text("mac_address").value_or("")},
                                  fields.maybe_text("host_id")};
   });
   if (!given) return given.error();
@@ -136,6 +138,11 @@ Result<ReleaseRequest> parse_release_request(std::string_view body) {
   if (auto valid = validate_container_name(request.container_name); !valid) return valid.error();
   if (!request.network.empty()) {
     if (auto valid = validate_network_name(request.network); !valid) return valid.error();
+  }
+  if (!request.mac_address.empty()) {
+    auto mac = parse_unicast_mac(request.mac_address);
+    if (!mac) return mac.error();
+    request.mac_address = std::move(*mac);
   }
   if (given->optional) {
     if (auto valid = validate_host_id(*given->optional); !valid) return valid.error();
@@ -246,62 +253,62 @@ Result<NetworkRequest> parse_network_request(std::string_view body) {
 }
 
 Result<std::vector<Endpoint>> parse_endpoints(const json::value& answer) {
-  return parse_list<Endpoint>(answer, kAnswer, parse_endpoint);
+  return parse_list<Endpoint>(answer, kIpamAnswer, parse_endpoint);
 }
 
 Result<Reservation> parse_reservation(const json::value& answer) {
   auto endpoint = parse_endpoint(answer);
   if (!endpoint) return endpoint.error();
-  Fields fields(answer, kAnswer);
+  Fields fields(answer, kIpamAnswer);
   return finish(fields, Reservation{std::move(*endpoint), fields.flag("created")});
 }
 
 Result<Registered> parse_registered(const json::value& answer) {
-  Fields fields(answer, kAnswer);
+  Fields fields(answer, kIpamAnswer);
   HostRegistration host{fields.text("host_id"), fields.text("underlay_ip"), fields.text("agent_url")};
   return finish(fields, Registered{std::move(host), fields.text("network_subnet")});
 }
 
 Result<HostRemoval> parse_host_removal(const json::value& answer) {
-  Fields fields(answer, kAnswer);
+  Fields fields(answer, kIpamAnswer);
   return finish(fields, HostRemoval{fields.text("host_id"), fields.number("released")});
 }
 
 Result<std::vector<HostStatus>> parse_host_statuses(const json::value& answer) {
-  return parse_list<HostStatus>(answer, kAnswer, [](const json::value& entry) -> Result<HostStatus> {
+  return parse_list<HostStatus>(answer, kIpamAnswer, [](const json::value& entry) -> Result<HostStatus> {
     auto host = parse_host(entry);
     if (!host) return host.error();
-    Fields fields(entry, kAnswer);
+    Fields fields(entry, kIpamAnswer);
     HostStatus status{std::move(*host), fields.number("heartbeat_age_ms"), fields.number("containers")};
     return finish(fields, std::move(status));
   });
 }
 
 Result<PoolStats> parse_pool_stats(const json::value& answer) {
-  Fields fields(answer, kAnswer);
+  Fields fields(answer, kIpamAnswer);
   PoolStats stats{fields.number("total_ips"), fields.number("allocated_ips"), fields.number("available_ips"),
                   fields.text("network_subnet"), fields.maybe_text("network").value_or(std::string(kDefaultNetwork))};
   return finish(fields, std::move(stats));
 }
 
 Result<NetworkStatus> parse_network_status(const json::value& answer) {
-  Fields fields(answer, kAnswer);
+  Fields fields(answer, kIpamAnswer);
   NetworkStatus network{fields.text("name"),        fields.text("subnet"),        0,
                         fields.text("range_start"), fields.text("range_end"),     fields.number("total_ips"),
                         fields.number("allocated_ips"), fields.number("available_ips")};
   uint64_t vni = fields.number("vni");
   if (Status read = fields.status(); !read) return read.error();
-  if (vni < 1 || vni > kMaxVni) return internal("bad_answer", std::string(kAnswer) + " has VNI " + std::to_string(vni));
+  if (vni < 1 || vni > kMaxVni) return internal("bad_answer", std::string(kIpamAnswer) + " has VNI " + std::to_string(vni));
   network.vni = static_cast<uint32_t>(vni);
   return network;
 }
 
 Result<std::vector<NetworkStatus>> parse_network_statuses(const json::value& answer) {
-  return parse_list<NetworkStatus>(answer, kAnswer, parse_network_status);
+  return parse_list<NetworkStatus>(answer, kIpamAnswer, parse_network_status);
 }
 
 Result<NameCheck> parse_name_check(const json::value& answer) {
-  Fields fields(answer, kAnswer);
+  Fields fields(answer, kIpamAnswer);
   NameCheck check{fields.text("container_name"), std::nullopt};
   bool exists = fields.flag("exists");
   if (Status read = fields.status(); !read) return read.error();

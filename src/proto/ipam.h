@@ -37,6 +37,9 @@ struct ReleaseRequest {
   std::string container_name;
   std::string host_id;  // empty: whichever host holds it
   std::string network = {};  // empty: whichever network it is on; else it must be on that one
+  // Empty: whatever MAC it was recorded with; else it must be this one, so that a name that passed
+  // to another container of the same host in the meantime stays with it.
+  std::string mac_address = {};
 };
 
 // POST /hosts

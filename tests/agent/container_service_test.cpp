@@ -368,7 +368,7 @@ TEST_F(ContainerServiceTest, OneOperationPerNameAtATime) {
   start(first, host.service.create(name, image, network));
   io.poll();
   ASSERT_FALSE(first.has_value());  // waiting at the IPAM
-  EXPECT_TRUE(host.service.busy("web"));
+  EXPECT_TRUE(host.claims.taken("web"));
   start(second, host.service.create(name, image, network));
   start(removal, host.service.remove(name));
   io.poll();
@@ -379,7 +379,7 @@ TEST_F(ContainerServiceTest, OneOperationPerNameAtATime) {
   io.run();
   ASSERT_TRUE(first.has_value());
   ASSERT_TRUE(first->ok()) << first->error().detail;
-  EXPECT_FALSE(host.service.busy("web"));
+  EXPECT_FALSE(host.claims.taken("web"));
   EXPECT_TRUE(has_container("web"));
   EXPECT_TRUE(holds("web"));
 }

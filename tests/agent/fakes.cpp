@@ -327,11 +327,20 @@ asio::awaitable<Result<proto::Reservation>> FakeIpam::allocate(const proto::Allo
 }
 
 asio::awaitable<Status> FakeIpam::release(const std::string& name, const std::string& host_id) {
+  const std::string any_mac;  // outlives the call: release_held is a coroutine that keeps references
+  co_return co_await release_held(name, host_id, any_mac);
+}
+
+asio::awaitable<Status> FakeIpam::release_held(const std::string& name, const std::string& host_id,
+                                               const std::string& mac) {
   if (auto failed = enter("release")) co_return *failed;
   auto found = names.find(name);
   if (found == names.end()) co_return not_found("unknown_container", "no container " + name);
   if (found->second.host_id != host_id) {
     co_return conflict("host_mismatch", "'" + name + "' belongs to " + found->second.host_id);
+  }
+  if (!mac.empty() && found->second.mac_address != mac) {
+    co_return conflict("mac_mismatch", "'" + name + "' is held with MAC " + found->second.mac_address);
   }
   names.erase(found);
   log_endpoint(name);
@@ -538,7 +547,7 @@ AgentIdentity test_identity() {
 TestHost::TestHost(ReconcilerOptions options)
     : self(test_identity()),
       networks(self, ipam, runtime, dataplane),
-      service(self, ipam, runtime, networks),
+      service(self, ipam, runtime, networks, claims, [this](const std::string& name) { return attached_here(name); }),
       reconciler(self, ipam, dataplane, runtime, networks, options) {
   dataplane.underlays[self.underlay_device] = {{self.underlay_ip}, 1500, 2};
   ipam.add_host(self.host_id, self.underlay_ip.to_string());

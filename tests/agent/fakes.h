@@ -39,6 +39,10 @@ inline void PrintTo(const FdbEntry& entry, std::ostream* out) { *out << entry.ma
 
 namespace vx::agent::fakes {
 
+// Docker-style MACs of two containers, for the tests that follow them into forwarding entries.
+inline constexpr const char* kMacA = "02:42:ac:14:00:05";
+inline constexpr const char* kMacB = "02:42:ac:14:00:06";
+
 struct TestHost;
 
 // Counts calls by name, and makes a named call answer a planted Error instead of doing its work.
@@ -156,6 +160,8 @@ class FakeIpam : public ipam::IpamClient {
   boost::asio::awaitable<Status> heartbeat(const std::string& host_id) override;
   boost::asio::awaitable<Result<proto::Reservation>> allocate(const proto::AllocateRequest& request) override;
   boost::asio::awaitable<Status> release(const std::string& name, const std::string& host_id) override;
+  boost::asio::awaitable<Status> release_held(const std::string& name, const std::string& host_id,
+                                              const std::string& mac) override;
   boost::asio::awaitable<Status> record_endpoint(const std::string& name,
                                                  const proto::EndpointRecord& record) override;
   boost::asio::awaitable<Result<proto::Endpoint>> rename(const std::string& name,
@@ -223,6 +229,7 @@ class FakeSandboxes : public Sandboxes {
  public:
   std::map<std::string, VethSpec> pairs;
   std::optional<Error> attach_fails;
+  std::optional<Error> listing_fails;  // host_ends() answers it
 
   Status attach(const VethSpec& spec) override {
     if (attach_fails) return *attach_fails;
@@ -235,9 +242,10 @@ class FakeSandboxes : public Sandboxes {
     return Ok{};
   }
   Result<std::vector<HostEnd>> host_ends(const std::string& prefix) override {
+    if (listing_fails) return *listing_fails;
     std::vector<HostEnd> ends;
     for (const auto& [name, spec] : pairs) {
-      if (spec.label.starts_with(prefix)) ends.push_back({name, spec.label});
+      if (spec.label.starts_with(prefix)) ends.push_back({name, spec.label, spec.address});
     }
     return ends;
   }
@@ -279,6 +287,9 @@ struct TestHost {
   FakeIpam ipam;
   FakeDataplane dataplane;
   HostNetworks networks;
+  NameClaims claims;
+  // What the service asks of the CNI attachments here: none, unless a test says otherwise.
+  ContainerService::AttachedHere attached_here = [](const std::string&) -> Result<bool> { return false; };
   ContainerService service;
   Reconciler reconciler;
 };

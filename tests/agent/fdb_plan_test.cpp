@@ -19,8 +19,8 @@ namespace {
 using fakes::ip;
 using fakes::sorted;
 
-constexpr const char* kMacA = "02:42:ac:14:00:05";
-constexpr const char* kMacB = "02:42:ac:14:00:06";
+using fakes::kMacA;
+using fakes::kMacB;
 constexpr const char* kMacC = "02:42:ac:14:00:07";
 
 FdbEntry flood(const std::string& dst) { return {kFloodMac, ip(dst)}; }

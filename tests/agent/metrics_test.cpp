@@ -27,7 +27,7 @@ class AgentMetricsTest : public ::testing::Test {
 
   TestHost host;
   FakeSandboxes sandboxes;
-  CniService cni{host.self, host.ipam, host.networks, sandboxes};
+  CniService cni{host.self, host.ipam, host.networks, sandboxes, host.claims, host.runtime};
   boost::asio::io_context io;
   dns::Server names{io.get_executor(), [](std::string_view, std::string_view) { return dns::NameAnswer{}; }, {}};
   Metrics metrics;

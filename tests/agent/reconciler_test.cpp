@@ -25,8 +25,8 @@ using fakes::sorted;
 using fakes::TestHost;
 using namespace std::chrono_literals;
 
-constexpr const char* kMacA = "02:42:ac:14:00:05";
-constexpr const char* kMacB = "02:42:ac:14:00:06";
+using fakes::kMacA;
+using fakes::kMacB;
 constexpr const char* kMacLocal = "02:42:ac:14:00:07";
 
 ReconcilerOptions with_grace(std::chrono::seconds grace) {

@@ -18,8 +18,8 @@ namespace {
 using test::sh;
 using test::TestNetns;
 using test::why;
+using test::ip;
 
-Ipv4 ip(const char* text) { return *Ipv4::parse(text); }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 

@@ -14,8 +14,8 @@ namespace {
 using test::sh;
 using test::TestNetns;
 using test::why;
+using test::ip;
 
-Ipv4 ip(const char* text) { return *Ipv4::parse(text); }
 
 class NetlinkDataplaneTest : public ::testing::Test {
  protected:

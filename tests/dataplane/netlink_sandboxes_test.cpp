@@ -64,6 +64,8 @@ TEST_F(NetlinkSandboxesTest, AttachMakesThePairInsideAndOut) {
   ASSERT_EQ(ends->size(), 1u);
   EXPECT_EQ((*ends)[0].host_interface, "vxctest0");
   EXPECT_EQ((*ends)[0].label, "vxlan-cni vxlan-net pod1");
+  EXPECT_EQ((*ends)[0].address.to_string(), "10.96.0.5");  // kept in the host end's group
+  EXPECT_NE(outside.find("group " + std::to_string(Ipv4::parse("10.96.0.5")->value())), std::string::npos) << outside;
   EXPECT_TRUE(host.run([&] { return sandboxes.check(spec()); }).ok());
 }
 

@@ -27,6 +27,7 @@ namespace {
 
 namespace asio = boost::asio;
 using test::TestNetns;
+using test::why;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
@@ -73,9 +74,6 @@ class ProcessInNetns {
   pid_t pid_ = -1;
   bool entered_ = false;
 };
-
-template <typename R>
-std::string why(const R& result) { return result ? "" : result.error().code + ": " + result.error().detail; }
 
 class NetnsProberTest : public ::testing::Test {
  protected:

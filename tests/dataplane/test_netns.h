@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "common/error.h"
+#include "common/ipv4.h"
 
 namespace vx::agent::test {
 
@@ -35,6 +36,9 @@ template <typename R>
 std::string why(const R& result) {
   return result ? "" : result.error().code + ": " + result.error().detail;
 }
+
+// A literal address of the test's own.
+inline Ipv4 ip(const char* text) { return *Ipv4::parse(text); }
 
 // Runs a shell command inside `ns`, which must succeed (the test fails otherwise); its output.
 std::string sh(const TestNetns& ns, const std::string& command);

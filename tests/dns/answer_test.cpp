@@ -15,7 +15,7 @@ namespace {
 using testing::query_for;
 using testing::read_reply;
 
-constexpr Ipv4 kWeb{0xac140005};  // 172.20.0.5
+using testing::kWeb;
 
 // "web" and "my.app" in network "blue", "db" in "green"; records what it was asked.
 struct FakeCluster {

@@ -12,6 +12,9 @@
 
 namespace vx::agent::dns::testing {
 
+// The address both the answers and the server tests give "web".
+inline constexpr Ipv4 kWeb{0xac140005};  // 172.20.0.5
+
 // A query for `name` with `type`, class IN, recursion desired, with `id`.
 inline std::vector<uint8_t> query_for(const std::string& name, ldns_rr_type type = LDNS_RR_TYPE_A,
                                       uint16_t id = 0x4242, bool edns = false) {

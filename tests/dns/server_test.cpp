@@ -22,6 +22,7 @@
 #include <random>
 
 #include "dns_messages.h"
+#include "common/no_throw.h"
 
 namespace vx::agent::dns {
 namespace {
@@ -36,8 +37,7 @@ using testing::read_reply;
 using testing::Reply;
 using Bytes = std::vector<uint8_t>;
 
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
-constexpr Ipv4 kWeb{0xac140005};        // 172.20.0.5, "web" in blue
+using testing::kWeb;  // "web" in blue
 constexpr Ipv4 kDb{0xac140106};         // 172.20.1.6, "db" in green
 constexpr Ipv4 kOutside{0x5db8d822};    // what the fake upstreams answer
 const auto kBlueAddress = asio::ip::make_address_v4("127.0.0.1");

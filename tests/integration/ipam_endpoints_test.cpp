@@ -145,6 +145,21 @@ TEST_F(IpamEndpoints, DeallocateAndReleaseReturnTheAddress) {
   EXPECT_EQ(check_registry_invariants(client_, address_range("172.20.0.1", "172.20.255.254")), std::nullopt);
 }
 
+// A name that passed to another container of the same host (a new MAC) stays with it when the
+// old one's release comes late; checked and released in one script, so nothing comes between.
+TEST_F(IpamEndpoints, AReleaseForAnotherMacLeavesTheNameHeld) {
+  std::string a(ipam_.allocate("pod", "host1").body.at("ip_address").as_string());
+  ASSERT_EQ(ipam_.post("/container/pod/endpoint", R"({"host_id":"host1","mac_address":"02:00:00:00:00:0b"})").status, 200);
+  auto before = snapshot(client_);
+  auto late = ipam_.post("/release", R"({"container_name":"pod","host_id":"host1","mac_address":"02:00:00:00:00:0a"})");
+  EXPECT_EQ(late.status, 409) << late.raw;
+  EXPECT_EQ(late.body.at("error"), "mac_mismatch");
+  EXPECT_EQ(snapshot(client_), before);
+  auto own = ipam_.post("/release", R"({"container_name":"pod","host_id":"host1","mac_address":"02:00:00:00:00:0B"})");
+  EXPECT_EQ(own.status, 200) << own.raw;
+  EXPECT_EQ(client_.integer({"SISMEMBER", "available_ips", a}), 1);
+}
+
 TEST_F(IpamEndpoints, BadInputGetsPreciseErrorsAndChangesNothing) {
   ASSERT_EQ(ipam_.allocate("keep", "host1").status, 200);
   auto before = snapshot(client_);

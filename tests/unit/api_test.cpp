@@ -37,6 +37,7 @@ class FakeStore : public Store {
   bool down = false;
 
   std::string last_instance;  // the instance the last call for a host presented
+  proto::ReleaseRequest last_release;  // what the last release asked for
 
   asio::awaitable<Result<AllocateResult>> allocate(const AllocateRequest& request,
                                                    const std::string& instance) override {
@@ -54,13 +55,16 @@ class FakeStore : public Store {
     log.put(allocation);
     co_return AllocateResult{allocation, true};
   }
-  asio::awaitable<Result<Allocation>> release(const std::string& name, const std::string&,
-                                              const std::string& instance, const std::string& network) override {
+  asio::awaitable<Result<Allocation>> release(const proto::ReleaseRequest& request,
+                                              const std::string& instance) override {
     ++calls;
     last_instance = instance;
-    auto found = by_name.find(name);
+    last_release = request;
+    auto found = by_name.find(request.container_name);
     if (found == by_name.end()) co_return not_found("unknown_container", "no");
-    if (!network.empty() && found->second.network != network) co_return conflict("network_mismatch", "other");
+    if (!request.network.empty() && found->second.network != request.network) {
+      co_return conflict("network_mismatch", "other");
+    }
     Allocation allocation = found->second;
     by_name.erase(found);
     log.erase(allocation);
@@ -342,6 +346,18 @@ TEST_F(IpamApiTest, ReadEndpoints) {
   EXPECT_EQ(stats.at("allocated_ips"), 1);
   EXPECT_EQ(stats.at("available_ips"), 65533);
   EXPECT_EQ(stats.at("network_subnet"), "172.20.0.0/16");
+}
+
+TEST_F(IpamApiTest, AReleaseOnConditionOfItsMacPassesItOnReadAndRefusesABadOne) {
+  call("POST", "/allocate", R"({"container_name":"ca","host_id":"h1"})");
+  auto [refused, error] = call("POST", "/release", R"({"container_name":"ca","host_id":"h1","mac_address":"ff:ff:ff:ff:ff:ff"})");
+  EXPECT_EQ(refused, 400);
+  EXPECT_EQ(error.at("error"), "invalid_mac");
+  EXPECT_EQ(store_->last_release.container_name, "");  // the store never saw it
+  EXPECT_EQ(call("POST", "/release", R"({"container_name":"ca","host_id":"h1","mac_address":"02:AB:cd:00:00:01"})").first, 200);
+  EXPECT_EQ(store_->last_release.container_name, "ca");
+  EXPECT_EQ(store_->last_release.host_id, "h1");
+  EXPECT_EQ(store_->last_release.mac_address, "02:ab:cd:00:00:01");
 }
 
 TEST_F(IpamApiTest, ReleaseUnderBothNames) {

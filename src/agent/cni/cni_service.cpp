@@ -30,12 +30,15 @@ uint64_t fnv1a(std::string_view text, uint64_t seed) {
 }
 
 // Both come from the registry and the network's set-up, which hold addresses only.
-Ipv4 address_of(const std::string& text) {
+Ipv4 known_address(const std::string& text) {
   auto parsed = Ipv4::parse(text);
   return parsed ? *parsed : Ipv4();
 }
 
 std::string key_of(const std::string& container_id, const std::string& ifname) { return container_id + '\0' + ifname; }
+
+// Beside the registry's names in the agent's claims: a space is in no name.
+std::string claim_of_attachment(const std::string& host_interface) { return "attachment " + host_interface; }
 
 }  // namespace
 
@@ -83,7 +86,7 @@ Result<std::vector<CniService::Labelled>> CniService::attachments_here() {
   if (!ends) return ends.error();
   std::vector<Labelled> out;
   for (const auto& end : *ends) {
-    if (auto label = parse_label(end.label)) out.push_back({end.host_interface, std::move(*label)});
+    if (auto label = parse_label(end.label)) out.push_back({end.host_interface, std::move(*label), end.address});
   }
   return out;
 }
@@ -107,8 +110,17 @@ CniAttachment CniService::attachment_of(const std::string& container_id, const s
 
 VethSpec CniService::veth_of(const CniAttachment& a, const std::string& config, const NetworkSetup& setup) const {
   return {a.netns, a.ifname, a.host_interface, label_of({a.network, a.name, config, config.empty() ? "" : a.mac}), a.mac,
-          address_of(a.address), a.prefix_length, address_of(a.gateway), a.mtu,
+          known_address(a.address), a.prefix_length, known_address(a.gateway), a.mtu,
           setup.devices.bridge};
+}
+
+Result<NameClaims::Claim> CniService::claim(const std::string& host_interface, const std::string& name) {
+  auto claimed = claims_.take({claim_of_attachment(host_interface), name});
+  if (!claimed) {
+    return unavailable("busy", "another operation on " + host_interface + " or " + name +
+                                   " is in flight here: try again once it is answered");
+  }
+  return std::move(*claimed);
 }
 
 asio::awaitable<Result<CniAttachment>> CniService::add(const std::string& container_id, const std::string& ifname,
@@ -116,9 +128,12 @@ asio::awaitable<Result<CniAttachment>> CniService::add(const std::string& contai
   if (proto::is_gateway_name(request.name) || proto::is_docker_endpoint_name(request.name)) {
     co_return bad_input("reserved_name", "'" + request.name + "' is a name the agents keep for themselves");
   }
+  std::string host_interface = host_interface_of(container_id, ifname);
+  auto claimed = claim(host_interface, request.name);
+  if (!claimed) co_return claimed.error();
   auto setup = co_await networks_.ensure(request.network);
   if (!setup) co_return setup.error();
-  if (auto label = label_at(host_interface_of(container_id, ifname))) {
+  if (auto label = label_at(host_interface)) {
     bool other_config = !label->config.empty() && label->config != request.config;
     if (label->network != request.network || label->name != request.name || other_config) {
       co_return conflict("attached_elsewhere", "container " + container_id + " " + ifname + " is attached to " +
@@ -130,12 +145,7 @@ asio::awaitable<Result<CniAttachment>> CniService::add(const std::string& contai
       co_return attachment_of(container_id, ifname, request.netns, *label, *setup, *held);
     }
   }
-  if (!in_flight_.insert(request.name).second) {
-    co_return conflict("name_conflict", "an attachment named " + request.name + " is being made");
-  }
-  auto attached = co_await attach(container_id, ifname, request, *setup);
-  in_flight_.erase(request.name);
-  co_return attached;
+  co_return co_await attach(container_id, ifname, request, *setup);
 }
 
 asio::awaitable<Result<CniAttachment>> CniService::attach(const std::string& container_id, const std::string& ifname,
@@ -145,9 +155,15 @@ asio::awaitable<Result<CniAttachment>> CniService::attach(const std::string& con
   proto::AllocateRequest wanted{request.name, self_.host_id, std::nullopt, request.network};
   auto held = co_await ipam_.allocate(wanted);
   if (!held) co_return held.error();
-  // Already this host's: ours only when an earlier add of this very attachment recorded its MAC.
+  // Already this host's: ours when an earlier add of this very attachment recorded its MAC, or
+  // when an add died before recording any.
+  bool taken_over = false;
   if (!held->created && held->endpoint.mac_address != mac) {
-    co_return conflict("name_conflict", "name " + request.name + " is held by another container on " + self_.host_id);
+    taken_over = held->endpoint.mac_address.empty() && co_await left_by_an_add(request.name);
+    if (!taken_over) {
+      co_return conflict("name_conflict", "name " + request.name + " is held by another container on " + self_.host_id);
+    }
+    spdlog::info("cni: {} was reserved by an add that never finished; taking it over", request.name);
   }
   Label label{request.network, request.name, request.config, mac};
   CniAttachment attachment = attachment_of(container_id, ifname, request.netns, label, setup, held->endpoint);
@@ -155,8 +171,9 @@ asio::awaitable<Result<CniAttachment>> CniService::attach(const std::string& con
   Status done = co_await ipam_.record_endpoint(request.name, record);
   if (done) done = sandboxes_.attach(veth_of(attachment, request.config, setup));
   if (!done) {
-    // Only what this add made: an entry it found (an earlier add's) may be a live attachment's.
-    if (held->created) {
+    // Only what this add made or took over: an entry it found with its MAC (an earlier add's) may
+    // be a live attachment's.
+    if (held->created || taken_over) {
       if (Status released = co_await ipam_.release(request.name, self_.host_id); !released) {
         spdlog::warn("cni: cannot release {} after a failed attach: {}", request.name, released.error().detail);
       }
@@ -173,8 +190,9 @@ asio::awaitable<Result<CniAttachment>> CniService::check(const std::string& cont
   std::string host_interface = host_interface_of(container_id, ifname);
   auto label = label_at(host_interface);
   if (!label) co_return not_found("unknown_attachment", "container " + container_id + " " + ifname + " is not attached here");
-  const NetworkSetup* setup = networks_.find(label->network);
-  if (setup == nullptr) co_return conflict("attachment_broken", "network " + label->network + " is not set up here");
+  const NetworkSetup* found = networks_.find(label->network);
+  if (found == nullptr) co_return conflict("attachment_broken", "network " + label->network + " is not set up here");
+  NetworkSetup setup = *found;  // a copy: the map may change while the IPAM answers
   auto held = co_await ipam_.container(label->name);
   if (!held) co_return held.error();
   std::string mac = mac_of(container_id, ifname);
@@ -182,19 +200,27 @@ asio::awaitable<Result<CniAttachment>> CniService::check(const std::string& cont
     co_return conflict("attachment_broken", "the registry holds " + label->name + " for " + held->host_id + " on " +
                                                 held->network + " with MAC " + held->mac_address);
   }
-  CniAttachment attachment = attachment_of(container_id, ifname, netns, *label, *setup, *held);
-  if (Status intact = sandboxes_.check(veth_of(attachment, label->config, *setup)); !intact) co_return intact.error();
+  CniAttachment attachment = attachment_of(container_id, ifname, netns, *label, setup, *held);
+  if (Status intact = sandboxes_.check(veth_of(attachment, label->config, setup)); !intact) co_return intact.error();
   co_return attachment;
 }
 
+asio::awaitable<bool> CniService::left_by_an_add(const std::string& name) {
+  auto found = co_await runtime_.inspect_container(name);
+  if (!found) spdlog::warn("cni: cannot ask Docker about {}: {}", name, found.error().detail);
+  co_return found && !found->has_value();
+}
+
 asio::awaitable<Status> CniService::release_if_ours(const std::string& name, const std::string& mac) {
-  auto held = co_await ipam_.container(name);
-  if (!held) co_return held.error().kind == ErrorKind::kNotFound ? Status(Ok{}) : Status(held.error());
-  if (held->host_id != self_.host_id || held->mac_address != mac) co_return Ok{};  // another container's
-  Status released = co_await ipam_.release(name, self_.host_id);
-  if (!released && released.error().kind != ErrorKind::kNotFound) co_return released;
-  spdlog::info("cni: released {} ({})", name, held->ip_address);
-  co_return Ok{};
+  Status released = co_await ipam_.release_held(name, self_.host_id, mac);
+  if (released) {
+    spdlog::info("cni: released {}", name);
+    co_return Ok{};
+  }
+  const std::string& code = released.error().code;
+  bool anothers = code == "mac_mismatch" || code == "host_mismatch";
+  if (released.error().kind == ErrorKind::kNotFound || anothers) co_return Ok{};
+  co_return released;
 }
 
 asio::awaitable<Status> CniService::del(const std::string& container_id, const std::string& ifname,
@@ -203,9 +229,8 @@ asio::awaitable<Status> CniService::del(const std::string& container_id, const s
   auto label = label_at(host_interface);
   std::string held_as = label ? label->name : name;
   // An add half-way (its MAC recorded, its pair not made yet) must not lose its name under it.
-  if (in_flight_.count(held_as)) {
-    co_return unavailable("busy", "an ADD of " + held_as + " is in flight here: try again once it is answered");
-  }
+  auto claimed = claim(host_interface, held_as);
+  if (!claimed) co_return claimed.error();
   if (Status gone = sandboxes_.detach(host_interface); !gone) co_return gone;
   if (held_as.empty()) co_return Ok{};
   co_return co_await release_if_ours(held_as, mac_of(container_id, ifname));
@@ -220,8 +245,10 @@ asio::awaitable<Result<std::vector<std::string>>> CniService::gc(const proto::cn
   // One attachment that cannot be collected now does not keep the others: GC goes on, and says
   // what it could not do.
   Status first_failure = Ok{};
-  for (const auto& [host_interface, label] : *here) {
-    if (label.config != request.config || kept.count(host_interface) || in_flight_.count(label.name)) continue;
+  for (const auto& [host_interface, label, address] : *here) {
+    if (label.config != request.config || kept.count(host_interface)) continue;
+    auto claimed = claim(host_interface, label.name);
+    if (!claimed) continue;  // in flight: its own operation decides
     Status collected = sandboxes_.detach(host_interface);
     if (collected) collected = co_await release_if_ours(label.name, label.mac);
     if (!collected) {
@@ -245,9 +272,9 @@ asio::awaitable<Result<std::vector<proto::Container>>> CniService::list() {
   if (!registered) co_return registered.error();
   std::map<std::string, proto::Endpoint> by_name;
   for (auto& endpoint : *registered) by_name[endpoint.container_name] = std::move(endpoint);
-  for (const auto& [host_interface, label] : *here) {
+  for (const auto& [host_interface, label, address] : *here) {
     auto held = by_name.find(label.name);
-    if (held == by_name.end()) continue;  // the registry lost it: housekeeping is not CNI's to do
+    if (held == by_name.end()) continue;  // the registry lost it: housekeeping reserves it again
     out.push_back({host_interface, label.name, held->second.ip_address, held->second.mac_address, self_.host_id,
                    "cni", "attached", label.network});
   }
@@ -262,12 +289,21 @@ Result<std::map<std::string, size_t>> CniService::count_by_network() {
   return counts;
 }
 
-Result<std::set<std::string>> CniService::held() {
+Result<std::vector<proto::Endpoint>> CniService::attached() {
   auto here = attachments_here();
   if (!here) return here.error();
-  std::set<std::string> names = in_flight_;
-  for (const auto& attachment : *here) names.insert(attachment.label.name);
-  return names;
+  std::vector<proto::Endpoint> out;
+  for (const auto& [host_interface, label, address] : *here) {
+    std::string ip = address == Ipv4() ? "" : address.to_string();
+    out.push_back({label.name, ip, self_.host_id, label.mac, label.network});
+  }
+  return out;
+}
+
+Result<bool> CniService::holds(const std::string& name) {
+  auto here = attachments_here();
+  if (!here) return here.error();
+  return std::any_of(here->begin(), here->end(), [&name](const Labelled& a) { return a.label.name == name; });
 }
 
 }  // namespace vx::agent

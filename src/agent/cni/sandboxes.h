@@ -1,7 +1,8 @@
 // The kernel side of a CNI attachment: a veth pair between this host and a network namespace the
-// runtime made. The host end sits on a cluster network's bridge and carries a label (its ifalias),
-// which is all the state an attachment has on this host: what the label says survives an agent
-// restart, and a namespace that is deleted takes its veth, host end and label with it. The real
+// runtime made. The host end sits on a cluster network's bridge and carries a label (its ifalias)
+// and the inside end's address (its group, a 32-bit number the kernel keeps with any link; the
+// alias has no room left), which are all the state an attachment has on this host: they survive
+// an agent restart, and a namespace that is deleted takes its veth, host end and label with it. The real
 // one uses libnl (sandbox/netlink_sandboxes.h); tests may use a fake. Calls are local and
 // synchronous; errors are values.
 #pragma once
@@ -30,6 +31,7 @@ struct VethSpec {
 struct HostEnd {
   std::string host_interface;
   std::string label;
+  Ipv4 address;  // the inside end's; 0.0.0.0 for a pair made before the host end kept it
 };
 
 class Sandboxes {

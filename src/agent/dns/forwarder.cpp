@@ -13,6 +13,7 @@
 #include <boost/asio/write.hpp>
 
 #include "agent/dns/message.h"
+#include "common/no_throw.h"
 
 namespace vx::agent::dns {
 
@@ -23,7 +24,6 @@ using asio::ip::udp;
 
 namespace {
 
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 // The largest DNS message over UDP or TCP, and so the largest reply we keep.
 constexpr size_t kMaxMessage = 65535;
 

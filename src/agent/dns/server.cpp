@@ -15,6 +15,7 @@
 #include "agent/dns/forwarder.h"
 #include "agent/dns/message.h"
 #include "agent/dns/sockets.h"
+#include "common/no_throw.h"
 
 namespace vx::agent::dns {
 
@@ -66,7 +67,6 @@ struct NetworkListener {
 
 namespace {
 
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::chrono::milliseconds kAcceptPause{100};
 
 void count(Counters& counters, Outcome outcome) {

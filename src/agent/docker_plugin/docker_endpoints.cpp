@@ -4,6 +4,8 @@
 
 #include <random>
 
+#include "agent/container_service.h"
+
 namespace vx::agent {
 
 namespace asio = boost::asio;
@@ -16,11 +18,6 @@ constexpr auto kRestartWindow = std::chrono::seconds(60);
 // A lease whose container never connected (a start that failed after Docker asked for its
 // address, and a dockerd that died before releasing it) is dropped after this.
 constexpr auto kUnclaimedLease = std::chrono::seconds(60);
-
-bool is_managed(const ContainerInfo& container) {
-  auto label = container.labels.find(kManagedLabel);
-  return label != container.labels.end() && label->second == "true";
-}
 
 }  // namespace
 

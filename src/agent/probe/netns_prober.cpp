@@ -18,6 +18,7 @@
 
 #include "agent/probe/icmp_echo.h"
 #include "agent/probe/netns_sockets.h"
+#include "common/no_throw.h"
 
 namespace vx::agent {
 
@@ -30,7 +31,6 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 asio::ip::address_v4 address_of(Ipv4 ip) { return asio::ip::address_v4(ip.value()); }
 

@@ -151,13 +151,15 @@ Status create_pair(nl_sock* sk, const VethSpec& spec, int netns_fd) {
   return Ok{};
 }
 
-// The kernel ignores an alias given at creation: it is set once the pair exists.
+// The kernel ignores an alias given at creation: it is set, with the group that keeps the address,
+// once the pair exists.
 Status label_host_end(nl_sock* sk, const VethSpec& spec) {
   auto made = find_link(sk, spec.host_interface);
   if (!made || !*made) return netlink_error("finding the new " + spec.host_interface, -NLE_NODEV);
   nl::Link alias(rtnl_link_alloc());
   if (!alias) return out_of_memory("a link change");
   rtnl_link_set_ifalias(alias.get(), spec.label.c_str());
+  rtnl_link_set_group(alias.get(), spec.address.value());
   if (int changed = rtnl_link_change(sk, made->get(), alias.get(), 0); changed < 0) {
     return netlink_error("labelling " + spec.host_interface, changed);
   }
@@ -234,7 +236,9 @@ Result<std::vector<HostEnd>> NetlinkSandboxes::host_ends(const std::string& pref
   std::vector<HostEnd> ends;
   for_each<rtnl_link>(cache.get(), [&](rtnl_link* link) {
     const char* alias = rtnl_link_get_ifalias(link);
-    if (alias != nullptr && std::string_view(alias).starts_with(prefix)) ends.push_back({rtnl_link_get_name(link), alias});
+    if (alias != nullptr && std::string_view(alias).starts_with(prefix)) {
+      ends.push_back({rtnl_link_get_name(link), alias, Ipv4(rtnl_link_get_group(link))});
+    }
   });
   return ends;
 }

@@ -66,7 +66,12 @@ asio::awaitable<Result<proto::Reservation>> HttpIpamClient::allocate(const proto
 }
 
 asio::awaitable<Status> HttpIpamClient::release(const std::string& name, const std::string& host_id) {
-  return call_status("POST", "/deallocate", json::serialize(to_json(proto::ReleaseRequest{name, host_id})));
+  return release_held(name, host_id, "");
+}
+
+asio::awaitable<Status> HttpIpamClient::release_held(const std::string& name, const std::string& host_id,
+                                                     const std::string& mac) {
+  return call_status("POST", "/deallocate", json::serialize(to_json(proto::ReleaseRequest{name, host_id, "", mac})));
 }
 
 asio::awaitable<Status> HttpIpamClient::record_endpoint(const std::string& name,

@@ -31,6 +31,8 @@ class HttpIpamClient : public IpamClient {
   boost::asio::awaitable<Status> heartbeat(const std::string& host_id) override;
   boost::asio::awaitable<Result<proto::Reservation>> allocate(const proto::AllocateRequest& request) override;
   boost::asio::awaitable<Status> release(const std::string& name, const std::string& host_id) override;
+  boost::asio::awaitable<Status> release_held(const std::string& name, const std::string& host_id,
+                                              const std::string& mac) override;
   boost::asio::awaitable<Status> record_endpoint(const std::string& name,
                                                  const proto::EndpointRecord& record) override;
   boost::asio::awaitable<Result<proto::Endpoint>> rename(const std::string& name,

@@ -27,6 +27,10 @@ class IpamClient {
   virtual boost::asio::awaitable<Result<proto::Reservation>> allocate(const proto::AllocateRequest& request) = 0;
   // kNotFound "unknown_container" when the name holds nothing.
   virtual boost::asio::awaitable<Status> release(const std::string& name, const std::string& host_id) = 0;
+  // Only while `host_id` holds the name with `mac`, judged and done at the IPAM in one step, so that
+  // a name that passed to another container of the host stays with it: kConflict "mac_mismatch".
+  virtual boost::asio::awaitable<Status> release_held(const std::string& name, const std::string& host_id,
+                                                      const std::string& mac) = 0;
   virtual boost::asio::awaitable<Status> record_endpoint(const std::string& name,
                                                          const proto::EndpointRecord& record) = 0;
   // Moves `name`'s entry to `to` on the same host, its address held throughout (ipam/store.h);

@@ -300,6 +300,9 @@ end
 if network ~= '' and on ~= network then
   return reply{outcome = 'network_mismatch', address = address, owner = owner, network = on}
 end
+if mac ~= '' and (redis.call('HGET', r.macs, name) or '') ~= mac then
+  return reply{outcome = 'mac_mismatch', address = address, owner = owner, network = on}
+end
 if wrong_instance(KEYS[8], host, instance) then return reply{outcome = 'wrong_instance'} end
 -- The agent of a live host would reserve the address again for the container still holding it;
 -- in between, it could go to another name.

@@ -273,17 +273,19 @@ struct Release {
     std::string host;  // the host it must be on, or "" for any whose host is not alive
     std::string instance;
     std::string network;  // the network it must be on, or "" for any
+    std::string mac;      // the MAC it must be recorded with, or "" for any
     template <class Self, class F>
     static void fields(Self& self, F&& field) {
       field("name", self.name);
       field("host", self.host);
       field("instance", self.instance);
       field("network", self.network);
+      field("mac", self.mac);
     }
   };
   struct Reply {
-    // "released" | "host_mismatch" | "network_mismatch" | "owner_alive" (no host given) |
-    // "wrong_instance" | "not_found"
+    // "released" | "host_mismatch" | "network_mismatch" | "mac_mismatch" | "owner_alive" (no host
+    // given) | "wrong_instance" | "not_found"
     std::string outcome;
     std::string address;  // released, host_mismatch, network_mismatch: the name's address, its
     std::string owner;    // host and its network

@@ -183,9 +183,15 @@ Result<AllocateResult> RedisStore::allocation_outcome(const AllocateRequest& req
   return allocate_.unexpected(outcome);
 }
 
-asio::awaitable<Result<Allocation>> RedisStore::release(const std::string& name, const std::string& host_id,
-                                                        const std::string& instance, const std::string& network) {
-  lua::Release::Args args{.name = name, .host = host_id, .instance = instance, .network = network};
+asio::awaitable<Result<Allocation>> RedisStore::release(const proto::ReleaseRequest& request,
+                                                        const std::string& instance) {
+  const std::string& name = request.container_name;
+  const std::string& host_id = request.host_id;
+  lua::Release::Args args{.name = name,
+                          .host = host_id,
+                          .instance = instance,
+                          .network = request.network,
+                          .mac = request.mac_address};
   auto reply = co_await release_.run(*redis_, args);
   if (!reply) co_return reply.error();
   const std::string& outcome = reply->outcome;
@@ -195,7 +201,11 @@ asio::awaitable<Result<Allocation>> RedisStore::release(const std::string& name,
   }
   if (outcome == "network_mismatch") {
     co_return conflict("network_mismatch", "container '" + name + "' is on network '" + reply->network +
-                                               "', not '" + network + "'");
+                                               "', not '" + request.network + "'");
+  }
+  if (outcome == "mac_mismatch") {
+    co_return conflict("mac_mismatch", "container '" + name + "' is held with another MAC than " +
+                                           request.mac_address + ": it passed to another container");
   }
   if (outcome == "not_found") {
     co_return no_address(name);

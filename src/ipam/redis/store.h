@@ -43,9 +43,8 @@ class RedisStore : public Store {
 
   boost::asio::awaitable<Result<AllocateResult>> allocate(const AllocateRequest& request,
                                                           const std::string& instance) override;
-  boost::asio::awaitable<Result<Allocation>> release(const std::string& name, const std::string& host_id,
-                                                     const std::string& instance,
-                                                     const std::string& network) override;
+  boost::asio::awaitable<Result<Allocation>> release(const proto::ReleaseRequest& request,
+                                                     const std::string& instance) override;
   boost::asio::awaitable<Result<std::optional<Allocation>>> find(const std::string& name) override;
   boost::asio::awaitable<Result<PoolStats>> stats(const std::string& network) override;
   boost::asio::awaitable<Result<NetworkResult>> create_network(const proto::NetworkRequest& request) override;
