@@ -111,7 +111,7 @@ asio::awaitable<Result<HttpResponse>> exchange(Stream& stream, const HttpEndpoin
   stream.socket().shutdown(asio::socket_base::shutdown_both, ignored);
   auto& message = parser.get();
   co_return HttpResponse{static_cast<int>(message.result_int()), std::move(message.body()),
-                         std::string(message[http::field::content_type])};
+                         std::string(message[http::field::content_type]), {}};
 }
 
 asio::awaitable<Result<HttpResponse>> call_tcp(asio::any_io_executor executor, const HttpEndpoint& endpoint,
