@@ -4,12 +4,10 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json/parse.hpp>
@@ -18,6 +16,7 @@
 
 #include "check.h"
 #include "common/http_server.h"
+#include "common/no_throw.h"
 #include "common/run_blocking.h"
 #include "ipam/api.h"
 
@@ -28,7 +27,6 @@ namespace asio = boost::asio;
 namespace http = boost::beast::http;
 using unix_socket = asio::local::stream_protocol;
 using namespace asio::experimental::awaitable_operators;
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr const char* kToken = "fuzz-token";  // the seeds' requests carry it
 
 const ipam::PoolSpec& pool() {

@@ -32,6 +32,10 @@ void log_if_failed(const char* loop, std::exception_ptr failure) {
 
 }  // namespace
 
+AttachedHere Agent::attached_here() {
+  return [this](const std::string& name) { return cni_.holds(name); };
+}
+
 ReconcilerOptions Agent::reconciler_options(const AgentConfig& config) {
   ReconcilerOptions options;
   if (!config.docker_plugin.empty()) {
@@ -43,7 +47,6 @@ ReconcilerOptions Agent::reconciler_options(const AgentConfig& config) {
   options.on_sync = [this](double seconds, bool ok) { agent_metrics_.synced(seconds, ok); };
   options.interval = config.sync_interval;
   options.resync_interval = config.resync_interval;
-  options.busy = [this](const std::string& name) { return claims_.taken(name); };
   return options;
 }
 
@@ -57,12 +60,12 @@ Agent::Agent(AgentIdentity self, const AgentConfig& config, std::unique_ptr<Data
           ipam::IpamClientOptions{config.ipam, config.call_timeout, config.token, self_.instance_id})),
       prober_(std::make_unique<NetnsProber>()),
       networks_(self_, *ipam_, *runtime_, *dataplane_),
-      containers_(self_, *ipam_, *runtime_, networks_, claims_, [this](const std::string& name) { return cni_.holds(name); }),
-      docker_endpoints_(self_, *ipam_, *runtime_, networks_),
+      containers_(self_, *ipam_, *runtime_, networks_, claims_, attached_here()),
+      docker_endpoints_(self_, *ipam_, *runtime_, networks_, claims_, attached_here()),
       sandboxes_(std::make_unique<NetlinkSandboxes>()),
       cni_(self_, *ipam_, networks_, *sandboxes_, claims_, *runtime_),
-      reconciler_(self_, *ipam_, *dataplane_, *runtime_, networks_, reconciler_options(config)),
-      removals_(self_, *ipam_, *runtime_, [this](const std::string& name) { return claims_.taken(name); }),
+      reconciler_(self_, *ipam_, *dataplane_, *runtime_, networks_, claims_, reconciler_options(config)),
+      removals_(self_, *ipam_, *runtime_, claims_, attached_here()),
       health_(*runtime_, config.sync_interval),
       agent_metrics_(metrics_, {self_, containers_, cni_, networks_, *dataplane_, reconciler_, names_}),
       warning_(open_api_warning(config.listen, config.token)),

@@ -35,6 +35,7 @@ class Agent {
 
  private:
   ReconcilerOptions reconciler_options(const AgentConfig& config);
+  AttachedHere attached_here();
   boost::asio::awaitable<Status> repair_host();
   boost::asio::awaitable<void> set_up();
   boost::asio::awaitable<void> heartbeat();
@@ -44,6 +45,8 @@ class Agent {
   void serve_names(const NetworkSetup& network);
   boost::asio::awaitable<void> keep_names();
 
+  // Before the io_context: the operations it destroys at exit let go of their claims.
+  NameClaims claims_;
   boost::asio::io_context io_{1};
   AgentIdentity self_;
   std::chrono::milliseconds heartbeat_interval_;
@@ -52,7 +55,6 @@ class Agent {
   std::unique_ptr<ipam::IpamClient> ipam_;
   std::unique_ptr<Prober> prober_;
   HostNetworks networks_;
-  NameClaims claims_;
   ContainerService containers_;
   DockerEndpoints docker_endpoints_;
   std::unique_ptr<Sandboxes> sandboxes_;

@@ -50,9 +50,6 @@ std::string network_of(const ContainerInfo& info);
 
 class ContainerService {
  public:
-  // Whether a CNI attachment on this host holds the name (cni/cni_service.h).
-  using AttachedHere = std::function<Result<bool>(const std::string& name)>;
-
   ContainerService(const AgentIdentity& self, ipam::IpamClient& ipam, Runtime& runtime, HostNetworks& networks,
                    NameClaims& claims, AttachedHere attached)
       : self_(self), ipam_(ipam), runtime_(runtime), networks_(networks), claims_(claims), attached_(std::move(attached)) {}

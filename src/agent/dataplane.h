@@ -109,8 +109,10 @@ class Dataplane {
   // broadcast on the bridge, never onto the underlay (the VXLAN device's proxy mode keeps ARP
   // local). A container that restarts gets a new MAC from Docker for its old address, and one
   // address may go to another container; without this, peers that talked to it keep the old MAC
-  // in their ARP caches for up to a minute and cannot reach it. kNotFound "unknown_device" when
-  // the bridge does not exist.
+  // in their ARP caches for up to a minute and cannot reach it. The host's own cache never hears
+  // a frame it sends: its entry for the address on the bridge, if it has one, is moved to the MAC
+  // (stale, for the kernel to confirm at its next use); none is made. kNotFound "unknown_device"
+  // when the bridge does not exist.
   virtual Status announce(const std::string& bridge, const NeighbourEntry& entry) = 0;
 };
 

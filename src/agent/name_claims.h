@@ -1,12 +1,13 @@
 // The registry names (and CNI attachments) that an operation of this agent is changing. Every
 // operation that reserves, adopts or releases a name takes it here first, before its first
-// await, and holds it to its end; a second operation on a name already taken is refused rather
-// than run beside it, since the two would judge each other's half-made state and one could free
-// the address under the other's container. One set serves the agent's containers, Docker's own and
-// the CNI's, so that neither frees a name the other is making. The agent runs on one thread:
-// no lock is needed.
+// await, and holds it to its end; a second operation on a name already taken is refused (or, for
+// housekeeping, left to its next pass) rather than run beside it, since the two would judge each
+// other's half-made state and one could free the address under the other's container. One set
+// serves the agent's containers, Docker's own, the CNI's, the reconciler and the removal follower,
+// so that none frees a name another is making. The agent runs on one thread: no lock is needed.
 #pragma once
 
+#include <functional>
 #include <initializer_list>
 #include <optional>
 #include <set>
@@ -14,7 +15,13 @@
 #include <utility>
 #include <vector>
 
+#include "common/error.h"
+
 namespace vx::agent {
+
+// Whether a CNI attachment on this host holds a name (cni/cni_service.h): such a name is its
+// runtime's to release, with a DEL, and no Docker container of the same name may take it over.
+using AttachedHere = std::function<Result<bool>(const std::string& name)>;
 
 class NameClaims {
  public:

@@ -26,12 +26,13 @@ bool is_flood(const FdbEntry& entry) { return entry.mac == kFloodMac; }
 }  // namespace
 
 Reconciler::Reconciler(const AgentIdentity& self, ipam::IpamClient& ipam, Dataplane& dataplane, Runtime& runtime,
-                       HostNetworks& networks, ReconcilerOptions options)
+                       HostNetworks& networks, NameClaims& claims, ReconcilerOptions options)
     : self_(self),
       ipam_(ipam),
       dataplane_(dataplane),
       runtime_(runtime),
       networks_(networks),
+      claims_(claims),
       options_(options),
       model_(self.host_id) {}
 
@@ -111,22 +112,28 @@ Status Reconciler::apply_update(const proto::Update& update) {
       revision_.reset();  // the kernel lags the model: diff everything on the next step
       return applied;
     }
-    announce(change);
+    if (change.kind == proto::Kind::kEndpoint && change.op == proto::Op::kPut && moved(change.endpoint, true)) {
+      announce(change.endpoint);
+    }
     ++state_.changes_applied;
   }
   revision_ = state_.revision = update.revision;
   return Ok{};
 }
 
+bool Reconciler::moved(const proto::Endpoint& endpoint, bool unheard) {
+  auto ip = Ipv4::parse(endpoint.ip_address);
+  if (!ip || endpoint.mac_address.empty()) return false;
+  auto before = macs_.record(endpoint.network, *ip, endpoint.mac_address);
+  return before ? *before != endpoint.mac_address : unheard;
+}
+
 // After the plan, so that the VXLAN device's proxy answers the same MAC as the announcement. Best
 // effort: a cache it misses still learns the MAC when its entry goes stale.
-void Reconciler::announce(const proto::Change& change) {
-  if (change.kind != proto::Kind::kEndpoint || change.op != proto::Op::kPut) return;
-  const proto::Endpoint& endpoint = change.endpoint;
+void Reconciler::announce(const proto::Endpoint& endpoint) {
   const NetworkSetup* setup = networks_.find(endpoint.network);
-  auto ip = Ipv4::parse(endpoint.ip_address);
-  if (setup == nullptr || !ip || endpoint.mac_address.empty()) return;
-  NeighbourEntry entry{*ip, endpoint.mac_address};
+  if (setup == nullptr) return;
+  NeighbourEntry entry{*Ipv4::parse(endpoint.ip_address), endpoint.mac_address};
   if (Status sent = dataplane_.announce(setup->devices.bridge, entry); !sent) {
     spdlog::debug("cannot announce {} at {} on {}: {}", endpoint.ip_address, endpoint.mac_address,
                   setup->devices.bridge, sent.error().detail);
@@ -138,6 +145,10 @@ Status Reconciler::replace(const proto::Snapshot& snapshot) {
   ++state_.resets;
   Status diffed = diff_kernel();
   if (diffed) revision_ = state_.revision = snapshot.revision;
+  // What moved while the feed was away; the first snapshot has nothing to compare with.
+  for (const auto& endpoint : snapshot.endpoints) {
+    if (moved(endpoint, false)) announce(endpoint);
+  }
   return diffed;
 }
 
@@ -252,9 +263,7 @@ asio::awaitable<Status> Reconciler::housekeeping() {
   for (auto& endpoint : *registry) {
     if (endpoint.host_id == self_.host_id) registered[endpoint.container_name] = std::move(endpoint);
   }
-  Result<std::vector<proto::Endpoint>> listed = std::vector<proto::Endpoint>();
-  if (options_.attachments) listed = options_.attachments();
-  if (!listed) spdlog::warn("cannot list the CNI attachments: {}", listed.error().detail);
+  auto listed = list_attachments();
   std::vector<proto::Endpoint> attached = listed ? std::move(*listed) : std::vector<proto::Endpoint>();
   networks_in_use_.clear();
   for (const auto& container : *local) networks_in_use_.insert(network_of(container));
@@ -263,29 +272,39 @@ asio::awaitable<Status> Reconciler::housekeeping() {
   // Copied: restoring a gateway may set its network up again, which changes the map.
   std::map<std::string, NetworkSetup> carried = networks_.all();
   for (const auto& [network, setup] : carried) {
-    co_await restore(self_.gateway_name(network), setup.gateway, "", network, registered);
+    proto::Endpoint gateway{self_.gateway_name(network), setup.gateway, self_.host_id, "", network};
+    co_await restore(gateway, registered);
   }
   std::set<std::string> present;
   for (const auto& container : *local) {
     present.insert(container.name);
-    if (options_.busy && options_.busy(container.name)) continue;
+    auto claim = claims_.take({container.name});
+    if (!claim) continue;
     if (container.state == "created") {
       co_await finish_create(container, registered);
       continue;
     }
-    co_await restore(container.name, container.ip_address, container.mac_address, network_of(container), registered);
+    proto::Endpoint held{container.name, container.ip_address, self_.host_id, container.mac_address,
+                         network_of(container)};
+    co_await restore(held, registered);
   }
   if (!listed) {
     for (const auto& [name, endpoint] : registered) present.insert(name);
   }
   for (const auto& endpoint : attached) {
     present.insert(endpoint.container_name);
-    if (options_.busy && options_.busy(endpoint.container_name)) continue;
-    co_await restore(endpoint.container_name, endpoint.ip_address, endpoint.mac_address, endpoint.network, registered);
+    co_await restore_attachment(endpoint, registered);
   }
   for (const auto& holder : options_.holders) present.merge(co_await holder(registered));
   co_await release_orphans(registered, present);
   co_return Ok{};
+}
+
+Result<std::vector<proto::Endpoint>> Reconciler::list_attachments() {
+  if (!options_.attachments) return std::vector<proto::Endpoint>();
+  auto listed = options_.attachments();
+  if (!listed) spdlog::warn("cannot list the CNI attachments: {}", listed.error().detail);
+  return listed;
 }
 
 asio::awaitable<void> Reconciler::bring_back_networks() {
@@ -298,41 +317,75 @@ asio::awaitable<void> Reconciler::bring_back_networks() {
   }
 }
 
-asio::awaitable<void> Reconciler::restore(const std::string& name, const std::string& ip, const std::string& mac,
-                                          const std::string& network,
+namespace {
+
+bool mac_recorded(const proto::Endpoint& local, const std::map<std::string, proto::Endpoint>& registered) {
+  auto entry = registered.find(local.container_name);
+  return entry != registered.end() && (local.mac_address.empty() || entry->second.mac_address == local.mac_address);
+}
+
+}  // namespace
+
+asio::awaitable<void> Reconciler::restore_attachment(const proto::Endpoint& attachment,
+                                                     const std::map<std::string, proto::Endpoint>& registered) {
+  const std::string& name = attachment.container_name;
+  auto claim = claims_.take({name});
+  if (!claim || mac_recorded(attachment, registered)) co_return;
+  auto listed = options_.attachments();  // no DEL of it can end from here on: it is claimed
+  if (!listed) co_return;
+  bool still = std::any_of(listed->begin(), listed->end(), [&attachment](const proto::Endpoint& now) {
+    return now.container_name == attachment.container_name && now.mac_address == attachment.mac_address;
+  });
+  if (still) co_await restore(attachment, registered);
+}
+
+asio::awaitable<void> Reconciler::restore(const proto::Endpoint& local,
                                           const std::map<std::string, proto::Endpoint>& registered) {
-  auto entry = registered.find(name);
-  if (entry == registered.end() && !ip.empty()) {
-    spdlog::warn("the registry lost {} ({}); reserving it again", name, ip);
-    auto wanted = Ipv4::parse(ip);
-    if (!wanted) {
-      spdlog::error("cannot reserve {} for {} again: {}", ip, name, wanted.error().detail);
-      co_return;
-    }
-    proto::AllocateRequest request{name, self_.host_id, *wanted, network};
-    auto reserved = co_await ipam_.allocate(request);
-    // A network the IPAM does not know: lost with its registry while this host runs containers on
-    // it (written back), or deleted once none ran on it (dropped here, never written back).
-    if (!reserved && reserved.error().code == "unknown_network") {
-      if (!networks_in_use_.count(network)) {
-        networks_.forget(network);
-        co_return;
-      }
-      if (Status restored = co_await networks_.restore_at_ipam(network); restored) {
-        reserved = co_await ipam_.allocate(request);
-      }
-    }
-    if (!reserved) {
-      spdlog::error("cannot reserve {} for {} again: {}", ip, name, reserved.error().detail);
-      co_return;
-    }
+  if (mac_recorded(local, registered)) co_return;
+  const std::string& name = local.container_name;
+  if (!registered.count(name)) {
+    // Without an address (an attachment made before they kept theirs) there is nothing to reserve,
+    // and no registry name to record a MAC under.
+    if (local.ip_address.empty() || !co_await reserve_again(local)) co_return;
   }
-  bool recorded = entry != registered.end() && entry->second.mac_address == mac;
-  if (mac.empty() || recorded) co_return;
-  proto::EndpointRecord record{self_.host_id, mac};
+  if (local.mac_address.empty()) co_return;
+  proto::EndpointRecord record{self_.host_id, local.mac_address};
   if (Status saved = co_await ipam_.record_endpoint(name, record); !saved) {
     spdlog::warn("cannot record the MAC of {}: {}", name, saved.error().detail);
   }
+}
+
+asio::awaitable<bool> Reconciler::reserve_again(const proto::Endpoint& local) {
+  const std::string& name = local.container_name;
+  const std::string& network = local.network;
+  auto wanted = Ipv4::parse(local.ip_address);
+  const NetworkSetup* setup = networks_.find(network);
+  if (wanted && setup != nullptr && !setup->subnet.contains(*wanted)) {
+    wanted = bad_input("outside_subnet", "not on network " + network + " (" + setup->subnet.to_string() + ")");
+  }
+  if (!wanted) {
+    spdlog::error("cannot reserve {} for {} again: {}", local.ip_address, name, wanted.error().detail);
+    co_return false;
+  }
+  spdlog::warn("the registry lost {} ({}); reserving it again", name, local.ip_address);
+  proto::AllocateRequest request{name, self_.host_id, *wanted, network};
+  auto reserved = co_await ipam_.allocate(request);
+  // A network the IPAM does not know: lost with its registry while this host runs containers on
+  // it (written back), or deleted once none ran on it (dropped here, never written back).
+  if (!reserved && reserved.error().code == "unknown_network") {
+    if (!networks_in_use_.count(network)) {
+      networks_.forget(network);
+      co_return false;
+    }
+    if (Status restored = co_await networks_.restore_at_ipam(network); restored) {
+      reserved = co_await ipam_.allocate(request);
+    }
+  }
+  if (!reserved) {
+    spdlog::error("cannot reserve {} for {} again: {}", local.ip_address, name, reserved.error().detail);
+    co_return false;
+  }
+  co_return true;
 }
 
 asio::awaitable<void> Reconciler::finish_create(const ContainerInfo& container,
@@ -364,12 +417,23 @@ asio::awaitable<void> Reconciler::release_orphans(const std::map<std::string, pr
   auto now = Clock::now();
   std::map<std::string, Clock::time_point> still_orphaned;
   for (const auto& [name, endpoint] : registered) {
-    if (present.count(name) || proto::is_gateway_name(name) || (options_.busy && options_.busy(name))) continue;
+    if (present.count(name) || proto::is_gateway_name(name)) continue;
+    auto claim = claims_.take({name});
+    if (!claim) continue;
     auto since = orphan_since_.emplace(name, now).first->second;
     if (now - since < options_.orphan_grace) {
       still_orphaned[name] = since;
       continue;
     }
+    // `registered` was read before the pass's awaits, and an operation of this host may have given
+    // the name a container since (an ADD takes over a reservation an ADD left). Claimed now, the
+    // name cannot change between this read and the release.
+    auto current = co_await ipam_.container(name);
+    if (!current) {
+      if (current.error().kind != ErrorKind::kNotFound) still_orphaned[name] = since;
+      continue;
+    }
+    if (*current != endpoint) continue;
     spdlog::warn("releasing {} of {}: no container has held it for {} s", endpoint.ip_address, name,
                  std::chrono::duration_cast<std::chrono::seconds>(now - since).count());
     Status released = co_await ipam_.release(name, self_.host_id);

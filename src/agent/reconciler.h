@@ -7,7 +7,8 @@
 //    against it. Every resync interval (with jitter, so that a thousand agents do not line up) the
 //    kernel is diffed against the model again, and every tenth time against a fresh snapshot.
 // Each network this host carries (host_networks.h) has its own VXLAN device and entries; a network
-// set up later gets its entries as soon as it is.
+// set up later gets its entries as soon as it is. An address the feed moves to another MAC is
+// announced on its network's bridge (address_macs.h), so that ARP caches here need not expire first.
 //  - keep_host(): every interval, checks that each network's VXLAN device is up on its bridge (and
 //    has the network set up again, then reprograms it, when not); every few of those, housekeeping:
 //    the networks of local containers are set up (after a restart), local containers (and this
@@ -17,9 +18,9 @@
 //    them); and addresses the registry holds for this host with no container behind them for longer
 //    than a grace period are released (a create that crashed after reserving), so that no address
 //    leaks for good; a managed container created but never started (a create that crashed in
-//    between) is started, or removed and its name released. Names with a create or remove in
-//    flight are left alone. One failure is logged
-//    and the pass goes on.
+//    between) is started, or removed and its name released. Each name is claimed (name_claims.h)
+//    across what the pass does with it, and one another operation holds is left to the next pass.
+//    One failure is logged and the pass goes on.
 // When the IPAM does not answer, the kernel keeps what it has: a registry outage never tears down
 // the data plane. Each pass is idempotent, so a restarted agent converges to the same state.
 #pragma once
@@ -33,9 +34,11 @@
 #include <string>
 #include <vector>
 
+#include "agent/address_macs.h"
 #include "agent/dataplane.h"
 #include "agent/host_networks.h"
 #include "agent/identity.h"
+#include "agent/name_claims.h"
 #include "ipam/client/ipam_client.h"
 #include "agent/peer_model.h"
 #include "agent/runtime.h"
@@ -52,10 +55,9 @@ struct ReconcilerOptions {
   std::chrono::milliseconds resync_interval{60000};
   // How long a reserved address may lack its container before it is released: for reservations
   // that never got one (a create that crashed). A create in flight is never at risk, whatever it
-  // takes: `busy` keeps its name out of the pass. Containers removed behind the agent's back are
+  // takes: its claim keeps its name out of the pass. Containers removed behind the agent's back are
   // released at once (removal_follower.h).
   std::chrono::seconds orphan_grace{20};
-  std::function<bool(const std::string&)> busy;  // names with a create or remove in flight
   // Who else holds names of this host's registry, which no orphan check may release: containers
   // Docker ran by itself (claimed on the way, docker_plugin/docker_endpoints.h) and CNI attachments
   // (cni/cni_service.h).
@@ -86,7 +88,7 @@ struct SyncState {
 class Reconciler {
  public:
   Reconciler(const AgentIdentity& self, ipam::IpamClient& ipam, Dataplane& dataplane, Runtime& runtime,
-             HostNetworks& networks, ReconcilerOptions options);
+             HostNetworks& networks, NameClaims& claims, ReconcilerOptions options);
 
   // The two loops, each until the io_context stops; the agent runs both.
   boost::asio::awaitable<void> follow();
@@ -113,8 +115,11 @@ class Reconciler {
  private:
   Status replace(const proto::Snapshot& snapshot);
   Status apply_plans(const NetworkPlans& plans);
-  // Tells the containers on this host where an endpoint's address now is (Dataplane::announce).
-  void announce(const proto::Change& change);
+  // Whether the endpoint's address is at another MAC than it was last heard at (address_macs.h);
+  // `unheard` answers for one not heard before.
+  bool moved(const proto::Endpoint& endpoint, bool unheard);
+  // Tells this host and its containers where an endpoint's address now is (Dataplane::announce).
+  void announce(const proto::Endpoint& endpoint);
   Status apply_plan(const std::string& device, const DevicePlan& plan);
   void count_entries();  // state_'s figures from the per-device ones
   // Sets up the networks of local containers that this host does not carry yet: after a restart.
@@ -124,9 +129,19 @@ class Reconciler {
   Status apply_update(const proto::Update& update);
   std::chrono::milliseconds jittered(std::chrono::milliseconds interval) const;
 
-  boost::asio::awaitable<void> restore(const std::string& name, const std::string& ip, const std::string& mac,
-                                       const std::string& network,
+  // Reserves a local endpoint again at its address when the registry lost it, and records its MAC
+  // when the registry lacks that.
+  boost::asio::awaitable<void> restore(const proto::Endpoint& local,
                                        const std::map<std::string, proto::Endpoint>& registered);
+  // The CNI attachments here; none when nobody makes them. Logs a listing that fails.
+  Result<std::vector<proto::Endpoint>> list_attachments();
+  // At the endpoint's address on its network, unless that is not in the network's subnet (a host
+  // end's group an operator changed); whether the registry holds it now.
+  boost::asio::awaitable<bool> reserve_again(const proto::Endpoint& local);
+  // An attachment listed before the pass's awaits, restored only if the kernel still has it once
+  // its name is claimed: a DEL that ended meanwhile must not get its pod's name reserved again.
+  boost::asio::awaitable<void> restore_attachment(const proto::Endpoint& attachment,
+                                                  const std::map<std::string, proto::Endpoint>& registered);
   // A managed container Docker holds but nobody started: a create cut short by a crash. It is
   // started when the registry holds its name here, else (or when it cannot start) removed, and
   // its name released.
@@ -140,8 +155,10 @@ class Reconciler {
   Dataplane& dataplane_;
   Runtime& runtime_;
   HostNetworks& networks_;
+  NameClaims& claims_;
   ReconcilerOptions options_;
   PeerModel model_;
+  AddressMacs macs_;
   std::optional<uint64_t> revision_;  // none until a snapshot
   SyncState state_;
   std::map<std::string, size_t> floods_, unicasts_;  // programmed, by device

@@ -12,8 +12,13 @@ namespace asio = boost::asio;
 using SystemClock = std::chrono::system_clock;
 
 RemovalFollower::RemovalFollower(const AgentIdentity& self, ipam::IpamClient& ipam, Runtime& runtime,
-                                 std::function<bool(const std::string&)> busy, std::chrono::milliseconds window)
-    : self_(self), ipam_(ipam), runtime_(runtime), busy_(std::move(busy)), windows_("container removals", window) {
+                                 NameClaims& claims, AttachedHere attached, std::chrono::milliseconds window)
+    : self_(self),
+      ipam_(ipam),
+      runtime_(runtime),
+      claims_(claims),
+      attached_(std::move(attached)),
+      windows_("container removals", window) {
   read_ = [this](SystemClock::time_point since, SystemClock::time_point until) { return read_window(since, until); };
 }
 
@@ -29,12 +34,23 @@ asio::awaitable<Status> RemovalFollower::read_window(SystemClock::time_point sin
   Labels any;
   auto removed = co_await runtime_.removed_containers(any, since, until);
   if (!removed) co_return removed.error();
-  for (const auto& name : *removed) co_await release_removed(name);
+  std::set<std::string> names = std::exchange(deferred_, {});
+  names.insert(removed->begin(), removed->end());
+  for (const auto& name : names) co_await release_removed(name);
   co_return Ok{};
 }
 
 asio::awaitable<void> RemovalFollower::release_removed(const std::string& name) {
-  if (busy_ && busy_(name)) co_return;  // the agent's own create or remove: it releases, or keeps
+  auto claim = claims_.take({name});
+  if (!claim) {
+    deferred_.insert(name);
+    co_return;
+  }
+  auto attached = attached_(name);
+  if (!attached || *attached) {
+    if (!attached) spdlog::warn("cannot tell whether an attachment holds {}: {}", name, attached.error().detail);
+    co_return;
+  }
   auto present = co_await runtime_.inspect_container(name);
   if (!present) {
     spdlog::warn("cannot tell whether {} is gone: {}", name, present.error().detail);

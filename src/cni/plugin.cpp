@@ -3,7 +3,9 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <optional>
 
+#include "cni/chain.h"
 #include "common/split.h"
 #include "proto/names.h"
 
@@ -90,11 +92,22 @@ Status check_previous(const cni::NetConf& conf, const cni::Attachment& attachmen
   return conflict("prev_result_differs", "the attachment's address is " + expected + ", which prevResult lacks");
 }
 
+// Chained after other plugins, the result is theirs with ours added (chain.h); a prevResult that
+// is not the spec's is refused before the agent is asked anything.
 Outcome add(const cni::NetConf& conf, const Invocation& call, AgentCalls& agent) {
-  cni::AttachRequest request{call.netns, conf.network, name_of(call), conf.name};
+  std::optional<PreviousResult> previous;
+  if (conf.prev_result) {
+    auto read = read_previous(*conf.prev_result);
+    if (!read) return failure(conf.cni_version, cni::kInvalidConfig, read.error().detail, "prevResult");
+    previous = std::move(*read);
+  }
+  bool default_route = !previous || !routes_by_default(*previous);
+  cni::AttachRequest request{call.netns, conf.network, name_of(call), conf.name, default_route};
   auto attached = agent.add(call.container_id, call.ifname, request);
   if (!attached) return agent_failure(conf.cni_version, "attaching to " + conf.network, attached.error());
-  return {0, json::serialize(cni::result_of(*attached, conf.cni_version)) + "\n"};
+  json::object result = cni::result_of(*attached, conf.cni_version, default_route);
+  if (previous) result = chained(*previous, std::move(result));
+  return {0, json::serialize(result) + "\n"};
 }
 
 Outcome check(const cni::NetConf& conf, const Invocation& call, AgentCalls& agent) {

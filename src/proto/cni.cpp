@@ -154,7 +154,11 @@ Result<NetConf> parse_net_conf(std::string_view text) {
 }
 
 json::object to_json(const AttachRequest& request) {
-  return {{"netns", request.netns}, {"network", request.network}, {"name", request.name}, {"config", request.config}};
+  return {{"netns", request.netns},
+          {"network", request.network},
+          {"name", request.name},
+          {"config", request.config},
+          {"default_route", request.default_route}};
 }
 
 json::object to_json(const Attachment& a) {
@@ -173,7 +177,7 @@ json::object to_json(const GcRequest& request) {
 Result<AttachRequest> parse_attach_request(std::string_view body) {
   auto request = read_request(body, [](Fields& fields) {
     return AttachRequest{fields.text("netns"), fields.maybe_text("network").value_or(std::string(kDefaultNetwork)),
-                         fields.text("name"), fields.text("config")};
+                         fields.text("name"), fields.text("config"), fields.maybe_flag("default_route").value_or(true)};
   });
   if (!request) return request.error();
   if (Status valid = validate_netns_path(request->netns); !valid) return valid.error();
@@ -215,14 +219,15 @@ Result<Attachment> parse_attachment(const json::value& answer) {
   return a;
 }
 
-json::object result_of(const Attachment& a, std::string_view version) {
+json::object result_of(const Attachment& a, std::string_view version, bool default_route) {
   json::object inside{{"name", a.ifname}, {"mac", a.mac}, {"sandbox", a.netns}};
   if (version != "1.0.0") inside["mtu"] = a.mtu;  // 1.1.0 added it
   json::array interfaces{json::object{{"name", a.host_interface}}, std::move(inside)};
   json::array ips{json::object{{"address", a.address + "/" + std::to_string(a.prefix_length)},
                                {"gateway", a.gateway},
                                {"interface", 1}}};
-  json::array routes{json::object{{"dst", "0.0.0.0/0"}, {"gw", a.gateway}}};
+  json::array routes;
+  if (default_route) routes.push_back(json::object{{"dst", "0.0.0.0/0"}, {"gw", a.gateway}});
   json::object dns{{"nameservers", json::array{json::string(a.gateway)}}};
   return {{"cniVersion", version}, {"interfaces", std::move(interfaces)}, {"ips", std::move(ips)},
           {"routes", std::move(routes)}, {"dns", std::move(dns)}};

@@ -79,13 +79,16 @@ struct NetConf {
 Result<NetConf> parse_net_conf(std::string_view text);
 
 // PUT /cni/{container_id}/{ifname}: the namespace (a path to its file, CNI_NETNS), the network,
-// the name the container goes by in the registry and the cluster's DNS, and the name of the
-// runtime's network configuration, which GC names again.
+// the name the container goes by in the registry and the cluster's DNS, the name of the
+// runtime's network configuration, which GC names again, and whether the namespace's default
+// route goes through the network's gateway (not when a plugin before this one in a chain set one:
+// the kernel refuses a second).
 struct AttachRequest {
   std::string netns;
   std::string network;
   std::string name;
   std::string config;
+  bool default_route = true;
 };
 // The name of a network configuration goes into the kernel's label of each attachment, where room
 // is short.
@@ -125,8 +128,8 @@ Result<GcRequest> parse_gc_request(std::string_view body);
 Result<Attachment> parse_attachment(const boost::json::value& answer);
 
 // The spec's result of ADD (and CHECK's prevResult): the interfaces, the address with its
-// gateway, the default route and the name server, in `version`'s format.
-boost::json::object result_of(const Attachment& attachment, std::string_view version);
+// gateway, the default route (if the attachment has it) and the name server, in `version`'s format.
+boost::json::object result_of(const Attachment& attachment, std::string_view version, bool default_route);
 // The spec's error: {"cniVersion", "code", "msg", "details"}.
 boost::json::object error_of(std::string_view version, int code, std::string_view msg, std::string_view details);
 // VERSION's answer.

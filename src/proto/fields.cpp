@@ -61,6 +61,13 @@ bool Fields::flag(std::string_view key) {
   return found->as_bool();
 }
 
+std::optional<bool> Fields::maybe_flag(std::string_view key) {
+  const json::value* found = object_ ? object_->if_contains(key) : nullptr;
+  if (found == nullptr || found->is_null()) return std::nullopt;
+  if (!found->is_bool()) return fail(key, "a boolean"), std::nullopt;
+  return found->as_bool();
+}
+
 uint64_t Fields::number(std::string_view key) {
   const json::value* found = find(key);
   if (found == nullptr) return 0;

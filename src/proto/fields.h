@@ -27,6 +27,8 @@ class Fields {
   // Absent and null both mean "not given".
   std::optional<std::string> maybe_text(std::string_view key);
   bool flag(std::string_view key);
+  // Absent and null are std::nullopt.
+  std::optional<bool> maybe_flag(std::string_view key);
   uint64_t number(std::string_view key);
   // Absent and null are std::nullopt; an integer beyond int64's range reads as its maximum, so
   // that a range check refuses it.

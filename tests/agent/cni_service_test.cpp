@@ -49,7 +49,16 @@ TEST_F(CniServiceTest, AnAddHoldsTheAddressRecordsTheMacAndMakesThePair) {
   EXPECT_EQ(pair.ifname, "eth0");
   EXPECT_EQ(pair.address.to_string(), attached->address);
   EXPECT_EQ(pair.bridge, host.self.bridge);
+  EXPECT_TRUE(pair.default_route);
   EXPECT_EQ(attached->host_interface.size(), 15u);
+}
+
+// Chained after a plugin that routes by default, the namespace must not get a second default route.
+TEST_F(CniServiceTest, AnAddAskedForNoDefaultRouteMakesAPairWithout) {
+  proto::cni::AttachRequest request{"/run/netns/c0ffee00", "vxlan-net", "pod1", "overlay", false};
+  auto attached = run(service.add("c0ffee00", "eth1", request));
+  ASSERT_TRUE(attached.ok()) << attached.error().detail;
+  EXPECT_FALSE(sandboxes.pairs.at(attached->host_interface).default_route);
 }
 
 TEST_F(CniServiceTest, TheSameAddAgainAnswersTheSameAttachment) {
@@ -144,17 +153,15 @@ TEST_F(CniServiceTest, ADelDuringItsAddIsTryAgainLater) {
 
 // Nothing else of this agent touches an attachment or its name while its add is under way: not
 // a second add of the attachment under another name, nor an add of the name for another
-// container, nor a container of that name, nor a GC.
+// container, nor a container of that name.
 TEST_F(CniServiceTest, NoOtherOperationRunsBesideAnAddOfItsAttachmentOrName) {
   boost::asio::io_context io;
   host.ipam.allocate_gate = std::make_shared<boost::asio::steady_timer>(io, std::chrono::hours(1));
   std::optional<Result<proto::cni::Attachment>> added, same_attachment, same_name;
   std::optional<Result<ManagedContainer>> container;
-  std::optional<Result<std::vector<std::string>>> collected;
   proto::cni::AttachRequest request{"/run/netns/c0ffee00", "vxlan-net", "pod1", "overlay"};
   proto::cni::AttachRequest renamed{"/run/netns/c0ffee00", "vxlan-net", "pod2", "overlay"};
   proto::cni::AttachRequest other{"/run/netns/beef0000", "vxlan-net", "pod1", "overlay"};
-  proto::cni::GcRequest gc{"overlay", {}};
   const std::string name = "pod1", image = "alpine", network = "vxlan-net";
   auto spawn = [&io](auto task) { boost::asio::co_spawn(io, std::move(task), boost::asio::detached); };
   spawn([&]() -> boost::asio::awaitable<void> { added.emplace(co_await service.add("c0ffee00", "eth0", request)); });
@@ -215,7 +222,7 @@ class CniHousekeepingTest : public CniServiceTest {
   }
   Status housekeeping() { return run(reconciler.housekeeping()); }
 
-  Reconciler reconciler{host.self, host.ipam, host.dataplane, host.runtime, host.networks, options_for(service)};
+  Reconciler reconciler{host.self, host.ipam, host.dataplane, host.runtime, host.networks, host.claims, options_for(service)};
 };
 
 // Found by review: after a Redis wipe only Docker's containers were reserved again, so an

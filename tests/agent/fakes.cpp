@@ -548,7 +548,7 @@ TestHost::TestHost(ReconcilerOptions options)
     : self(test_identity()),
       networks(self, ipam, runtime, dataplane),
       service(self, ipam, runtime, networks, claims, [this](const std::string& name) { return attached_here(name); }),
-      reconciler(self, ipam, dataplane, runtime, networks, options) {
+      reconciler(self, ipam, dataplane, runtime, networks, claims, options) {
   dataplane.underlays[self.underlay_device] = {{self.underlay_ip}, 1500, 2};
   ipam.add_host(self.host_id, self.underlay_ip.to_string());
   std::string gateway = ipam.hold(self.gateway_name(), self.host_id).ip_address;

@@ -289,7 +289,7 @@ struct TestHost {
   HostNetworks networks;
   NameClaims claims;
   // What the service asks of the CNI attachments here: none, unless a test says otherwise.
-  ContainerService::AttachedHere attached_here = [](const std::string&) -> Result<bool> { return false; };
+  AttachedHere attached_here = [](const std::string&) -> Result<bool> { return false; };
   ContainerService service;
   Reconciler reconciler;
 };

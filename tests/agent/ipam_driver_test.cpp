@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <set>
+#include <string>
 
 #include "agent/docker_plugin/docker_endpoints.h"
 #include "agent/docker_plugin/ipam_driver.h"
@@ -29,6 +31,14 @@ class IpamDriverTest : public ::testing::Test {
     EXPECT_NO_THROW(parsed = json::parse(response.body)) << response.body;
     return {response.status, parsed};
   }
+  // Docker's network events for the container, as the agent handles them.
+  void connected(const std::string& id) { run(event(&DockerEndpoints::connected, id)); }
+  void disconnected(const std::string& id) { run(event(&DockerEndpoints::disconnected, id)); }
+  using Handler = boost::asio::awaitable<void> (DockerEndpoints::*)(const std::string&, const std::string&);
+  boost::asio::awaitable<bool> event(Handler handler, std::string id) {
+    co_await (endpoints.*handler)(host.self.network, id);
+    co_return true;
+  }
   size_t provisional() const {
     size_t count = 0;
     for (const auto& [name, endpoint] : host.ipam.names) count += proto::is_docker_endpoint_name(name);
@@ -36,7 +46,9 @@ class IpamDriverTest : public ::testing::Test {
   }
 
   TestHost host;
-  DockerEndpoints endpoints{host.self, host.ipam, host.runtime, host.networks};
+  std::set<std::string> pods;  // the names CNI attachments hold here
+  DockerEndpoints endpoints{host.self, host.ipam, host.runtime, host.networks, host.claims,
+                            [this](const std::string& name) -> Result<bool> { return pods.count(name) > 0; }};
   IpamDriver driver{endpoints};
 };
 
@@ -69,10 +81,7 @@ TEST_F(IpamDriverTest, AnAddressIsHeldProvisionallyThenRenamedAfterItsContainer)
   auto& info = host.runtime.containers.at("web").info;
   info.networks[host.self.network] = {address, "02:42:ac:14:09:09"};
   std::string id = info.id;
-  run([&]() -> boost::asio::awaitable<bool> {
-    co_await endpoints.connected(host.self.network, id);
-    co_return true;
-  }());
+  connected(id);
   ASSERT_TRUE(host.ipam.names.count("web"));
   EXPECT_EQ(host.ipam.names.at("web").ip_address, address);
   EXPECT_EQ(provisional(), 0u);
@@ -89,6 +98,41 @@ TEST_F(IpamDriverTest, AWantedAddressHeldElsewhereIsRefused) {
   auto answer = call("/IpamDriver.RequestAddress", R"({"PoolID":"172.20.0.0/16","Address":")" + held + R"("})");
   EXPECT_EQ(answer.status, 409) << answer.body;
   EXPECT_NE(std::string(answer.body.at("Err").as_string()).find(held), std::string::npos) << answer.body;
+  EXPECT_EQ(provisional(), 0u);
+}
+
+// Found by review: an --ip of the address a CNI pod holds here was taken from the pod, as one the
+// host's own stopped container held.
+TEST_F(IpamDriverTest, AWantedAddressACniAttachmentHoldsIsRefused) {
+  std::string held = host.ipam.hold("pod1", host.self.host_id, fakes::kMacB).ip_address;
+  pods.insert("pod1");
+  auto answer = call("/IpamDriver.RequestAddress", R"({"PoolID":"172.20.0.0/16","Address":")" + held + R"("})");
+  EXPECT_EQ(answer.status, 409) << answer.body;
+  EXPECT_NE(std::string(answer.body.at("Err").as_string()).find("pod1"), std::string::npos) << answer.body;
+  EXPECT_EQ(provisional(), 0u);
+  EXPECT_EQ(host.ipam.names.at("pod1").mac_address, fakes::kMacB);
+}
+
+// Found by review: a Docker container named like a pod here was renamed onto the pod's entry (its
+// own host's), and its disconnect then released the pod's address.
+TEST_F(IpamDriverTest, ADockerContainerNamedLikeAPodIsTakenOffAndLeavesThePodsAddress) {
+  proto::Endpoint pod = host.ipam.hold("pod1", host.self.host_id, fakes::kMacB);
+  pods.insert("pod1");
+  auto answer = call("/IpamDriver.RequestAddress", R"({"PoolID":"172.20.0.0/16"})");
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  std::string address = std::string(answer.body.at("Address").as_string());
+  address = address.substr(0, address.find('/'));
+  host.runtime.add_container("pod1", {}, address);
+  auto& info = host.runtime.containers.at("pod1").info;
+  info.networks[host.self.network] = {address, "02:42:ac:14:09:09"};
+  std::string id = info.id;
+  connected(id);
+  EXPECT_FALSE(host.runtime.containers.at("pod1").info.networks.count(host.self.network));
+  // Docker then releases the container's address and says it disconnected.
+  ASSERT_EQ(call("/IpamDriver.ReleaseAddress", R"({"PoolID":"172.20.0.0/16","Address":")" + address + R"("})").status, 200);
+  disconnected(id);
+  ASSERT_TRUE(host.ipam.names.count("pod1"));
+  EXPECT_EQ(host.ipam.names.at("pod1"), pod);
   EXPECT_EQ(provisional(), 0u);
 }
 

@@ -211,6 +211,22 @@ TEST_F(NeighbourTest, ListsOnlyPermanentEntriesOfTheDevice) {
   EXPECT_TRUE(contains(sh("ip neigh show 10.40.0.7 dev vxlan0"), "STALE"));
 }
 
+// Found by review: a gratuitous ARP this host sends never reaches its own cache, so the host kept
+// talking to a restarted container's old MAC until its entry expired.
+TEST_F(NeighbourTest, AnAnnouncementMovesThisHostsOwnEntryAndMakesNone) {
+  sh("ip neigh add 10.40.0.7 lladdr 02:00:00:00:00:07 dev br-test nud reachable");
+  auto announced = ns_.run([&] { return dp_.announce("br-test", {ip("10.40.0.7"), "02:00:00:00:00:77"}); });
+  ASSERT_TRUE(announced) << why(announced);
+  EXPECT_TRUE(contains(sh("ip neigh show 10.40.0.7 dev br-test"), "lladdr 02:00:00:00:00:77 STALE"))
+      << sh("ip neigh show dev br-test");
+  auto uncached = ns_.run([&] { return dp_.announce("br-test", {ip("10.40.0.8"), "02:00:00:00:00:08"}); });
+  ASSERT_TRUE(uncached) << why(uncached);
+  EXPECT_EQ(sh("ip neigh show 10.40.0.8 dev br-test"), "");
+  auto missing = ns_.run([&] { return dp_.announce("nosuchdev0", {ip("10.40.0.7"), "02:00:00:00:00:77"}); });
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, "unknown_device");
+}
+
 TEST_F(NeighbourTest, CallsCheckTheDeviceAndTheMac) {
   ASSERT_TRUE(ensure(spec()));
   auto missing = ns_.run([&] { return dp_.neighbours("nosuchdev0"); });

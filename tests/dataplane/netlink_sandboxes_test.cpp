@@ -1,7 +1,7 @@
 // NetlinkSandboxes against the real kernel. Namespace vsh stands for a host, with a bridge br-t at
 // 10.96.0.1/24; vsc for a container's namespace, as a runtime makes it. Checked: attach makes the
 // pair, inside (name, MAC, address, MTU, default route, loopback up) and out (on the bridge, up,
-// labelled), and the container reaches the bridge; check sees a change made behind its back;
+// labelled), and the container reaches the bridge; without the default route when one is there; check sees a change made behind its back;
 // detach takes both ends away and is idempotent; a taken name, a namespace that is gone and the
 // host's own namespace, and a file that is no network namespace (a FIFO among them, which must not
 // hang the agent) are refused, leaving nothing behind.
@@ -67,6 +67,23 @@ TEST_F(NetlinkSandboxesTest, AttachMakesThePairInsideAndOut) {
   EXPECT_EQ((*ends)[0].address.to_string(), "10.96.0.5");  // kept in the host end's group
   EXPECT_NE(outside.find("group " + std::to_string(Ipv4::parse("10.96.0.5")->value())), std::string::npos) << outside;
   EXPECT_TRUE(host.run([&] { return sandboxes.check(spec()); }).ok());
+}
+
+// A plugin before ours in a chain routed the namespace by default: ours must add no second one,
+// which the kernel refuses, and still reach its gateway on the subnet's own route.
+TEST_F(NetlinkSandboxesTest, AttachWithoutADefaultRouteLeavesTheNamespacesOwn) {
+  sh(container, "ip link add first0 type veth peer name first1 && ip addr add 10.97.0.5/24 dev first0"
+                " && ip link set first1 up && ip link set first0 up"
+                " && ip route add default via 10.97.0.1 dev first0");
+  VethSpec second = spec();
+  second.default_route = false;
+  Status attached = attach(second);
+  ASSERT_TRUE(attached.ok()) << why(attached);
+  std::string routes = sh(container, "ip route show default");
+  EXPECT_NE(routes.find("default via 10.97.0.1 dev first0"), std::string::npos) << routes;
+  EXPECT_EQ(routes.find("10.96.0.1"), std::string::npos) << routes;
+  EXPECT_EQ(container.exec("ping -c 1 -W 2 10.96.0.1").status, 0) << "the container reaches its gateway";
+  EXPECT_TRUE(host.run([&] { return sandboxes.check(second); }).ok());
 }
 
 TEST_F(NetlinkSandboxesTest, CheckSeesAChangeBehindItsBack) {

@@ -5,7 +5,8 @@
 # name and makes it reach a Docker container on host2 by address and by name; CHECK, ADD again,
 # STATUS, GC and DEL (idempotent, also for a namespace that is gone) do what the spec says; a bad
 # configuration and an agent that is down get the spec's error codes and hold nothing; a namespace
-# deleted without a DEL is released by the agent, and an agent restart keeps the live ones.
+# deleted without a DEL is released by the agent, and an agent restart keeps the live ones. Chained
+# after another plugin (its prevResult), ADD adds to that result and keeps its default route.
 #   cni_test.sh [BIN_DIR]     (default: build/bin)
 set -uo pipefail
 
@@ -106,6 +107,32 @@ expect_eq "a name a container on host2 holds: code 100" "$(jq -r '"\(.code) \(.d
 check "none of them left a registration" bash -c "$(declare -f lab registered not_registered); P=$P ROOT=$ROOT; not_registered bare2"
 expect_eq "nor an interface" "$(in_ns "${NETNS[1]}" ip -o link show | grep -c eth0)" 0
 expect_eq "and target keeps its own" "$(registered target | cut -d' ' -f1-2)" "host2 $target_ip"
+
+echo "# chained after another plugin"
+# A plugin before ours gave the namespace first0 and a default route through it, as a bridge plugin
+# would; its result comes to ours as prevResult.
+in_ns "${NETNS[1]}" ip link add first0 type veth peer name first1
+in_ns "${NETNS[1]}" ip link set first1 up
+in_ns "${NETNS[1]}" ip addr add 10.97.0.5/24 dev first0
+in_ns "${NETNS[1]}" ip link set first0 up
+in_ns "${NETNS[1]}" ip route add default via 10.97.0.1
+chained=$(jq -nc --arg ns "/run/netns/${NETNS[1]}" '{cniVersion: "1.1.0", name: "overlay", type: "vxlan-cni",
+  prevResult: {cniVersion: "1.1.0", interfaces: [{name: "first0", sandbox: $ns}],
+    ips: [{address: "10.97.0.5/24", gateway: "10.97.0.1", interface: 0}],
+    routes: [{dst: "0.0.0.0/0", gw: "10.97.0.1"}], dns: {nameservers: ["10.97.0.1"]}}}')
+cni ADD c0ffee05 "${NETNS[1]}" chained1 "$chained" >"$OUT/chained"
+expect_eq "a chained ADD into a namespace with a default route succeeds" "$(rc)" 0
+if_failed cat "$OUT/chained"
+expect_eq "its result is the previous one with ours added" \
+  "$(jq -c '[[.interfaces[] | .name][0,2], .ips[1].interface, (.routes | length), .dns.nameservers[0]]' "$OUT/chained")" \
+  '["first0","eth0",2,1,"10.97.0.1"]'
+expect_eq "the namespace keeps its own default route" "$(in_ns "${NETNS[1]}" ip route show default | awk '{print $3, $5}')" \
+  "10.97.0.1 first0"
+check "and reaches the Docker container on host2 on the overlay's subnet" eventually 10 \
+  in_ns "${NETNS[1]}" ping -c 1 -W 1 "$target_ip"
+cni DEL c0ffee05 "${NETNS[1]}" chained1 >/dev/null
+expect_eq "DEL of the chained attachment succeeds" "$(rc)" 0
+check "and releases its name" not_registered chained1
 
 echo "# an agent that is down, then restarted"
 cni ADD c0ffee03 "${NETNS[2]}" bare3 >"$OUT/add3"

@@ -80,9 +80,19 @@ keeper_ip=$(docker_ip host1 keeper)
 check "keeper registered" eventually 2 is_registered keeper "host1 $keeper_ip"
 # So that probe's ARP cache holds keeper's MAC, which Docker changes at each restart.
 check "probe reaches keeper" eventually 10 pings host2 probe keeper
+# And so that host2's own cache (its namespace, from the gateway's address) holds it too: the ARP
+# is answered though the echo is not (containers answer their gateway nothing but ping and DNS).
+keeper_mac() { lab docker host1 inspect -f '{{(index .NetworkSettings.Networks "vxlan-net").MacAddress}}' keeper; }
+cached_mac() { lab exec host2 ip neigh show "$keeper_ip" dev br-vxlan | awk '{print $3}'; }
+lab exec host2 ping -c 1 -W 1 "$keeper_ip" >/dev/null 2>&1
+expect_eq "host2's own ARP cache holds keeper's MAC" "$(cached_mac)" "$(keeper_mac)"
 must "docker restart keeper" lab docker host1 restart -t 1 keeper
 expect_eq "keeper keeps its address across docker restart" "$(docker_ip host1 keeper)" "$keeper_ip"
 check "and its registration" eventually 2 is_registered keeper "host1 $keeper_ip"
+keeper_mac=$(keeper_mac)
+check "host2's own ARP cache moved to keeper's new MAC ($keeper_mac), which the host's announcement never reaches" \
+  eventually 2 bash -c "$(declare -f lab cached_mac); P=$P ROOT=$ROOT keeper_ip=$keeper_ip; [[ \$(cached_mac) == $keeper_mac ]]"
+if_failed lab exec host2 ip neigh show dev br-vxlan
 kill -9 "$(lab docker host1 inspect -f '{{.State.Pid}}' keeper)"
 check "killed (its process, from the host), keeper is restarted by Docker's policy" eventually 10 bash -c \
   "$(declare -f lab); P=$P ROOT=$ROOT; [[ \$(lab docker host1 inspect -f '{{.RestartCount}} {{.State.Running}}' keeper) == '1 true' ]]"

@@ -237,6 +237,60 @@ TEST_F(CniPluginTest, CheckComparesThePreviousResult) {
   EXPECT_EQ(code_of(invoke(env("CHECK"))), 100);  // no prevResult
 }
 
+// Found by review: chained after another plugin, ADD dropped the result it was given, and added a
+// second default route, which the kernel refuses.
+TEST_F(CniPluginTest, AChainedAddAnswersThePreviousResultWithItsOwnAdded) {
+  std::string chained = R"({"cniVersion":"1.1.0","name":"n","type":"vxlan-cni","prevResult":{
+    "cniVersion":"1.1.0",
+    "interfaces":[{"name":"cni0"},{"name":"eth0","sandbox":"/run/netns/c0ffee00"}],
+    "ips":[{"address":"10.88.0.5/16","gateway":"10.88.0.1","interface":1}],
+    "routes":[{"dst":"0.0.0.0/0","gw":"10.88.0.1"}],
+    "dns":{"nameservers":["10.88.0.1"],"domain":"pods.local","search":["pods.local"]}}})";
+  auto environment = env("ADD");
+  environment["CNI_IFNAME"] = "eth1";
+  Outcome outcome = invoke(environment, chained);
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.out;
+  EXPECT_FALSE(calls.last_add.default_route);
+  json::object result = parsed(outcome);
+  json::array interfaces = result.at("interfaces").as_array();
+  ASSERT_EQ(interfaces.size(), 4u);
+  EXPECT_EQ(interfaces[0].at("name"), "cni0");
+  EXPECT_EQ(interfaces[1].at("name"), "eth0");
+  EXPECT_EQ(interfaces[2].at("name"), "vxc0123456789ab");
+  EXPECT_EQ(interfaces[3].at("name"), "eth1");
+  json::array ips = result.at("ips").as_array();
+  ASSERT_EQ(ips.size(), 2u);
+  EXPECT_EQ(ips[0].at("address"), "10.88.0.5/16");
+  EXPECT_EQ(ips[0].at("interface"), 1);
+  EXPECT_EQ(ips[1].at("address"), "172.20.0.9/16");
+  EXPECT_EQ(ips[1].at("interface"), 3);
+  EXPECT_EQ(result.at("routes"), (json::array{json::object{{"dst", "0.0.0.0/0"}, {"gw", "10.88.0.1"}}}));
+  EXPECT_EQ(result.at("dns").at("nameservers"), (json::array{"10.88.0.1", "172.20.0.1"}));
+  EXPECT_EQ(result.at("dns").at("domain"), "pods.local");
+  EXPECT_EQ(result.at("dns").at("search"), (json::array{"pods.local"}));
+}
+
+TEST_F(CniPluginTest, AChainedAddWithoutADefaultRouteBeforeItRoutesThroughTheGateway) {
+  std::string chained = R"({"cniVersion":"1.0.0","name":"n","type":"vxlan-cni","prevResult":{
+    "cniVersion":"1.0.0","interfaces":[{"name":"lo0"}],"routes":[{"dst":"10.0.0.0/8"}]}})";
+  Outcome outcome = invoke(env("ADD"), chained);
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.out;
+  EXPECT_TRUE(calls.last_add.default_route);
+  json::object result = parsed(outcome);
+  EXPECT_EQ(result.at("routes").as_array().size(), 2u);
+  EXPECT_EQ(result.at("routes").as_array().at(1).at("dst"), "0.0.0.0/0");
+  EXPECT_EQ(result.at("ips").as_array().at(0).at("interface"), 2);
+}
+
+TEST_F(CniPluginTest, APreviousResultNotOfTheSpecsTypesIsRefusedBeforeTheAgentIsAsked) {
+  for (const char* prev : {R"({"interfaces":{}})", R"({"ips":[1]})", R"({"routes":"none"})", R"({"dns":[]})",
+                           R"({"dns":{"nameservers":[1]}})", R"({"dns":{"search":"a"}})"}) {
+    std::string config = std::string(R"({"cniVersion":"1.0.0","name":"n","type":"vxlan-cni","prevResult":)") + prev + "}";
+    EXPECT_EQ(code_of(invoke(env("ADD"), config)), 7) << prev;
+  }
+  EXPECT_TRUE(calls.made.empty());
+}
+
 // Without the runtime's list every attachment would look stale: GC is refused, and asks nothing.
 // The list's earlier name (libcni sends both) is read too.
 TEST_F(CniPluginTest, GcNeedsTheListOfAttachmentsToKeep) {

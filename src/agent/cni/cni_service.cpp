@@ -168,8 +168,10 @@ asio::awaitable<Result<CniAttachment>> CniService::attach(const std::string& con
   Label label{request.network, request.name, request.config, mac};
   CniAttachment attachment = attachment_of(container_id, ifname, request.netns, label, setup, held->endpoint);
   proto::EndpointRecord record{self_.host_id, mac};
+  VethSpec veth = veth_of(attachment, request.config, setup);
+  veth.default_route = request.default_route;
   Status done = co_await ipam_.record_endpoint(request.name, record);
-  if (done) done = sandboxes_.attach(veth_of(attachment, request.config, setup));
+  if (done) done = sandboxes_.attach(veth);
   if (!done) {
     // Only what this add made or took over: an entry it found with its MAC (an earlier add's) may
     // be a live attachment's.

@@ -26,6 +26,7 @@ struct VethSpec {
   Ipv4 gateway;                // the default route inside goes through it
   int mtu = 0;
   std::string bridge;
+  bool default_route = true;   // none when the namespace has one of another plugin's
 };
 
 struct HostEnd {
@@ -38,8 +39,8 @@ class Sandboxes {
  public:
   virtual ~Sandboxes() = default;
 
-  // Creates the pair, the inside end named spec.ifname with the MAC, address, MTU and default route
-  // of the spec and up, with the namespace's loopback up; the host end on the bridge and up. All or
+  // Creates the pair, the inside end named spec.ifname with the MAC, address, MTU and (if asked)
+  // default route of the spec and up, with the namespace's loopback up; the host end on the bridge and up. All or
   // nothing: a failure takes the pair away again. kNotFound "unknown_netns" when the namespace's
   // file cannot be opened; kConflict "interface_exists" when either name is taken.
   virtual Status attach(const VethSpec& spec) = 0;

@@ -271,6 +271,33 @@ Result<nl::Neigh> arp_neigh(int ifindex, Ipv4 ip) {
   return neigh;
 }
 
+// The neighbour object for the entry on the device, with its MAC, for adding or replacing it.
+Result<nl::Neigh> arp_neigh_at(nl_sock* sk, const std::string& device, const NeighbourEntry& entry) {
+  auto lladdr = to_lladdr(entry.mac);
+  if (!lladdr) return lladdr.error();
+  auto link = require_link(sk, device);
+  if (!link) return link.error();
+  auto neigh = arp_neigh(rtnl_link_get_ifindex(link->get()), entry.ip);
+  if (!neigh) return neigh.error();
+  rtnl_neigh_set_lladdr(neigh->get(), lladdr->get());
+  return neigh;
+}
+
+// The host's own ARP entry for the address on the device, moved to the MAC as a stale one: a
+// replace without NLM_F_CREATE, so that the kernel makes none where it had none.
+Status move_cached_neighbour(const std::string& device, const NeighbourEntry& entry) {
+  auto sk = open_socket();
+  if (!sk) return sk.error();
+  auto neigh = arp_neigh_at(sk->get(), device, entry);
+  if (!neigh) return neigh.error();
+  rtnl_neigh_set_state(neigh->get(), NUD_STALE);
+  int err = rtnl_neigh_add(sk->get(), neigh->get(), NLM_F_REPLACE);
+  if (err == -NLE_OBJ_NOTFOUND) return Ok{};
+  if (err < 0) return netlink_error("moving the cached entry of " + entry.ip.to_string() + " on " + device, err);
+  spdlog::debug("neighbour {}: this host's cache now has {} at {}", device, entry.ip.to_string(), entry.mac);
+  return Ok{};
+}
+
 // Reads the device back: a request the kernel acknowledged may still have been dropped in part
 // (see set_device_tunables), and a silent half-repair would look like success forever.
 Status verify_repair(nl_sock* sk, const VxlanSpec& spec, int bridge_ifindex) {
@@ -624,15 +651,10 @@ Result<std::vector<NeighbourEntry>> NetlinkDataplane::neighbours(const std::stri
 }
 
 Status NetlinkDataplane::add_neighbour(const std::string& device, const NeighbourEntry& entry) {
-  auto lladdr = to_lladdr(entry.mac);
-  if (!lladdr) return lladdr.error();
   auto sk = open_socket();
   if (!sk) return sk.error();
-  auto link = require_link(sk->get(), device);
-  if (!link) return link.error();
-  auto neigh = arp_neigh(rtnl_link_get_ifindex(link->get()), entry.ip);
+  auto neigh = arp_neigh_at(sk->get(), device, entry);
   if (!neigh) return neigh.error();
-  rtnl_neigh_set_lladdr(neigh->get(), lladdr->get());
   rtnl_neigh_set_state(neigh->get(), NUD_PERMANENT);
   NeighbourEntry normal{entry.ip, *parse_mac(entry.mac)};
   if (int err = rtnl_neigh_add(sk->get(), neigh->get(), NLM_F_CREATE | NLM_F_REPLACE); err < 0) {
@@ -673,7 +695,8 @@ Status NetlinkDataplane::remove_neighbour(const std::string& device, const Neigh
 }
 
 Status NetlinkDataplane::announce(const std::string& bridge, const NeighbourEntry& entry) {
-  return send_gratuitous_arp(bridge, entry.ip, entry.mac);
+  if (Status sent = send_gratuitous_arp(bridge, entry.ip, entry.mac); !sent) return sent;
+  return move_cached_neighbour(bridge, entry);
 }
 
 }  // namespace vx::agent

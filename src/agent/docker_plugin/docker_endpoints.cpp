@@ -100,6 +100,10 @@ asio::awaitable<Result<Ipv4>> DockerEndpoints::hold_wanted(const std::string& ne
     if (endpoint.ip_address != text || endpoint.network != network || proto::is_gateway_name(endpoint.container_name)) {
       continue;
     }
+    if (attachment_holds(endpoint.container_name)) {
+      co_return conflict("address_in_use", "address " + text + " on " + network + " is in use by CNI attachment " +
+                                               endpoint.container_name + " on host " + self_.host_id);
+    }
     unpark(endpoint.container_name);
     leases_[network][wanted] = {endpoint.container_name, Clock::now()};
     spdlog::info("docker plugin: {} on {} for {}, which holds it here", text, network, endpoint.container_name);
@@ -164,8 +168,20 @@ asio::awaitable<void> DockerEndpoints::connected(const std::string& docker_netwo
   co_await claim(network, container, *address, attachment->second);
 }
 
+bool DockerEndpoints::attachment_holds(const std::string& name) {
+  auto held = attached_(name);
+  if (!held) spdlog::warn("docker plugin: cannot tell whether a CNI attachment holds {}: {}", name, held.error().detail);
+  return !held || *held;
+}
+
 asio::awaitable<void> DockerEndpoints::claim(const std::string& network, const ContainerInfo& container, Ipv4 address,
                                              const Attachment& attachment) {
+  auto claimed = claims_.take({container.name});
+  if (!claimed) co_return;  // housekeeping comes back to it
+  if (attachment_holds(container.name)) {
+    co_await refuse_duplicate(network, container, "a CNI attachment on this host");
+    co_return;
+  }
   const std::string& mac = attachment.mac_address;
   std::string holder;
   if (auto lease = leases_[network].find(address); lease != leases_[network].end()) holder = lease->second.name;
@@ -185,7 +201,7 @@ asio::awaitable<void> DockerEndpoints::claim(const std::string& network, const C
     if (!renamed && renamed.error().code == "name_conflict") {
       auto other = co_await ipam_.container(container.name);
       if (other && other->host_id != self_.host_id) {
-        co_await refuse_duplicate(network, container, *other);
+        co_await refuse_duplicate(network, container, "host " + other->host_id + " (" + other->ip_address + ")");
         co_return;
       }
       // Its own entry from before a restart that got another address: the new one wins.
@@ -216,10 +232,10 @@ asio::awaitable<void> DockerEndpoints::claim(const std::string& network, const C
 }
 
 asio::awaitable<void> DockerEndpoints::refuse_duplicate(const std::string& network, const ContainerInfo& container,
-                                                        const proto::Endpoint& holder) {
-  spdlog::error("docker plugin: container name {} is registered on host {} ({}): names are cluster-wide, so {} "
+                                                        const std::string& holder) {
+  spdlog::error("docker plugin: container name {} is registered to {}: names are cluster-wide, so {} "
                 "here is taken off {}; rename it (docker rename) and connect it again",
-                container.name, holder.host_id, holder.ip_address, container.id.substr(0, 12), network);
+                container.name, holder, container.id.substr(0, 12), network);
   const NetworkSetup* setup = networks_.find(network);
   std::string docker_network = setup ? setup->devices.docker_network : network;
   // Docker releases the address (release_address), which frees its provisional entry.
@@ -237,6 +253,10 @@ asio::awaitable<void> DockerEndpoints::disconnected(const std::string& docker_ne
   if (!inspected || !inspected->has_value()) co_return;  // removed: the removal follower releases it
   const ContainerInfo& container = **inspected;
   if (is_managed(container) || container.networks.count(docker_network)) co_return;  // a stop: parked
+  auto claimed = claims_.take({container.name});
+  if (!claimed) co_return;  // another operation's: housekeeping releases what nothing holds
+  // One refused for a pod's name (refuse_duplicate) is disconnected too: the name stays the pod's.
+  if (attachment_holds(container.name)) co_return;
   unpark(container.name);
   auto held = co_await ipam_.container(container.name);
   if (!held || held->host_id != self_.host_id || held->network != network) co_return;
@@ -280,6 +300,8 @@ asio::awaitable<std::set<std::string>> DockerEndpoints::keep(const std::map<std:
       }
       if (holder == by_address.end()) {
         // The registry lost it: reserve it again at its address before the IPAM hands it out.
+        auto claimed = claims_.take({container.name});
+        if (!claimed || attachment_holds(container.name)) continue;
         spdlog::warn("the registry lost {} ({} on {}); reserving it again", container.name, address->to_string(), network);
         proto::AllocateRequest request{container.name, self_.host_id, *address, network};
         if (auto again = co_await ipam_.allocate(request); !again) {

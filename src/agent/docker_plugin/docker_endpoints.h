@@ -6,9 +6,10 @@
 //    proto/names.h), with the MAC Docker chose, and leases it to Docker here; a wanted address
 //    (--ip) is held exactly, or refused when another container holds it;
 //  - connected(), once Docker says which container it is, renames that entry after the container:
-//    names stay cluster-unique, so a name another host holds keeps it, and the container that
-//    came second is disconnected from the network (the agent logs why) rather than registered
-//    twice;
+//    names stay cluster-unique, so a name another host or a CNI attachment here holds keeps it, and
+//    the container that came second is disconnected from the network (the agent logs why) rather
+//    than registered twice; a wanted address a CNI attachment holds is refused as one held
+//    elsewhere is;
 //  - a container (with no --ip) that stops keeps its name and address parked; if it is the only one on its network
 //    to have stopped in the last minute, the next address Docker asks for there is that one again:
 //    a container Docker restarts keeps its address. connected() checks the guess and moves the
@@ -18,6 +19,8 @@
 // Containers the agent creates itself (managed) ask for the address they hold already: it is
 // leased to them and left to the container service. Nothing here calls Docker while Docker waits
 // for an answer (moby/libnetwork#414): the plugin's calls touch the IPAM and this state only.
+// What changes a container's registry name claims it first (name_claims.h); one another
+// operation holds is left to housekeeping's keep().
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -30,6 +33,7 @@
 
 #include "agent/host_networks.h"
 #include "agent/identity.h"
+#include "agent/name_claims.h"
 #include "agent/runtime.h"
 #include "ipam/client/ipam_client.h"
 
@@ -39,8 +43,9 @@ class DockerEndpoints {
  public:
   using Clock = std::chrono::steady_clock;
 
-  DockerEndpoints(const AgentIdentity& self, ipam::IpamClient& ipam, Runtime& runtime, HostNetworks& networks)
-      : self_(self), ipam_(ipam), runtime_(runtime), networks_(networks) {}
+  DockerEndpoints(const AgentIdentity& self, ipam::IpamClient& ipam, Runtime& runtime, HostNetworks& networks,
+                  NameClaims& claims, AttachedHere attached)
+      : self_(self), ipam_(ipam), runtime_(runtime), networks_(networks), claims_(claims), attached_(std::move(attached)) {}
 
   const std::map<std::string, NetworkSetup>& networks() const { return networks_.all(); }
   // The cluster network whose Docker network is `docker_network`, if this host carries it.
@@ -84,14 +89,19 @@ class DockerEndpoints {
   boost::asio::awaitable<Result<Ipv4>> hold_wanted(const std::string& network, Ipv4 wanted, const std::string& mac);
   boost::asio::awaitable<void> claim(const std::string& network, const ContainerInfo& container, Ipv4 address,
                                      const Attachment& attachment);
+  // Takes the container off the network: `holder` says who holds its name.
   boost::asio::awaitable<void> refuse_duplicate(const std::string& network, const ContainerInfo& container,
-                                                const proto::Endpoint& holder);
+                                                const std::string& holder);
+  // Whether a CNI attachment here holds the name; yes when that cannot be told.
+  bool attachment_holds(const std::string& name);
   void unpark(const std::string& name);
 
   const AgentIdentity& self_;
   ipam::IpamClient& ipam_;
   Runtime& runtime_;
   HostNetworks& networks_;
+  NameClaims& claims_;
+  AttachedHere attached_;
   std::map<std::string, std::map<Ipv4, Lease>> leases_;  // by network
   std::map<std::string, std::vector<Parked>> parked_;     // by network
 };

@@ -109,7 +109,8 @@ Status add_default_route(nl_sock* sk, int ifindex, Ipv4 gateway) {
   return Ok{};
 }
 
-// Inside the namespace: loopback up, the interface's address, the interface up, the default route.
+// Inside the namespace: loopback up, the interface's address, the interface up, the default route
+// if the spec wants it.
 Status configure_inside(nl_sock* sk, const VethSpec& spec) {
   auto loopback = require(sk, "lo", "inside");
   if (!loopback) return loopback.error();
@@ -127,6 +128,7 @@ Status configure_inside(nl_sock* sk, const VethSpec& spec) {
     return netlink_error("adding " + spec.address.to_string() + " to " + spec.ifname, err);
   }
   if (Status up = set_up(sk, link->get(), 0); !up) return up;
+  if (!spec.default_route) return Ok{};
   return add_default_route(sk, ifindex, spec.gateway);
 }
 

@@ -204,8 +204,8 @@ asio::awaitable<Result<Allocation>> RedisStore::release(const proto::ReleaseRequ
                                                "', not '" + request.network + "'");
   }
   if (outcome == "mac_mismatch") {
-    co_return conflict("mac_mismatch", "container '" + name + "' is held with another MAC than " +
-                                           request.mac_address + ": it passed to another container");
+    co_return conflict("mac_mismatch", "container '" + name + "' is not held with MAC " + request.mac_address +
+                                           " (another or none is recorded): it passed to another container");
   }
   if (outcome == "not_found") {
     co_return no_address(name);
