@@ -1,9 +1,9 @@
 // The MAC each address of each network was last heard at, from the IPAM's feed: what the ARP
 // caches of this host's containers may hold for it. An announcement (Dataplane::announce) is worth
 // sending only when an address moves to another MAC; the same MAC heard again (a rename, a record
-// sent again, an address handed to a container whose MAC Docker derives from it) is noise on every
-// bridge of every host. Entries outlive their endpoints, as cache entries do; the networks' subnets
-// bound them.
+// sent again, an address handed back at the same MAC, as where Docker derives the MAC from the
+// address) is noise on every bridge of every host. Entries outlive their endpoints, as cache
+// entries do; the networks' subnets bound them.
 #pragma once
 
 #include <map>

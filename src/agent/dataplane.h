@@ -111,7 +111,8 @@ class Dataplane {
   // address may go to another container; without this, peers that talked to it keep the old MAC
   // in their ARP caches for up to a minute and cannot reach it. The host's own cache never hears
   // a frame it sends: its entry for the address on the bridge, if it has one, is moved to the MAC
-  // (stale, for the kernel to confirm at its next use); none is made. kNotFound "unknown_device"
+  // (stale, for the kernel to confirm at its next use); none is made. One pinned by hand
+  // (permanent) moves too: the overlay's addresses are the registry's. kNotFound "unknown_device"
   // when the bridge does not exist.
   virtual Status announce(const std::string& bridge, const NeighbourEntry& entry) = 0;
 };

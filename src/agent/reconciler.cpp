@@ -281,7 +281,7 @@ asio::awaitable<Status> Reconciler::housekeeping() {
     auto claim = claims_.take({container.name});
     if (!claim) continue;
     if (container.state == "created") {
-      co_await finish_create(container, registered);
+      co_await finish_create(container);
       continue;
     }
     proto::Endpoint held{container.name, container.ip_address, self_.host_id, container.mac_address,
@@ -388,10 +388,17 @@ asio::awaitable<bool> Reconciler::reserve_again(const proto::Endpoint& local) {
   co_return true;
 }
 
-asio::awaitable<void> Reconciler::finish_create(const ContainerInfo& container,
-                                                const std::map<std::string, proto::Endpoint>& registered) {
-  const std::string& name = container.name;
-  if (registered.count(name)) {
+asio::awaitable<void> Reconciler::finish_create(const ContainerInfo& listed) {
+  const std::string& name = listed.name;
+  // The listing and the registry were read before the pass's awaits, and a create of this agent
+  // may have ended since (started its container, reserved its name); claimed, neither changes now.
+  auto now = co_await runtime_.inspect_container(listed.id);
+  if (!now || !now->has_value() || (*now)->state != "created") co_return;
+  auto held = co_await ipam_.container(name);
+  if (!held && held.error().kind != ErrorKind::kNotFound) co_return;  // cannot tell: the next pass
+  bool reserved = held && held->host_id == self_.host_id;
+  const ContainerInfo& container = **now;
+  if (reserved) {
     Status started = co_await runtime_.start_container(container.id);
     if (started) {
       spdlog::warn("started {}: an agent stopped between creating and starting it", name);
@@ -406,7 +413,7 @@ asio::awaitable<void> Reconciler::finish_create(const ContainerInfo& container,
     spdlog::warn("cannot remove {}: {}", name, removed.error().detail);
     co_return;
   }
-  if (!registered.count(name)) co_return;
+  if (!reserved) co_return;
   if (Status released = co_await ipam_.release(name, self_.host_id); !released) {
     spdlog::warn("cannot release {}: {}", name, released.error().detail);
   }

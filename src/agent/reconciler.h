@@ -144,9 +144,8 @@ class Reconciler {
                                                   const std::map<std::string, proto::Endpoint>& registered);
   // A managed container Docker holds but nobody started: a create cut short by a crash. It is
   // started when the registry holds its name here, else (or when it cannot start) removed, and
-  // its name released.
-  boost::asio::awaitable<void> finish_create(const ContainerInfo& container,
-                                             const std::map<std::string, proto::Endpoint>& registered);
+  // its name released; judged by what Docker and the registry say once the name is claimed.
+  boost::asio::awaitable<void> finish_create(const ContainerInfo& listed);
   boost::asio::awaitable<void> release_orphans(const std::map<std::string, proto::Endpoint>& registered,
                                                const std::set<std::string>& present);
 

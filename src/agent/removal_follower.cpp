@@ -47,10 +47,12 @@ asio::awaitable<void> RemovalFollower::release_removed(const std::string& name) 
     co_return;
   }
   auto attached = attached_(name);
-  if (!attached || *attached) {
-    if (!attached) spdlog::warn("cannot tell whether an attachment holds {}: {}", name, attached.error().detail);
+  if (!attached) {
+    spdlog::warn("cannot tell whether an attachment holds {}: {}", name, attached.error().detail);
+    deferred_.insert(name);
     co_return;
   }
+  if (*attached) co_return;
   auto present = co_await runtime_.inspect_container(name);
   if (!present) {
     spdlog::warn("cannot tell whether {} is gone: {}", name, present.error().detail);

@@ -536,6 +536,28 @@ TEST_F(ReconcilerAttachmentsTest, AnAttachmentWithoutAnAddressOnItsNetworkReserv
   EXPECT_EQ(host.ipam.faults.calls("record_endpoint"), 0);
 }
 
+// Found by review: a container the pass listed as created, with no name in the registry it read,
+// was removed as a crashed create, though a create of this agent could finish during the pass's
+// awaits: the user's new container went, running.
+TEST_F(ReconcilerAttachmentsTest, ACreateThatFinishedDuringThePassKeepsItsContainer) {
+  for (const char* name : {"fresh", "started"}) {
+    ContainerSpec spec{name, "alpine", host.self.network, *Ipv4::parse("172.20.0.201"),
+                       {{kManagedLabel, "true"}, {kHostLabel, host.self.host_id}}};
+    ASSERT_TRUE(run(host.runtime.create_container(spec)));
+  }
+  listing->during = [this] {
+    host.ipam.hold("fresh", host.self.host_id);  // reserved and started
+    host.runtime.containers.at("fresh").info.state = "running";
+    host.runtime.containers.at("started").info.state = "running";  // the registry lost it: the next pass
+  };
+  ASSERT_TRUE(housekeeping().ok());
+  for (const char* name : {"fresh", "started"}) {
+    ASSERT_NE(host.runtime.find(name), nullptr) << name;
+    EXPECT_EQ(host.runtime.find(name)->info.state, "running") << name;
+  }
+  EXPECT_TRUE(host.ipam.names.count("fresh"));
+}
+
 TEST_F(ReconcilerNoGraceTest, AnOrphanAlreadyReleasedElsewhereIsNoError) {
   host.ipam.faults.fail("release", not_found("unknown_container", "no container local"));
   EXPECT_TRUE(housekeeping().ok());

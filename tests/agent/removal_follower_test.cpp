@@ -33,8 +33,13 @@ class RemovalFollowerTest : public ::testing::Test {
 
   TestHost host;
   std::set<std::string> pods;  // the names CNI attachments hold here
+  bool pods_unknown = false;   // the kernel does not list them
   RemovalFollower follower{host.self, host.ipam, host.runtime, host.claims,
-                           [this](const std::string& name) -> Result<bool> { return pods.count(name) > 0; }, 100ms};
+                           [this](const std::string& name) -> Result<bool> {
+                             if (pods_unknown) return unavailable("netlink_failed", "cannot list the host ends");
+                             return pods.count(name) > 0;
+                           },
+                           100ms};
 };
 
 TEST_F(RemovalFollowerTest, AContainerRemovedOutsideTheAgentReleasesItsAddress) {
@@ -77,6 +82,18 @@ TEST_F(RemovalFollowerTest, TheRemovalOfADockerContainerNamedAfterAPodLeavesTheP
   window(since);
   ASSERT_TRUE(host.ipam.names.count("pod1"));
   EXPECT_EQ(host.ipam.names.at("pod1").ip_address, address);
+}
+
+// Found by review: a removal whose name could not be checked against the pods here was dropped.
+TEST_F(RemovalFollowerTest, ARemovalWhoseNameCannotBeCheckedIsTriedAgain) {
+  auto since = SystemClock::now();
+  remove_behind_the_agents_back("web");
+  pods_unknown = true;
+  auto next = window(since);
+  EXPECT_TRUE(host.ipam.names.count("web"));
+  pods_unknown = false;
+  window(next);
+  EXPECT_FALSE(host.ipam.names.count("web"));
 }
 
 // The seed's DELETE of a container already gone answers 200 and releases it; the follower may have

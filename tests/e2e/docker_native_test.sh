@@ -85,11 +85,13 @@ check "probe reaches keeper" eventually 10 pings host2 probe keeper
 keeper_mac() { lab docker host1 inspect -f '{{(index .NetworkSettings.Networks "vxlan-net").MacAddress}}' keeper; }
 cached_mac() { lab exec host2 ip neigh show "$keeper_ip" dev br-vxlan | awk '{print $3}'; }
 lab exec host2 ping -c 1 -W 1 "$keeper_ip" >/dev/null 2>&1
-expect_eq "host2's own ARP cache holds keeper's MAC" "$(cached_mac)" "$(keeper_mac)"
+old_mac=$(keeper_mac)
+expect_eq "host2's own ARP cache holds keeper's MAC" "$(cached_mac)" "$old_mac"
 must "docker restart keeper" lab docker host1 restart -t 1 keeper
 expect_eq "keeper keeps its address across docker restart" "$(docker_ip host1 keeper)" "$keeper_ip"
 check "and its registration" eventually 2 is_registered keeper "host1 $keeper_ip"
 keeper_mac=$(keeper_mac)
+check "Docker gave keeper a new MAC ($old_mac before, $keeper_mac now)" test "$keeper_mac" != "$old_mac"
 check "host2's own ARP cache moved to keeper's new MAC ($keeper_mac), which the host's announcement never reaches" \
   eventually 2 bash -c "$(declare -f lab cached_mac); P=$P ROOT=$ROOT keeper_ip=$keeper_ip; [[ \$(cached_mac) == $keeper_mac ]]"
 if_failed lab exec host2 ip neigh show dev br-vxlan

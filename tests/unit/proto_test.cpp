@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "proto/agent.h"
+#include "proto/cni.h"
 #include "proto/ipam.h"
 
 namespace vx::proto {
@@ -122,6 +123,19 @@ TEST(AgentWire, WhatTheAgentAnswersVxctlReadsBack) {
   EXPECT_DOUBLE_EQ(decoded->rtt_ms[0], 0.123);  // to the microsecond on the wire
   EXPECT_FALSE(parse_ping_report(json::parse(
       R"({"container_name":"w","host_id":"h","source_ip":"a","target":"b","target_ip":"c","sent":1,"rtt_ms":["x"]})")));
+}
+
+TEST(CniWire, AnAttachRequestSaysWhetherToRouteByDefault) {
+  cni::AttachRequest request{"/run/netns/x", "vxlan-net", "pod1", "overlay", false};
+  auto decoded = cni::parse_attach_request(text(cni::to_json(request)));
+  ASSERT_TRUE(decoded) << decoded.error().detail;
+  EXPECT_FALSE(decoded->default_route);
+  auto older = cni::parse_attach_request(R"({"netns":"/run/netns/x","name":"pod1","config":"overlay"})");
+  ASSERT_TRUE(older) << older.error().detail;
+  EXPECT_TRUE(older->default_route) << "a plugin from before the field routes by default";
+  auto wrong = cni::parse_attach_request(R"({"netns":"/run/netns/x","name":"pod1","config":"overlay","default_route":"no"})");
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().code, "wrong_type");
 }
 
 TEST(AgentWire, APingRequestIsCheckedFieldByField) {

@@ -695,8 +695,10 @@ Status NetlinkDataplane::remove_neighbour(const std::string& device, const Neigh
 }
 
 Status NetlinkDataplane::announce(const std::string& bridge, const NeighbourEntry& entry) {
-  if (Status sent = send_gratuitous_arp(bridge, entry.ip, entry.mac); !sent) return sent;
-  return move_cached_neighbour(bridge, entry);
+  // Each half is worth doing without the other.
+  Status sent = send_gratuitous_arp(bridge, entry.ip, entry.mac);
+  Status moved = move_cached_neighbour(bridge, entry);
+  return sent ? moved : sent;
 }
 
 }  // namespace vx::agent

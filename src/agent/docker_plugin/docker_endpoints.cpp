@@ -100,7 +100,9 @@ asio::awaitable<Result<Ipv4>> DockerEndpoints::hold_wanted(const std::string& ne
     if (endpoint.ip_address != text || endpoint.network != network || proto::is_gateway_name(endpoint.container_name)) {
       continue;
     }
-    if (attachment_holds(endpoint.container_name)) {
+    auto pod = attachment_holds(endpoint.container_name);
+    if (!pod) co_return pod.error();
+    if (*pod) {
       co_return conflict("address_in_use", "address " + text + " on " + network + " is in use by CNI attachment " +
                                                endpoint.container_name + " on host " + self_.host_id);
     }
@@ -154,33 +156,35 @@ asio::awaitable<Status> DockerEndpoints::release_address(const std::string& netw
   co_return Ok{};
 }
 
-asio::awaitable<void> DockerEndpoints::connected(const std::string& docker_network, const std::string& container_id) {
+asio::awaitable<bool> DockerEndpoints::connected(const std::string& docker_network, const std::string& container_id) {
   const NetworkSetup* setup = network_of_docker(docker_network);
-  if (setup == nullptr) co_return;
+  if (setup == nullptr) co_return true;
   std::string network = setup->devices.network;
   auto inspected = co_await runtime_.inspect_container(container_id);
-  if (!inspected || !inspected->has_value()) co_return;  // gone already: the removal follower releases it
+  if (!inspected || !inspected->has_value()) co_return true;  // gone already: the removal follower releases it
   const ContainerInfo& container = **inspected;
   auto attachment = container.networks.find(docker_network);
-  if (is_managed(container) || attachment == container.networks.end()) co_return;
+  if (is_managed(container) || attachment == container.networks.end()) co_return true;
   auto address = Ipv4::parse(attachment->second.ip_address);
-  if (!address) co_return;  // stopped again already
-  co_await claim(network, container, *address, attachment->second);
+  if (!address) co_return true;  // stopped again already
+  co_return co_await claim(network, container, *address, attachment->second);
 }
 
-bool DockerEndpoints::attachment_holds(const std::string& name) {
+Result<bool> DockerEndpoints::attachment_holds(const std::string& name) {
   auto held = attached_(name);
   if (!held) spdlog::warn("docker plugin: cannot tell whether a CNI attachment holds {}: {}", name, held.error().detail);
-  return !held || *held;
+  return held;
 }
 
-asio::awaitable<void> DockerEndpoints::claim(const std::string& network, const ContainerInfo& container, Ipv4 address,
+asio::awaitable<bool> DockerEndpoints::claim(const std::string& network, const ContainerInfo& container, Ipv4 address,
                                              const Attachment& attachment) {
   auto claimed = claims_.take({container.name});
-  if (!claimed) co_return;  // housekeeping comes back to it
-  if (attachment_holds(container.name)) {
+  if (!claimed) co_return false;
+  auto pod = attachment_holds(container.name);
+  if (!pod) co_return false;
+  if (*pod) {
     co_await refuse_duplicate(network, container, "a CNI attachment on this host");
-    co_return;
+    co_return true;
   }
   const std::string& mac = attachment.mac_address;
   std::string holder;
@@ -188,11 +192,11 @@ asio::awaitable<void> DockerEndpoints::claim(const std::string& network, const C
   if (holder.empty()) {
     // Leased before this agent started: the registry says who holds it.
     auto here = co_await ipam_.containers(self_.host_id);
-    if (!here) co_return;
+    if (!here) co_return true;
     for (const auto& endpoint : *here) {
       if (endpoint.ip_address == address.to_string() && endpoint.network == network) holder = endpoint.container_name;
     }
-    if (holder.empty()) co_return;  // the registry lost it: housekeeping reserves it again
+    if (holder.empty()) co_return true;  // the registry lost it: housekeeping reserves it again
   }
   unpark(container.name);
   if (holder != container.name) {
@@ -202,7 +206,7 @@ asio::awaitable<void> DockerEndpoints::claim(const std::string& network, const C
       auto other = co_await ipam_.container(container.name);
       if (other && other->host_id != self_.host_id) {
         co_await refuse_duplicate(network, container, "host " + other->host_id + " (" + other->ip_address + ")");
-        co_return;
+        co_return true;
       }
       // Its own entry from before a restart that got another address: the new one wins.
       if (other && other->ip_address != address.to_string()) {
@@ -211,7 +215,7 @@ asio::awaitable<void> DockerEndpoints::claim(const std::string& network, const C
         if (Status released = co_await ipam_.release(container.name, self_.host_id); !released) {
           spdlog::warn("docker plugin: cannot release the old address of {}: {}", container.name,
                        released.error().detail);
-          co_return;
+          co_return true;
         }
       }
       renamed = co_await ipam_.rename(holder, request);
@@ -219,16 +223,17 @@ asio::awaitable<void> DockerEndpoints::claim(const std::string& network, const C
     if (!renamed) {
       spdlog::warn("docker plugin: cannot register {} ({} on {}): {}", container.name, address.to_string(), network,
                    renamed.error().detail);
-      co_return;
+      co_return true;
     }
     spdlog::info("docker plugin: {} registered at {} on {}", container.name, address.to_string(), network);
   }
   leases_[network][address] = {container.name, Clock::now(), attachment.requested_ip.empty()};
-  if (mac.empty()) co_return;
+  if (mac.empty()) co_return true;
   proto::EndpointRecord record{self_.host_id, mac};
   if (Status recorded = co_await ipam_.record_endpoint(container.name, record); !recorded) {
     spdlog::warn("docker plugin: cannot record the MAC of {}: {}", container.name, recorded.error().detail);
   }
+  co_return true;
 }
 
 asio::awaitable<void> DockerEndpoints::refuse_duplicate(const std::string& network, const ContainerInfo& container,
@@ -244,31 +249,34 @@ asio::awaitable<void> DockerEndpoints::refuse_duplicate(const std::string& netwo
   }
 }
 
-asio::awaitable<void> DockerEndpoints::disconnected(const std::string& docker_network,
+asio::awaitable<bool> DockerEndpoints::disconnected(const std::string& docker_network,
                                                     const std::string& container_id) {
   const NetworkSetup* setup = network_of_docker(docker_network);
-  if (setup == nullptr) co_return;
+  if (setup == nullptr) co_return true;
   std::string network = setup->devices.network;
   auto inspected = co_await runtime_.inspect_container(container_id);
-  if (!inspected || !inspected->has_value()) co_return;  // removed: the removal follower releases it
+  if (!inspected || !inspected->has_value()) co_return true;  // removed: the removal follower releases it
   const ContainerInfo& container = **inspected;
-  if (is_managed(container) || container.networks.count(docker_network)) co_return;  // a stop: parked
+  if (is_managed(container) || container.networks.count(docker_network)) co_return true;  // a stop: parked
   auto claimed = claims_.take({container.name});
-  if (!claimed) co_return;  // another operation's: housekeeping releases what nothing holds
+  if (!claimed) co_return false;
   // One refused for a pod's name (refuse_duplicate) is disconnected too: the name stays the pod's.
-  if (attachment_holds(container.name)) co_return;
+  auto pod = attachment_holds(container.name);
+  if (!pod) co_return false;
+  if (*pod) co_return true;
   unpark(container.name);
   auto held = co_await ipam_.container(container.name);
-  if (!held || held->host_id != self_.host_id || held->network != network) co_return;
+  if (!held || held->host_id != self_.host_id || held->network != network) co_return true;
   for (const auto& [address, lease] : leases_[network]) {
-    if (lease.name == container.name) co_return;  // connected again meanwhile
+    if (lease.name == container.name) co_return true;  // connected again meanwhile
   }
   if (Status released = co_await ipam_.release(container.name, self_.host_id); !released) {
     spdlog::warn("docker plugin: cannot release {} of {}: {}", held->ip_address, container.name,
                  released.error().detail);
-    co_return;
+    co_return true;
   }
   spdlog::info("docker plugin: released {} of {}: disconnected from {}", held->ip_address, container.name, network);
+  co_return true;
 }
 
 asio::awaitable<std::set<std::string>> DockerEndpoints::keep(const std::map<std::string, proto::Endpoint>& registered) {
@@ -301,7 +309,8 @@ asio::awaitable<std::set<std::string>> DockerEndpoints::keep(const std::map<std:
       if (holder == by_address.end()) {
         // The registry lost it: reserve it again at its address before the IPAM hands it out.
         auto claimed = claims_.take({container.name});
-        if (!claimed || attachment_holds(container.name)) continue;
+        if (!claimed) continue;
+        if (auto pod = attachment_holds(container.name); !pod || *pod) continue;
         spdlog::warn("the registry lost {} ({} on {}); reserving it again", container.name, address->to_string(), network);
         proto::AllocateRequest request{container.name, self_.host_id, *address, network};
         if (auto again = co_await ipam_.allocate(request); !again) {

@@ -57,8 +57,11 @@ class DockerEndpoints {
                                                        const std::string& mac);
   boost::asio::awaitable<Status> release_address(const std::string& network, Ipv4 address);
 
-  boost::asio::awaitable<void> connected(const std::string& docker_network, const std::string& container_id);
-  boost::asio::awaitable<void> disconnected(const std::string& docker_network, const std::string& container_id);
+  // Docker's network events. Each answers false when it could not be handled now (another
+  // operation claims the container's name, or whether a CNI attachment holds it cannot be told),
+  // for the caller to hand it in again a little later.
+  boost::asio::awaitable<bool> connected(const std::string& docker_network, const std::string& container_id);
+  boost::asio::awaitable<bool> disconnected(const std::string& docker_network, const std::string& container_id);
 
   // Housekeeping (reconciler.h): the containers attached to the cluster networks here are claimed
   // again (an agent that restarted between a request and its container's start); answers the
@@ -87,13 +90,14 @@ class DockerEndpoints {
   // holds for it here, taken off the parked list; none when there is not exactly one.
   boost::asio::awaitable<std::optional<Parked>> restart_candidate(const std::string& network);
   boost::asio::awaitable<Result<Ipv4>> hold_wanted(const std::string& network, Ipv4 wanted, const std::string& mac);
-  boost::asio::awaitable<void> claim(const std::string& network, const ContainerInfo& container, Ipv4 address,
+  // As connected() answers.
+  boost::asio::awaitable<bool> claim(const std::string& network, const ContainerInfo& container, Ipv4 address,
                                      const Attachment& attachment);
   // Takes the container off the network: `holder` says who holds its name.
   boost::asio::awaitable<void> refuse_duplicate(const std::string& network, const ContainerInfo& container,
                                                 const std::string& holder);
-  // Whether a CNI attachment here holds the name; yes when that cannot be told.
-  bool attachment_holds(const std::string& name);
+  // Whether a CNI attachment here holds the name; logs why when that cannot be told.
+  Result<bool> attachment_holds(const std::string& name);
   void unpark(const std::string& name);
 
   const AgentIdentity& self_;

@@ -1,11 +1,13 @@
 // Follows Docker's network events (Runtime::network_events), one short window after another, and
 // hands each connect and disconnect on a cluster network to DockerEndpoints: a container Docker
-// starts there is registered under its name within about a window. Housekeeping (reconciler.h,
+// starts there is registered under its name within about a window, or two when another operation
+// of the agent had its name at that moment. Housekeeping (reconciler.h,
 // DockerEndpoints::keep) catches what the stream misses while the agent or dockerd is down.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <vector>
 
 #include "agent/docker_plugin/docker_endpoints.h"
 #include "agent/event_windows.h"
@@ -28,8 +30,13 @@ class NetworkFollower {
   boost::asio::awaitable<Status> read_window(std::chrono::system_clock::time_point since,
                                             std::chrono::system_clock::time_point until);
 
+  boost::asio::awaitable<bool> handled(const NetworkEvent& event);
+
   Runtime& runtime_;
   DockerEndpoints& endpoints_;
+  // Events DockerEndpoints could not handle when they came (another operation claimed the name):
+  // handed in again at the next window, before its own. Docker tells of each once.
+  std::vector<NetworkEvent> deferred_;
   EventWindows windows_;
   EventWindows::Read read_;
 };
