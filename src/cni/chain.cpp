@@ -63,10 +63,19 @@ Result<PreviousResult> read_previous(const json::object& prev_result) {
   return previous;
 }
 
+// CNI 1.1 lets a route name its table; none is the main one, where ours would go.
+bool in_main_table(const json::object& route) {
+  constexpr int64_t kMainTable = 254;
+  const json::value* table = route.if_contains("table");
+  if (table == nullptr || table->is_null()) return true;
+  if (table->is_int64()) return table->as_int64() == kMainTable;
+  return table->is_uint64() && table->as_uint64() == kMainTable;
+}
+
 bool routes_by_default(const PreviousResult& previous) {
   return std::any_of(previous.routes.begin(), previous.routes.end(), [](const json::value& route) {
     const json::value* dst = route.get_object().if_contains("dst");
-    if (dst == nullptr || !dst->is_string()) return false;
+    if (dst == nullptr || !dst->is_string() || !in_main_table(route.get_object())) return false;
     auto cidr = Cidr::parse(dst->get_string());
     return cidr && cidr->prefix_length() == 0;
   });

@@ -1,8 +1,9 @@
 // A plugin after others in a chain (the CNI spec's "prevResult") answers the result it was given
 // with its own part added: its interfaces after theirs, its ips naming its interfaces by their new
 // places in the list, its routes after theirs, its name servers and search domains after theirs,
-// each once, and their DNS domain and options. A previous result that already routes 0.0.0.0/0
-// gets no second default route: the kernel would refuse it (EEXIST) and the ADD would fail.
+// each once, and their DNS domain and options. A previous result that already routes 0.0.0.0/0 in
+// the main table gets no second default route: the kernel would refuse it (EEXIST) and the ADD
+// would fail. One in a table of its own (CNI 1.1's "table") is no reason to go without ours.
 #pragma once
 
 #include <boost/json/array.hpp>

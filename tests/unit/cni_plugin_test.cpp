@@ -270,15 +270,17 @@ TEST_F(CniPluginTest, AChainedAddAnswersThePreviousResultWithItsOwnAdded) {
   EXPECT_EQ(result.at("dns").at("search"), (json::array{"pods.local"}));
 }
 
+// A default route in a table of its own (CNI 1.1's "table") leaves the main table's to us.
 TEST_F(CniPluginTest, AChainedAddWithoutADefaultRouteBeforeItRoutesThroughTheGateway) {
   std::string chained = R"({"cniVersion":"1.0.0","name":"n","type":"vxlan-cni","prevResult":{
-    "cniVersion":"1.0.0","interfaces":[{"name":"lo0"}],"routes":[{"dst":"10.0.0.0/8"}]}})";
+    "cniVersion":"1.0.0","interfaces":[{"name":"lo0"}],
+    "routes":[{"dst":"10.0.0.0/8"},{"dst":"0.0.0.0/0","gw":"10.0.0.1","table":100}]}})";
   Outcome outcome = invoke(env("ADD"), chained);
   ASSERT_EQ(outcome.exit_code, 0) << outcome.out;
   EXPECT_TRUE(calls.last_add.default_route);
   json::object result = parsed(outcome);
-  EXPECT_EQ(result.at("routes").as_array().size(), 2u);
-  EXPECT_EQ(result.at("routes").as_array().at(1).at("dst"), "0.0.0.0/0");
+  EXPECT_EQ(result.at("routes").as_array().size(), 3u);
+  EXPECT_EQ(result.at("routes").as_array().at(2).at("gw"), "172.20.0.1");
   EXPECT_EQ(result.at("ips").as_array().at(0).at("interface"), 2);
 }
 
