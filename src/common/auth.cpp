@@ -1,5 +1,7 @@
 #include "common/auth.h"
 
+#include <boost/algorithm/string/predicate.hpp>
+#include <boost/url/parse.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -66,6 +68,23 @@ Status check_source(const HttpRequest& request, const std::vector<Cidr>& overlay
                      overlay.to_string() + ") are refused: containers may not drive the cluster's daemons"};
   }
   return Ok{};
+}
+
+Status check_browser_site(const HttpRequest& request) {
+  auto refused = [&request](const std::string& why) {
+    return Error{ErrorKind::kForbidden, "cross_site",
+                 "a browser sent this from a page of another site (" + why + "): the daemons answer their own pages only"};
+  };
+  if (!request.fetch_site.empty()) {
+    if (request.fetch_site == "same-origin" || request.fetch_site == "none") return Ok{};
+    return refused("Sec-Fetch-Site: " + request.fetch_site);
+  }
+  if (request.origin.empty()) return Ok{};
+  auto origin = boost::urls::parse_uri(request.origin);
+  if (origin && origin->has_authority() && boost::iequals(std::string_view(origin->encoded_authority()), request.host)) {
+    return Ok{};
+  }
+  return refused("Origin: " + request.origin + ", Host: " + request.host);
 }
 
 std::string open_api_warning(const HostPort& listen, const std::string& token) {

@@ -26,6 +26,14 @@ Result<std::string> load_token(const std::string& path);
 // (--metrics-open).
 Status check_token(const HttpRequest& request, const std::string& token, bool metrics_open = false);
 
+// kForbidden "cross_site" for a request a browser sent from a page of another site (another
+// origin: another host, or another port of the same one). A "simple" POST needs no CORS preflight,
+// so without this any web page an operator opened could drive a daemon that has no token, through
+// the operator's browser. Sec-Fetch-Site is trusted when the browser sends it (a reverse proxy
+// that rewrites Host does not confuse it); else the Origin must name the Host the request went
+// to. The daemons' own clients (vxctl, the agents, dockerd) send neither, and pass.
+Status check_browser_site(const HttpRequest& request);
+
 // What a daemon serving without a token on an address other hosts can reach must say, at start and
 // in its health answer; "" when it has a token or listens on loopback only.
 std::string open_api_warning(const HostPort& listen, const std::string& token);

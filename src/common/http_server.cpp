@@ -83,6 +83,9 @@ Result<HttpRequest> decode_request(const http::request<http::string_body>& messa
   request.body = message.body();
   request.authorization = std::string(message[http::field::authorization]);
   request.instance = std::string(message[kInstanceHeader]);
+  request.fetch_site = std::string(message["Sec-Fetch-Site"]);
+  request.origin = std::string(message[http::field::origin]);
+  request.host = std::string(message[http::field::host]);
   return request;
 }
 
@@ -175,6 +178,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
     auto request = decode_request(message);
     if (!request) co_return error_response(request.error());
     request->peer = peer;
+    if (Status allowed = check_browser_site(*request); !allowed) co_return error_response(allowed.error());
     if (Status allowed = check_token(*request, options.token, options.open_metrics); !allowed) {
       co_return error_response(allowed.error());
     }

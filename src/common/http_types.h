@@ -27,6 +27,11 @@ struct HttpRequest {
   std::string authorization;                  // the Authorization header, if any
   std::optional<Ipv4> peer;                   // the TCP peer's IPv4 address; none over a unix socket
   std::string instance;                       // the kInstanceHeader header, if any
+  // What a browser says of where the request comes from (Sec-Fetch-Site, Origin) and the Host it
+  // was sent to; the daemons' own clients send none of the first two.
+  std::string fetch_site = {};
+  std::string origin = {};
+  std::string host = {};
 };
 
 struct HttpResponse {

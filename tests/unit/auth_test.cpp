@@ -42,6 +42,39 @@ TEST(Token, NotForTheDashboardsPageAlone) {
 }
 
 // Security by default: a daemon open to other machines without a token says so.
+// Found by review: a daemon without a token obeyed any web page an operator opened, through the
+// operator's browser: a "simple" cross-site POST (text/plain, no-cors) needs no preflight.
+TEST(BrowserSite, APageOfAnotherSiteMayNotDriveADaemon) {
+  struct Case {
+    std::string fetch_site, origin, host;
+    bool allowed;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"", "", "10.0.1.100:8000", true},                                 // vxctl, curl, an agent
+           {"same-origin", "http://10.0.1.100:8000", "10.0.1.100:8000", true},  // the dashboard
+           {"same-origin", "https://ipam.example", "127.0.0.1:8000", true},     // behind a proxy
+           {"none", "", "10.0.1.100:8000", true},                             // typed into the bar
+           {"", "http://10.0.1.100:8000", "10.0.1.100:8000", true},           // an older browser
+           {"", "HTTP://IPAM:8000", "ipam:8000", true},
+           {"cross-site", "http://evil.example", "10.0.1.100:8000", false},
+           {"same-site", "http://10.0.1.100:3000", "10.0.1.100:8000", false},  // another port
+           {"", "http://evil.example", "10.0.1.100:8000", false},
+           {"", "http://10.0.1.100:3000", "10.0.1.100:8000", false},
+           {"", "null", "10.0.1.100:8000", false},  // a sandboxed frame, a file: page
+       }) {
+    HttpRequest sent = request("POST", {"release"}, "");
+    sent.fetch_site = c.fetch_site;
+    sent.origin = c.origin;
+    sent.host = c.host;
+    Status checked = check_browser_site(sent);
+    EXPECT_EQ(checked.ok(), c.allowed) << c.fetch_site << " " << c.origin << " " << c.host;
+    if (!checked) {
+      EXPECT_EQ(checked.error().code, "cross_site");
+      EXPECT_EQ(http_status(checked.error().kind), 403);
+    }
+  }
+}
+
 TEST(Token, ServingWithoutOneWhereOthersReachItIsAWarning) {
   EXPECT_NE(open_api_warning({"0.0.0.0", 8000}, "").find("serving without a token on 0.0.0.0:8000"), std::string::npos);
   EXPECT_NE(open_api_warning({"10.0.1.100", 8000}, ""), "");

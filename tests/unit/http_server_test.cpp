@@ -31,8 +31,9 @@ struct Hello : RequestHandler {
 
 // Sends one request and reads the answer to the end (the request asks to close).
 template <typename Socket>
-std::string exchange(Socket& socket, const std::string& path) {
-  std::string request = "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+std::string exchange(Socket& socket, const std::string& path, const std::string& method = "GET",
+                     const std::string& headers = "") {
+  std::string request = method + " " + path + " HTTP/1.1\r\nHost: x\r\n" + headers + "Connection: close\r\n\r\n";
   asio::write(socket, asio::buffer(request));
   std::string answer;
   boost::system::error_code ec;
@@ -119,6 +120,25 @@ TEST(HttpServer, AConnectionPastTheLimitIsToldWhy) {
   asio::ip::tcp::socket again(io);
   again.connect(endpoint);
   EXPECT_NE(exchange(again, "/allocate").find("HTTP/1.1 200"), std::string::npos);
+}
+
+// Every daemon serves through it, so every daemon refuses a browser's cross-site request before
+// its handler (or a token check) sees it.
+TEST(HttpServer, ARequestABrowserSentFromAnotherSiteReachesNoHandler) {
+  Served<Hello> served;
+  ASSERT_TRUE(served.server().listen_tcp("127.0.0.1", 0).ok());
+  served.start();
+  asio::io_context io;
+  asio::ip::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), served.server().tcp_port());
+  asio::ip::tcp::socket attacked(io);
+  attacked.connect(endpoint);
+  std::string answer = exchange(attacked, "/release", "POST", "Origin: http://evil.example\r\nSec-Fetch-Site: cross-site\r\n");
+  EXPECT_NE(answer.find("HTTP/1.1 403"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("\"error\":\"cross_site\""), std::string::npos) << answer;
+  EXPECT_EQ(answer.find("\"path\""), std::string::npos) << "the handler answered: " << answer;
+  asio::ip::tcp::socket own(io);
+  own.connect(endpoint);
+  EXPECT_NE(exchange(own, "/release", "POST", "Origin: http://x\r\n").find("HTTP/1.1 200"), std::string::npos);
 }
 
 }  // namespace
