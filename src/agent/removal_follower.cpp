@@ -6,6 +6,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "proto/names.h"
+
 namespace vx::agent {
 
 namespace asio = boost::asio;
@@ -41,6 +43,7 @@ asio::awaitable<Status> RemovalFollower::read_window(SystemClock::time_point sin
 }
 
 asio::awaitable<void> RemovalFollower::release_removed(const std::string& name) {
+  if (proto::is_agents_name(name)) co_return;  // a container could go by one only to be refused
   auto claim = claims_.take({name});
   if (!claim) {
     deferred_.insert(name);

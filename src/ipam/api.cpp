@@ -235,6 +235,11 @@ class IpamApi : public Router {
   asio::awaitable<HttpResponse> rename(const HttpRequest& request, const PathParams& params) {
     auto parsed = proto::parse_rename_request(request.body);
     if (!parsed) co_return error_response(parsed.error());
+    // Only Docker's provisional entries are renamed, after their containers: never onto a gateway's
+    // name, which would free the gateway's address under its bridge.
+    if (proto::is_agents_name(parsed->container_name)) {
+      co_return error_response(bad_input("reserved_name", "'" + parsed->container_name + "' is a name the agents keep for themselves"));
+    }
     auto renamed = co_await store_->rename(params.at("name"), parsed->container_name, parsed->host_id, request.instance);
     if (!renamed) co_return error_response(renamed.error());
     co_return success_response(to_json(*renamed));

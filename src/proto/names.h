@@ -49,4 +49,8 @@ inline bool is_gateway_name(std::string_view name) {
 inline constexpr std::string_view kDockerEndpointPrefix = "vxlan-docker.";
 inline bool is_docker_endpoint_name(std::string_view name) { return name.starts_with(kDockerEndpointPrefix); }
 
+// The names the agents keep for themselves (the two above): no container may go by one, and no
+// container's removal or disconnect releases one.
+inline bool is_agents_name(std::string_view name) { return is_gateway_name(name) || is_docker_endpoint_name(name); }
+
 }  // namespace vx::proto

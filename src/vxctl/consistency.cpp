@@ -46,6 +46,9 @@ void compare_containers(const std::string& host_id, const std::vector<proto::Con
   std::set<std::string> present;
   for (const auto& container : containers) {
     present.insert(container.container_name);
+    // Not on the overlay now: a container Docker stopped (its address parked for its restart) or
+    // never started. Its entry, if any, is no orphan; its address is nothing to compare.
+    if (container.ip_address.empty()) continue;
     auto record = by_name.find(container.container_name);
     const std::string& name = container.container_name;
     if (record == by_name.end()) {

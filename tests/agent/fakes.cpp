@@ -364,6 +364,7 @@ asio::awaitable<Result<proto::Endpoint>> FakeIpam::rename(const std::string& nam
   log_endpoint(name);
   names[moved.container_name] = moved;
   log_endpoint(moved.container_name);
+  after_rename();
   co_return moved;
 }
 

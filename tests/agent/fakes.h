@@ -13,6 +13,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <functional>
 #include <map>
 #include <ostream>
 #include <optional>
@@ -141,6 +142,7 @@ class FakeIpam : public ipam::IpamClient {
   // While set, allocate waits on it (cancel it to let them through): a slow IPAM, so that a test
   // can act while a create is half-way.
   std::shared_ptr<boost::asio::steady_timer> allocate_gate;
+  std::function<void()> after_rename = [] {};  // what happens elsewhere while a rename is answered
 
   // The networks it knows, the default one (VNI 100, `subnet`) from the start.
   std::map<std::string, proto::NetworkStatus> networks{

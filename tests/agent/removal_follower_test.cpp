@@ -84,6 +84,18 @@ TEST_F(RemovalFollowerTest, TheRemovalOfADockerContainerNamedAfterAPodLeavesTheP
   EXPECT_EQ(host.ipam.names.at("pod1").ip_address, address);
 }
 
+// Found by a hostile run: removing a Docker container named like the host's gateway released the
+// gateway's name, and the agent could not set the host up again while containers used the old one.
+TEST_F(RemovalFollowerTest, TheRemovalOfAContainerNamedLikeTheGatewayLeavesTheGateway) {
+  std::string gateway = host.self.gateway_name(host.self.network);
+  host.ipam.hold(gateway, host.self.host_id);
+  host.runtime.add_container(gateway, {});
+  auto since = SystemClock::now();
+  remove_behind_the_agents_back(gateway);
+  window(since);
+  EXPECT_TRUE(host.ipam.names.count(gateway));
+}
+
 // Found by review: a removal whose name could not be checked against the pods here was dropped.
 TEST_F(RemovalFollowerTest, ARemovalWhoseNameCannotBeCheckedIsTriedAgain) {
   auto since = SystemClock::now();

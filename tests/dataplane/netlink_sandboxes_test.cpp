@@ -86,6 +86,20 @@ TEST_F(NetlinkSandboxesTest, AttachWithoutADefaultRouteLeavesTheNamespacesOwn) {
   EXPECT_TRUE(host.run([&] { return sandboxes.check(second); }).ok());
 }
 
+// Found by a hostile run: unchained into such a namespace, the refused second default route was
+// kUnavailable, which CNI answers as "try again later" (code 11): a runtime would retry for good.
+TEST_F(NetlinkSandboxesTest, AttachIntoANamespaceThatRoutesByDefaultIsRefusedForGood) {
+  sh(container, "ip link add first0 type veth peer name first1 && ip addr add 10.97.0.5/24 dev first0"
+                " && ip link set first1 up && ip link set first0 up"
+                " && ip route add default via 10.97.0.1 dev first0");
+  Status attached = attach(spec());
+  ASSERT_FALSE(attached.ok());
+  EXPECT_EQ(attached.error().kind, ErrorKind::kConflict);
+  EXPECT_EQ(attached.error().code, "default_route_exists");
+  EXPECT_NE(container.exec("ip link show eth0").status, 0) << "nothing is left behind";
+  EXPECT_NE(host.exec("ip link show vxctest0").status, 0);
+}
+
 TEST_F(NetlinkSandboxesTest, CheckSeesAChangeBehindItsBack) {
   ASSERT_TRUE(attach(spec()).ok());
   sh(container, "ip addr flush dev eth0");

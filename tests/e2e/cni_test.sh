@@ -133,6 +133,11 @@ check "and reaches the Docker container on host2 on the overlay's subnet" eventu
 cni DEL c0ffee05 "${NETNS[1]}" chained1 >/dev/null
 expect_eq "DEL of the chained attachment succeeds" "$(rc)" 0
 check "and releases its name" not_registered chained1
+cni ADD c0ffee06 "${NETNS[1]}" unchained1 >"$OUT/unchained"
+expect_eq "an unchained ADD into a namespace that routes by default is refused for good, not 'try again'" \
+  "$(rc) $(jq -r '"\(.code) \(.details)"' "$OUT/unchained")" "1 100 default_route_exists"
+check "and leaves no registration" not_registered unchained1
+expect_eq "nor an interface" "$(in_ns "${NETNS[1]}" ip -o link show | grep -c eth0)" 0
 
 echo "# an agent that is down, then restarted"
 cni ADD c0ffee03 "${NETNS[2]}" bare3 >"$OUT/add3"

@@ -37,6 +37,8 @@ must "vxctl run probe on host2 (resolves names through its gateway)" test $? = 0
 
 echo "# plain docker run"
 before=$(allocated)
+names() { lab exec ctl curl -s -m 5 http://127.0.0.1:8000/containers | jq -r '.[] | "\(.container_name) \(.host_id) \(.ip_address)"' | sort; }
+names >"$OUT/names-before"
 must "docker run -d --name web --network vxlan-net on host1" lab docker host1 run -d --name web --network vxlan-net nginx:alpine
 web_ip=$(docker_ip host1 web)
 check "web is registered under its name on host1 within 1 s" eventually 1 is_registered web "host1 $web_ip"
@@ -109,6 +111,17 @@ if_failed bash -c "$(declare -f lab); P=$P ROOT=$ROOT; lab exec ctl curl -s http
   lab docker host1 inspect -f '{{json .NetworkSettings.Networks}}' keeper; lab exec host2 ip neigh show nud permanent;
   lab exec host2 bridge fdb show dev vxlan0; lab docker host2 exec probe nslookup keeper; lab docker host2 exec probe ip neigh"
 
+echo "# a container named like the host's gateway"
+gateway_before=$(registered vxlan-gateway.host1)
+must "host1's gateway is registered" test -n "$gateway_before"
+must "docker run --name vxlan-gateway.host1" lab docker host1 run -d --name vxlan-gateway.host1 --network vxlan-net nginx:alpine
+check "it is taken off the network" eventually 2 bash -c \
+  "$(declare -f lab docker_ip); P=$P ROOT=$ROOT; [[ -z \$(docker_ip host1 vxlan-gateway.host1) ]]"
+expect_eq "and the gateway keeps its entry" "$(registered vxlan-gateway.host1)" "$gateway_before"
+must "docker rm -f vxlan-gateway.host1" lab docker host1 rm -f vxlan-gateway.host1
+sleep 1
+expect_eq "its removal leaves the gateway's entry" "$(registered vxlan-gateway.host1)" "$gateway_before"
+
 echo "# disconnect, connect, rm"
 must "docker network disconnect vxlan-net web" lab docker host1 network disconnect vxlan-net web
 check "web is released within 1 s of its disconnect" eventually 1 not_registered web
@@ -175,6 +188,7 @@ lab docker host1 rm -f keeper late >/dev/null 2>&1
 lab docker host2 rm -f fixed >/dev/null 2>&1
 check "every address is back: allocated as before the first run" eventually 5 bash -c \
   "[[ \$($(declare -f lab allocated); P=$P ROOT=$ROOT; allocated) == $before ]]"
+if_failed bash -c "$(declare -f lab names); P=$P ROOT=$ROOT; names | diff '$OUT/names-before' -"
 expect_eq "and nothing provisional is held" "$(pending)" 0
 
 finish

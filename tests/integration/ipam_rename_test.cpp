@@ -102,6 +102,10 @@ TEST_F(IpamRename, RefusalsChangeNothing) {
            {"tmp1", rename_body("host2", "other"), 409, "host_mismatch"},    // not the caller's
            {"nothing", rename_body("host1", "other"), 404, "unknown_container"},
            {"tmp1", rename_body("host1", "-bad"), 400, "invalid_name"},
+           // Found by a hostile run: `docker run --name vxlan-gateway.host1` renamed its entry onto
+           // the host's gateway, whose address then went back to the pool under its bridge.
+           {"tmp1", rename_body("host1", "vxlan-gateway.host1"), 400, "reserved_name"},
+           {"tmp1", rename_body("host1", "vxlan-docker.host1.2"), 400, "reserved_name"},
            {"tmp1", rename_body("host 1", "other"), 400, "invalid_host_id"},
            {"tmp1", R"({"host_id":"host1"})", 400, "missing_field"},
            {"tmp1", "not json", 400, "invalid_json"},

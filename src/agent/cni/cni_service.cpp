@@ -125,7 +125,7 @@ Result<NameClaims::Claim> CniService::claim(const std::string& host_interface, c
 
 asio::awaitable<Result<CniAttachment>> CniService::add(const std::string& container_id, const std::string& ifname,
                                                     const proto::cni::AttachRequest& request) {
-  if (proto::is_gateway_name(request.name) || proto::is_docker_endpoint_name(request.name)) {
+  if (proto::is_agents_name(request.name)) {
     co_return bad_input("reserved_name", "'" + request.name + "' is a name the agents keep for themselves");
   }
   std::string host_interface = host_interface_of(container_id, ifname);

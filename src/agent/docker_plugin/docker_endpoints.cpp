@@ -5,6 +5,7 @@
 #include <random>
 
 #include "agent/container_service.h"
+#include "proto/names.h"
 
 namespace vx::agent {
 
@@ -178,6 +179,10 @@ Result<bool> DockerEndpoints::attachment_holds(const std::string& name) {
 
 asio::awaitable<bool> DockerEndpoints::claim(const std::string& network, const ContainerInfo& container, Ipv4 address,
                                              const Attachment& attachment) {
+  if (proto::is_agents_name(container.name)) {
+    co_await refuse_duplicate(network, container, "the agents, which keep it for a gateway or Docker's own endpoints");
+    co_return true;
+  }
   auto claimed = claims_.take({container.name});
   if (!claimed) co_return false;
   auto pod = attachment_holds(container.name);
@@ -225,6 +230,17 @@ asio::awaitable<bool> DockerEndpoints::claim(const std::string& network, const C
                    renamed.error().detail);
       co_return true;
     }
+    // `docker rm -f` right after `docker run`: the removal follower may have met the removal
+    // before the name was registered, and released nothing.
+    if (auto still = co_await runtime_.inspect_container(container.id); still && !still->has_value()) {
+      if (Status released = co_await ipam_.release(container.name, self_.host_id); !released) {
+        spdlog::warn("docker plugin: cannot release {}, removed while it was registered: {}", container.name,
+                     released.error().detail);
+      }
+      spdlog::info("docker plugin: {} was removed while it was registered; released {}", container.name,
+                   address.to_string());
+      co_return true;
+    }
     spdlog::info("docker plugin: {} registered at {} on {}", container.name, address.to_string(), network);
   }
   leases_[network][address] = {container.name, Clock::now(), attachment.requested_ip.empty()};
@@ -258,6 +274,7 @@ asio::awaitable<bool> DockerEndpoints::disconnected(const std::string& docker_ne
   if (!inspected || !inspected->has_value()) co_return true;  // removed: the removal follower releases it
   const ContainerInfo& container = **inspected;
   if (is_managed(container) || container.networks.count(docker_network)) co_return true;  // a stop: parked
+  if (proto::is_agents_name(container.name)) co_return true;  // refused at its connect: nothing of its to release
   auto claimed = claims_.take({container.name});
   if (!claimed) co_return false;
   // One refused for a pod's name (refuse_duplicate) is disconnected too: the name stays the pod's.

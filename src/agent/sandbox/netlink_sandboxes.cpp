@@ -103,7 +103,14 @@ Status add_default_route(nl_sock* sk, int ifindex, Ipv4 gateway) {
   rtnl_route_nh_set_ifindex(hop, ifindex);
   rtnl_route_nh_set_gateway(hop, via.get());
   rtnl_route_add_nexthop(route.get(), hop);  // the route owns it from here
-  if (int err = rtnl_route_add(sk, route.get(), NLM_F_CREATE | NLM_F_EXCL); err < 0) {
+  int err = rtnl_route_add(sk, route.get(), NLM_F_CREATE | NLM_F_EXCL);
+  // Not a moment's trouble (kUnavailable, which CNI makes "try again later"): the runtime's own.
+  if (err == -NLE_EXIST) {
+    return conflict("default_route_exists",
+                    "the namespace routes by default already (another plugin's interface?): chain vxlan-cni after that "
+                    "plugin, which hands on its prevResult, or attach a namespace without one");
+  }
+  if (err < 0) {
     return netlink_error("adding the default route via " + gateway.to_string(), err);
   }
   return Ok{};
