@@ -125,6 +125,7 @@ expect_eq "its removal leaves the gateway's entry" "$(registered vxlan-gateway.h
 echo "# disconnect, connect, rm"
 must "docker network disconnect vxlan-net web" lab docker host1 network disconnect vxlan-net web
 check "web is released within 1 s of its disconnect" eventually 1 not_registered web
+if_failed grep -h -e " web" -e "web " "/var/lib/${P}lab/logs/agent-host1.log"
 must "docker network connect vxlan-net web" lab docker host1 network connect vxlan-net web
 web_ip=$(docker_ip host1 web)
 check "connected again, web is registered again" eventually 2 is_registered web "host1 $web_ip"
