@@ -236,9 +236,10 @@ asio::awaitable<bool> DockerEndpoints::claim(const std::string& network, const C
       if (Status released = co_await ipam_.release(container.name, self_.host_id); !released) {
         spdlog::warn("docker plugin: cannot release {}, removed while it was registered: {}", container.name,
                      released.error().detail);
+      } else {
+        spdlog::info("docker plugin: {} was removed while it was registered; released {}", container.name,
+                     address.to_string());
       }
-      spdlog::info("docker plugin: {} was removed while it was registered; released {}", container.name,
-                   address.to_string());
       co_return true;
     }
     spdlog::info("docker plugin: {} registered at {} on {}", container.name, address.to_string(), network);
